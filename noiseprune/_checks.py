@@ -1,0 +1,80 @@
+"""Input validation shared by the library: one-line ValueErrors naming the bad value."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def square_matrix(A, name: str = "A") -> np.ndarray:
+    """Return ``A`` as a finite float64 square ndarray, or raise ValueError."""
+    if sp.issparse(A):
+        raise ValueError(f"{name} must be a dense array, got sparse {type(A).__name__}")
+    A = np.asarray(A, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be a square 2-D matrix, got shape {A.shape}")
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one row, got shape {A.shape}")
+    if not np.isfinite(A).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(A))[0])
+        raise ValueError(f"{name} must be finite, found {A[bad]} at index {bad}")
+    return A
+
+
+def sparse_square(M, n: int, name: str = "A_sparse") -> sp.csr_array:
+    """Return ``M`` (sparse or dense) as finite float64 CSR of shape (n, n)."""
+    M = sp.csr_array(M, dtype=np.float64)
+    if M.shape != (n, n):
+        raise ValueError(f"{name} must have shape {(n, n)}, got {M.shape}")
+    if not np.isfinite(M.data).all():
+        raise ValueError(f"{name} must be finite, found {M.data[~np.isfinite(M.data)][0]}")
+    return M
+
+
+def is_symmetric(A: np.ndarray) -> bool:
+    """Exact symmetry (bitwise equal to its transpose)."""
+    return bool(np.array_equal(A, A.T))
+
+
+def keep_fraction(value) -> float:
+    """Validate a keep fraction in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value <= 1):
+        raise ValueError(f"keep_fraction must be a number in (0, 1], got {value!r}")
+    return float(value)
+
+
+def positive(value, name: str) -> float:
+    """Validate a finite positive number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def non_negative(value, name: str) -> float:
+    """Validate a finite non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def positive_int(value, name: str) -> int:
+    """Validate a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def generator(rng) -> np.random.Generator:
+    """Require an explicit ``numpy.random.Generator`` (no hidden global state)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def choice(value, options, name: str):
+    """Validate that ``value`` is one of ``options``."""
+    if value not in options:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, options))}")
+    return value

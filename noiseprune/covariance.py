@@ -1,0 +1,245 @@
+"""Noise covariance of dx/dt = A x + xi: exact (Lyapunov) and empirical (simulated).
+
+SPEC section 3. With unit white noise the stationary covariance C solves
+
+    A C + C A^T + I = 0.
+
+``sigma^2`` only rescales C, and the pruning probabilities are normalised, so
+everything here uses unit noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg as la
+from scipy.linalg import blas, lapack
+
+from . import _checks
+from .networks import check_stable
+
+#: Blocks at or below this size are handed to LAPACK's (unblocked) trsyl.
+_TRSYL_BLOCK = 64
+
+
+def _mirror_upper(M: np.ndarray) -> np.ndarray:
+    """Make ``M`` exactly symmetric from its upper triangle (in place)."""
+    il = np.tril_indices(M.shape[0], -1)
+    M[il] = M.T[il]
+    return M
+
+
+def cholesky_inverse(S: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix from its Cholesky factor (LAPACK potrf + potri).
+
+    Raises ``numpy.linalg.LinAlgError`` if ``S`` is not positive definite.
+    """
+    c, info = lapack.dpotrf(S, lower=False, clean=False, overwrite_a=False)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"matrix is not positive definite (potrf info={info})")
+    inv, info = lapack.dpotri(c, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed (info={info})")
+    return _mirror_upper(np.array(inv, order="C"))
+
+
+def _split(T: np.ndarray) -> int:
+    """Split point of a quasi-triangular matrix that does not cut a 2 x 2 diagonal block."""
+    h = T.shape[0] // 2
+    return h + 1 if T[h, h - 1] != 0.0 else h
+
+
+def _trsyl(T1: np.ndarray, T2: np.ndarray, F: np.ndarray) -> np.ndarray:
+    x, scale, info = lapack.dtrsyl(T1, T2, F, tranb="T")
+    if info < 0:
+        raise ValueError(f"trsyl argument {-info} invalid")
+    return x / scale if scale != 1.0 else x
+
+
+def _sylvester_tri(T1: np.ndarray, T2: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Solve T1 X + X T2^T = F for upper quasi-triangular T1, T2 (recursive, level-3 BLAS)."""
+    m, n = F.shape
+    if m <= _TRSYL_BLOCK and n <= _TRSYL_BLOCK:
+        return _trsyl(T1, T2, F)
+    X = np.empty_like(F)
+    if m >= n:
+        h = _split(T1)
+        X[h:] = _sylvester_tri(T1[h:, h:], T2, F[h:])
+        X[:h] = _sylvester_tri(T1[:h, :h], T2, F[:h] - T1[:h, h:] @ X[h:])
+    else:
+        h = _split(T2)
+        X[:, h:] = _sylvester_tri(T1, T2[h:, h:], F[:, h:])
+        X[:, :h] = _sylvester_tri(T1, T2[:h, :h], F[:, :h] - X[:, h:] @ T2[:h, h:].T)
+    return X
+
+
+def _lyapunov_tri(T: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Solve T X + X T^T = F (F symmetric) for upper quasi-triangular T, recursively."""
+    n = T.shape[0]
+    if n <= _TRSYL_BLOCK:
+        return _trsyl(T, T, F)
+    h = _split(T)
+    T11, T12, T22 = T[:h, :h], T[:h, h:], T[h:, h:]
+    X = np.empty_like(F)
+    X[h:, h:] = _lyapunov_tri(T22, F[h:, h:])
+    X[:h, h:] = _sylvester_tri(T11, T22, F[:h, h:] - T12 @ X[h:, h:])
+    X[h:, :h] = X[:h, h:].T
+    G = T12 @ X[h:, :h]
+    X[:h, :h] = _lyapunov_tri(T11, F[:h, :h] - G - G.T)
+    return X
+
+
+def solve_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Solve A X + X A^T = Q for a general real A (Bartels-Stewart, recursive blocked).
+
+    One real Schur factorisation A = Z T Z^T, then a recursive triangular solve whose
+    work is matrix products; much faster than LAPACK's unblocked trsyl (used by
+    ``scipy.linalg.solve_continuous_lyapunov``) for N in the hundreds and above.
+    """
+    T, Z = la.schur(A, output="real", check_finite=False)
+    F = Z.T @ Q @ Z
+    Y = _lyapunov_tri(T, 0.5 * (F + F.T))
+    X = Z @ Y @ Z.T
+    return 0.5 * (X + X.T)
+
+
+def lyapunov_residual(A: np.ndarray, C: np.ndarray) -> float:
+    """Normwise relative residual ||A C + C A^T + I||_F / (2 ||A||_F ||C||_F + ||I||_F)."""
+    AC = A @ C
+    R = AC + AC.T
+    R[np.diag_indices_from(R)] += 1.0
+    n = A.shape[0]
+    return float(np.linalg.norm(R) / (2 * np.linalg.norm(A) * np.linalg.norm(C) + math.sqrt(n)))
+
+
+def exact(A) -> np.ndarray:
+    """Stationary covariance C of dx/dt = A x + xi (unit white noise): A C + C A^T + I = 0.
+
+    Symmetric A: C = (-A)^{-1} / 2 from a Cholesky factorisation of -A.
+    Normal A: C = (-(A + A^T))^{-1}, also by Cholesky.
+    General A: recursive blocked Bartels-Stewart (:func:`solve_lyapunov`).
+
+    Parameters
+    ----------
+    A : array_like, shape (N, N)
+        Stable connectivity (every eigenvalue with negative real part).
+
+    Returns
+    -------
+    C : ndarray, shape (N, N), float64, exactly symmetric.
+
+    Raises
+    ------
+    ValueError
+        Non-square or non-finite A, or unstable A (the largest real eigenvalue is named).
+    """
+    A = _checks.square_matrix(A)
+    symmetric = _checks.is_symmetric(A)
+    if symmetric:
+        S = -A
+    else:
+        AAt = A @ A.T
+        normal = np.allclose(AAt, A.T @ A, rtol=0.0, atol=1e-13 * max(np.abs(AAt).max(), 1e-300))
+        S = -(A + A.T) if normal else None
+        if S is not None:
+            S = 0.5 * (S + S.T)  # exact symmetry of the rounded sum
+    if S is not None:
+        try:
+            C = cholesky_inverse(S)
+        except np.linalg.LinAlgError:
+            check_stable(A, symmetric=symmetric)
+            raise ValueError("-(A + A^T) is not positive definite although A is stable") from None
+        if symmetric:
+            C *= 0.5
+        return C
+    check_stable(A, symmetric=False)
+    return solve_lyapunov(A, -np.eye(A.shape[0]))
+
+
+def empirical(
+    A,
+    *,
+    duration: float,
+    dt: float = 0.005,
+    burn_in: float,
+    replicas: int = 32,
+    sample_every: int = 1,
+    rng: np.random.Generator,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Sample covariance of a simulated noisy run (what a brain could measure).
+
+    Euler-Maruyama with unit noise, x(t+dt) = (I + dt A) x(t) + sqrt(dt) xi, started at
+    x = 0. ``replicas`` independent runs are simulated together as one (N x N) @ (N x R)
+    product per step; each runs ``burn_in`` (discarded) and then ``duration / replicas``
+    time units that are observed, so ``duration`` is the total observed time.
+    The covariance is pooled over replicas and time around the grand mean (a
+    per-replica mean would bias slow modes down when replicas are short).
+
+    Parameters
+    ----------
+    A : array_like, shape (N, N)
+    duration : float
+        Total observed time, summed over replicas (> 0).
+    dt : float
+        Time step.
+    burn_in : float
+        Time dropped at the start of every replica (>= 0).
+    replicas : int
+        Independent runs simulated together (>= 1).
+    sample_every : int
+        Accumulate the sample covariance every this many steps (>= 1).
+    rng : numpy.random.Generator
+    progress : callable(done, total), optional
+        Called with the number of steps done, about a hundred times per run.
+
+    Returns
+    -------
+    C : ndarray, shape (N, N), float64, exactly symmetric.
+
+    Raises
+    ------
+    ValueError
+        Bad parameters, or a run too short to take a single sample.
+    """
+    A = _checks.square_matrix(A)
+    duration = _checks.positive(duration, "duration")
+    dt = _checks.positive(dt, "dt")
+    burn_in = _checks.non_negative(burn_in, "burn_in")
+    replicas = _checks.positive_int(replicas, "replicas")
+    sample_every = _checks.positive_int(sample_every, "sample_every")
+    rng = _checks.generator(rng)
+    n = A.shape[0]
+    burn_steps = int(round(burn_in / dt))
+    samples = int(round(duration / replicas / dt / sample_every))
+    if samples < 2:
+        raise ValueError(
+            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
+            "leaves fewer than 2 samples per replica"
+        )
+    total = burn_steps + samples * sample_every
+
+    # States are Fortran-ordered (N x R) so BLAS works on them in place.
+    step_matrix = np.eye(n) + dt * A  # x <- (I + dt A) x + sqrt(dt) xi
+    mT = np.asfortranarray(step_matrix.T)  # dgemm(trans_a=1) on this reads step_matrix
+    x = np.zeros((n, replicas), order="F")
+    noise = np.empty((replicas, n)).T  # Fortran-ordered (N x R) buffer
+    second = np.zeros((n, n), order="F")  # running sum of x x^T (upper triangle)
+    first = np.zeros((n, replicas))  # running sum of x
+    sqdt = math.sqrt(dt)
+    report_every = max(1, total // 100)
+    for step in range(1, total + 1):
+        rng.standard_normal(out=noise.T)
+        x, noise = blas.dgemm(1.0, mT, x, beta=sqdt, c=noise, trans_a=1, overwrite_c=True), x
+        if step > burn_steps and (step - burn_steps) % sample_every == 0:
+            second = blas.dsyrk(1.0, x, beta=1.0, c=second, overwrite_c=True)
+            first += x
+        if progress is not None and (step % report_every == 0 or step == total):
+            progress(step, total)
+    count = samples * replicas
+    C = _mirror_upper(np.array(second, order="C")) / count
+    mean = first.sum(axis=1) / count
+    C -= np.outer(mean, mean)
+    return 0.5 * (C + C.T)

@@ -1,0 +1,87 @@
+"""Atomic, pickle-free storage of dense and sparse arrays.
+
+Every writer goes to a temporary file in the destination directory and is
+moved into place with ``os.replace``, so an interrupted job never leaves a
+truncated file under its final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    ``suffix`` is appended to the temporary name (numpy appends ``.npy``/``.npz``
+    to names lacking it, so pass the real extension).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_dense(path, array: np.ndarray) -> None:
+    """Write one dense array as ``.npy``."""
+    with atomic_path(path, ".npy") as tmp:
+        np.save(tmp, np.asarray(array), allow_pickle=False)
+
+
+def load_dense(path, mmap_mode: str | None = None) -> np.ndarray:
+    """Read a ``.npy`` array written by :func:`save_dense` (never unpickles)."""
+    return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
+
+
+def save_arrays(path, **arrays) -> None:
+    """Write several named arrays into one uncompressed ``.npz``."""
+    with atomic_path(path, ".npz") as tmp:
+        np.savez(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
+
+
+def load_arrays(path) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` written by :func:`save_arrays`."""
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def save_sparse(path, matrix) -> None:
+    """Write a sparse matrix/array as CSR ``.npz``."""
+    with atomic_path(path, ".npz") as tmp:
+        sp.save_npz(tmp, sp.csr_array(matrix), compressed=False)
+
+
+def load_sparse(path) -> sp.csr_array:
+    """Read a sparse ``.npz`` as ``scipy.sparse.csr_array``."""
+    return sp.csr_array(sp.load_npz(path))
+
+
+def save_json(path, obj) -> None:
+    """Write a JSON document atomically."""
+    with atomic_path(path, ".json") as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def save_table(path, frame) -> None:
+    """Write a pandas DataFrame as ``.csv`` or ``.parquet`` (by extension), atomically."""
+    path = Path(path)
+    with atomic_path(path, path.suffix) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)

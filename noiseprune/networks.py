@@ -1,0 +1,199 @@
+"""Clustered random networks A = W - D (SPEC section 2).
+
+W[i, j] is the weight from neuron j to neuron i; D is a diagonal leak chosen so
+that A is stable. The generator follows the paper's construction: dense random
+clusters with Normal(1, 1) weights, a few uniform long-range connections on
+top, a global rescaling of W to put its largest real eigenvalue at 1/1.1, and a
+row-sum (or constant) leak.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse.linalg as sla
+
+from . import _checks
+
+#: Below this size dense eigenvalue routines are cheaper and more robust than ARPACK.
+_DENSE_EIG_MAX_N = 256
+
+
+def _upper_pairs(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Map linear indices ``k`` of the strict upper triangle (row-major) of an n x n matrix to (i, j)."""
+    rows = np.arange(n, dtype=np.int64)
+    starts = rows * (n - 1) - rows * (rows - 1) // 2  # index of (i, i+1) in the enumeration
+    i = np.searchsorted(starts, k, side="right") - 1
+    j = i + 1 + (k - starts[i])
+    return i, j
+
+
+def _offdiag_positions(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Map linear indices ``k`` of the n(n-1) off-diagonal positions (row-major) to (i, j)."""
+    i = k // (n - 1)
+    r = k % (n - 1)
+    return i, r + (r >= i)
+
+
+def _sample_pairs(n: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` distinct unordered pairs i < j of range(n), uniformly without replacement."""
+    k = rng.choice(n * (n - 1) // 2, size=count, replace=False)
+    return _upper_pairs(n, k)
+
+
+def max_real_eigenvalue(M: np.ndarray, *, symmetric: bool) -> float:
+    """Largest real part of the eigenvalues of a dense matrix (ARPACK above a small size).
+
+    The Krylov start vector is fixed (all ones), so the result is deterministic.
+    """
+    n = M.shape[0]
+    if n <= _DENSE_EIG_MAX_N:
+        w = la.eigvalsh(M) if symmetric else la.eigvals(M)
+        return float(np.max(w.real))
+    v0 = np.ones(n)
+    if symmetric:
+        w = sla.eigsh(M, k=1, which="LA", v0=v0, return_eigenvectors=False)
+    else:
+        w = sla.eigs(M, k=1, which="LR", v0=v0, return_eigenvectors=False)
+    return float(np.max(w.real))
+
+
+def clustered(
+    cluster_sizes,
+    *,
+    density: float = 0.6,
+    long_range: int = 5000,
+    symmetric: bool = True,
+    leak="row_sum",
+    strong_pairs: int = 0,
+    strong_scale: float = 8.0,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Clustered random network ``A = W - D`` as in the paper.
+
+    Parameters
+    ----------
+    cluster_sizes : sequence of int
+        Sizes of the clusters; N is their sum. Neurons are numbered cluster by cluster.
+    density : float
+        Fraction of the n(n-1)/2 within-cluster pairs that are connected,
+        ``round(density * n(n-1)/2)`` pairs drawn without replacement, weight ~ Normal(1, 1).
+        Non-symmetric networks draw the upper and the lower triangle independently.
+    long_range : int
+        Number of long-range matrix entries, weight ~ Uniform(0, 1), added on top at
+        distinct off-diagonal positions anywhere in the network (``long_range // 2``
+        unordered pairs for symmetric networks).
+    symmetric : bool
+        Symmetric weights (W = W^T).
+    leak : "row_sum" or float
+        "row_sum": D = diag(sum_j |W_ij|) (weakly diagonally dominant, the paper's choice);
+        a positive number c: D = c I.
+    strong_pairs, strong_scale : int, float
+        Number of within-cluster edges whose weight is set to ``strong_scale`` before the
+        rescaling (a few strong synapses, as in the paper's Fig. 1).
+    rng : numpy.random.Generator
+        Source of all randomness.
+
+    Returns
+    -------
+    A : ndarray, shape (N, N), float64
+        Stable connectivity; exactly symmetric when ``symmetric``.
+
+    Raises
+    ------
+    ValueError
+        Bad parameters, or a leak that leaves A unstable (the offending eigenvalue is named).
+    """
+    rng = _checks.generator(rng)
+    try:
+        sizes = [int(s) for s in cluster_sizes]
+    except (TypeError, ValueError):
+        raise ValueError(f"cluster_sizes must be a list of positive integers, got {cluster_sizes!r}") from None
+    if not sizes or any(s <= 0 or s != c for s, c in zip(sizes, cluster_sizes)):
+        raise ValueError(f"cluster_sizes must be a non-empty list of positive integers, got {cluster_sizes!r}")
+    if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0 <= density <= 1:
+        raise ValueError(f"density must be in [0, 1], got {density!r}")
+    if isinstance(long_range, bool) or not isinstance(long_range, numbers.Integral) or long_range < 0:
+        raise ValueError(f"long_range must be a non-negative integer, got {long_range!r}")
+    if isinstance(strong_pairs, bool) or not isinstance(strong_pairs, numbers.Integral) or strong_pairs < 0:
+        raise ValueError(f"strong_pairs must be a non-negative integer, got {strong_pairs!r}")
+    if not (isinstance(leak, str) and leak == "row_sum"):
+        if isinstance(leak, str) or isinstance(leak, bool) or not isinstance(leak, numbers.Real):
+            raise ValueError(f"leak must be 'row_sum' or a positive number, got {leak!r}")
+        _checks.positive(leak, "leak")
+
+    n_total = sum(sizes)
+    if n_total < 2:
+        raise ValueError(f"the network needs at least 2 neurons, got cluster_sizes {cluster_sizes!r}")
+    W = np.zeros((n_total, n_total))
+    strong_candidates = []
+    offset = 0
+    for n in sizes:
+        if n >= 2:
+            m = int(round(density * n * (n - 1) / 2))
+            i, j = _sample_pairs(n, m, rng)
+            i, j = i + offset, j + offset
+            W[i, j] = rng.normal(1.0, 1.0, size=m)
+            if symmetric:
+                W[j, i] = W[i, j]
+            else:
+                il, jl = _sample_pairs(n, m, rng)
+                W[jl + offset, il + offset] = rng.normal(1.0, 1.0, size=m)
+            strong_candidates.append(np.stack([i, j], axis=1))
+        offset += n
+
+    if strong_pairs:
+        cand = np.concatenate(strong_candidates) if strong_candidates else np.empty((0, 2), dtype=np.int64)
+        if strong_pairs > len(cand):
+            raise ValueError(f"strong_pairs={strong_pairs} exceeds the {len(cand)} within-cluster edges")
+        i, j = cand[rng.choice(len(cand), size=strong_pairs, replace=False)].T
+        W[i, j] = strong_scale
+        if symmetric:
+            W[j, i] = strong_scale
+
+    if long_range:
+        if symmetric:
+            pairs = long_range // 2
+            i, j = _sample_pairs(n_total, min(pairs, n_total * (n_total - 1) // 2), rng)
+            w = rng.uniform(0.0, 1.0, size=len(i))
+            W[i, j] += w
+            W[j, i] = W[i, j]
+        else:
+            k = rng.choice(n_total * (n_total - 1), size=min(long_range, n_total * (n_total - 1)), replace=False)
+            i, j = _offdiag_positions(n_total, k)
+            W[i, j] += rng.uniform(0.0, 1.0, size=len(k))
+
+    lam = max_real_eigenvalue(W, symmetric=symmetric)
+    if not lam > 0:
+        raise ValueError(f"cannot scale W: its largest real eigenvalue is {lam:.3g}, not positive")
+    W /= 1.1 * lam
+
+    if leak == "row_sum":
+        A = W
+        A[np.diag_indices(n_total)] -= np.abs(W).sum(axis=1)
+    else:
+        A = W
+        A[np.diag_indices(n_total)] -= float(leak)
+    check_stable(A, symmetric=symmetric)
+    return A
+
+
+def check_stable(A: np.ndarray, *, symmetric: bool | None = None) -> None:
+    """Raise ValueError naming the largest real eigenvalue if ``A`` is not stable.
+
+    Symmetric matrices are tested by a Cholesky factorisation of -A (exact, and far
+    cheaper than an eigensolver); the eigenvalue is computed only to report a failure.
+    """
+    if symmetric is None:
+        symmetric = _checks.is_symmetric(A)
+    if symmetric:
+        try:
+            la.cholesky(-A, lower=True, check_finite=False)
+            return
+        except la.LinAlgError:
+            pass
+    lam = max_real_eigenvalue(A, symmetric=symmetric)
+    if symmetric or lam >= 0:
+        raise ValueError(f"A is not stable: its largest real eigenvalue is {lam:.6g} (must be < 0)")
