@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from noiseprune import covariance, networks, pruning, spectra
+
+
+@pytest.fixture(scope="module")
+def net500():
+    return networks.clustered([250, 50, 200], long_range=1000, rng=np.random.default_rng(0))
+
+
+def test_identical_network_has_zero_error(net500):
+    r = spectra.compare(net500, sp.csr_array(net500))
+    np.testing.assert_allclose(r["eig_err"], 0, atol=1e-10)
+    np.testing.assert_allclose(r["vec_err"], 0, atol=1e-10)
+    np.testing.assert_allclose(r["alignment"], 1, atol=1e-10)
+    assert r["spectral_eps"] < 1e-7
+    assert np.all(np.diff(r["eigenvalues"]) >= 0)
+
+
+def test_scaled_network_closed_form(net500):
+    # A_sparse = 1.1 A: every eigenvalue error is 0.1, eps = 0.1, eigenvectors unchanged
+    r = spectra.compare(net500, sp.csr_array(1.1 * net500))
+    np.testing.assert_allclose(r["eig_err"], 0.1, atol=1e-10)
+    np.testing.assert_allclose(r["vec_err"], 0.1, atol=1e-10)
+    assert r["spectral_eps"] == pytest.approx(0.1, abs=1e-7)
+
+
+def test_spectral_eps_iterative_matches_dense(net500):
+    A = net500
+    P = pruning.probabilities(A, covariance.exact(A), method="noise", keep_fraction=0.1)
+    As = pruning.prune(A, P, rng=np.random.default_rng(1))
+    mu = la.eigh(-As.toarray(), -A, eigvals_only=True)
+    dense = np.max(np.abs(mu - 1))
+    assert spectra.spectral_eps(A, As) == pytest.approx(dense, rel=1e-6)
+    assert spectra.spectral_eps(A, As, eig=spectra.eigendecompose(A)) == pytest.approx(dense, rel=1e-6)
+    r = spectra.compare(A, As)
+    np.testing.assert_allclose(r["eigenvalues_pruned"], la.eigvalsh(As.toarray()), rtol=1e-10)
+    assert r["spectral_eps"] == pytest.approx(dense, rel=1e-6)
+    assert spectra.compare(A, As, metrics="eps")["eig_err"].size == 0
+
+
+def test_small_network_dense_path():
+    A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(2))
+    As = sp.csr_array(A * 0.8)
+    assert spectra.spectral_eps(A, As) == pytest.approx(0.2, abs=1e-12)
+
+
+def test_metrics_definitions_on_random_perturbation(net500):
+    A = net500
+    rng = np.random.default_rng(3)
+    E = rng.standard_normal(A.shape) * 0.01
+    As = A + (E + E.T)
+    r = spectra.compare(A, sp.csr_array(As))
+    w, V = la.eigh(A)
+    mu = la.eigvalsh(As)
+    np.testing.assert_allclose(r["eig_err"], mu / w - 1, rtol=1e-9, atol=1e-12)
+    rq = np.einsum("ij,ij->j", V, As @ V)
+    np.testing.assert_allclose(r["vec_err"], rq / w - 1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(r["alignment"], np.abs(rq) / np.linalg.norm(As @ V, axis=0), rtol=1e-9)
+    assert (r["alignment"] <= 1 + 1e-12).all()
+
+
+def test_non_symmetric_matching_is_permutation_invariant():
+    A = networks.clustered([30, 20], long_range=20, symmetric=False, rng=np.random.default_rng(4))
+    r = spectra.compare(A, sp.csr_array(A))
+    np.testing.assert_allclose(np.abs(r["eig_err"]), 0, atol=1e-8)
+    np.testing.assert_allclose(r["alignment"], 1, atol=1e-8)
+    assert np.isnan(r["spectral_eps"])
+    assert np.iscomplexobj(r["eigenvalues"])
+    # a perturbation far below the eigenvalue spacing: each eigenvalue matched to its own image
+    r2 = spectra.compare(A, sp.csr_array((1 + 1e-6) * A))
+    np.testing.assert_allclose(np.abs(r2["eig_err"]), 1e-6, rtol=1e-4)
+    shuffled = spectra.compare(A, sp.csr_array(A[::-1, ::-1]))  # a relabelling has the same spectrum
+    np.testing.assert_allclose(np.abs(shuffled["eig_err"]), 0, atol=1e-8)
+
+
+def test_spectral_eps_rejects_non_symmetric():
+    A = np.array([[-2.0, 1.0], [0.0, -2.0]])
+    with pytest.raises(ValueError, match="symmetric"):
+        spectra.spectral_eps(A, sp.csr_array(A))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_paper_claim_noise_beats_weight_at_2000(seed):
+    """The paper's N = 2000, 20 % result: noise-prune wins on the slow modes and on eps."""
+    A = networks.clustered([1000, 200, 800], density=0.6, long_range=5000, rng=np.random.default_rng(100 + seed))
+    C = covariance.exact(A)
+    eig = spectra.eigendecompose(A)
+    out = {}
+    for method in ("noise", "weight", "uniform"):
+        P = pruning.probabilities(A, C, method=method, keep_fraction=0.2)
+        As = pruning.prune(A, P, rng=np.random.default_rng(seed))
+        out[method] = spectra.compare(A, As, eig=eig)
+    max_err = {m: np.max(np.abs(r["eig_err"])) for m, r in out.items()}
+    eps = {m: r["spectral_eps"] for m, r in out.items()}
+    assert max_err["noise"] < 0.8 * max_err["weight"] < 0.8 * max_err["uniform"]
+    assert eps["noise"] < 0.8 * eps["weight"] < eps["uniform"]
+    # medians stay small for both (paper: about 0.025)
+    assert np.median(np.abs(out["noise"]["eig_err"])) < 0.05
+    assert np.median(np.abs(out["weight"]["eig_err"])) < 0.05
