@@ -46,30 +46,47 @@ def solve_scale(q: np.ndarray, target: float) -> float:
     """K such that sum(min(1, K q)) == target, the clipping at 1 included (exactly).
 
     ``q`` holds the positive scores. If ``target`` reaches the number of scores, every
-    entry is kept and the smallest K doing so is returned.
+    entry is kept and the smallest K doing so is returned. Water-filling: with the
+    clipped set S fixed, K = (target - |S|) / sum(q outside S); S grows monotonically
+    to the fixed point, usually in a handful of O(len(q)) passes (a sort is the fallback).
     """
-    q = np.sort(np.asarray(q, dtype=np.float64))[::-1]  # descending
+    q = np.asarray(q, dtype=np.float64)
     m = q.size
     if m == 0:
         raise ValueError("no positive scores to normalise")
     if target >= m:
-        return 1.0 / q[-1]
-    # With the k largest clipped: k + K * sum(q[k:]) = target, valid when
-    # K q[k] <= 1 (entry k unclipped) and, for k > 0, K q[k-1] >= 1 (entry k-1 clipped).
-    tail = np.cumsum(q[::-1])[::-1]  # tail[k] = sum(q[k:])
+        return 1.0 / q.min()
+    clipped = np.zeros(m, dtype=bool)
+    for _ in range(64):
+        K = (target - np.count_nonzero(clipped)) / q[~clipped].sum()
+        now = K * q >= 1.0
+        if np.array_equal(now, clipped):
+            return float(K)
+        clipped = now
+    # Slow convergence (many distinct clipping levels): exact solve over the sorted scores.
+    # With the k largest clipped: k + K sum(q[k:]) = target, valid when K q[k] <= 1.
+    q = np.sort(q)[::-1]
+    tail = np.cumsum(q[::-1])[::-1]
     k = np.arange(m)
-    K = (target - k) / tail
-    ok = (K * q <= 1.0) & ((k == 0) | (K * np.r_[np.inf, q[:-1]] >= 1.0)) & (target - k > 0)
-    if not ok.any():  # rounding at a boundary: fall back to the nearest consistent k
-        ok = (target - k > 0) & (K * q <= 1.0 + 1e-12)
-    return float(K[np.argmax(ok)])
+    Ks = (target - k) / tail
+    ok = (Ks * q <= 1.0) & ((k == 0) | (Ks * np.r_[np.inf, q[:-1]] >= 1.0)) & (target - k > 0)
+    return float(Ks[np.argmax(ok)])
 
 
-def scores(A: np.ndarray, C: np.ndarray | None, method: str) -> np.ndarray:
-    """Dense score matrix q (zero on the diagonal and where A is zero)."""
-    mask = A != 0
-    np.fill_diagonal(mask, False)
-    absA = np.abs(A)
+def edges(A: np.ndarray, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (i, j) of the off-diagonal nonzeros of A; only i < j when ``symmetric``."""
+    if symmetric:
+        i, j = np.nonzero(np.triu(A, 1))
+    else:
+        i, j = np.nonzero(A)
+        off = i != j
+        i, j = i[off], j[off]
+    return i, j
+
+
+def edge_scores(A: np.ndarray, C: np.ndarray | None, method: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Scores q_ij of the listed edges (see the module doc)."""
+    a = A[i, j]
     if method == "noise":
         if C is None:
             raise ValueError("method 'noise' needs the covariance C")
@@ -77,28 +94,39 @@ def scores(A: np.ndarray, C: np.ndarray | None, method: str) -> np.ndarray:
         if C.shape != A.shape:
             raise ValueError(f"C must have the shape of A {A.shape}, got {C.shape}")
         d = np.diagonal(C)
-        var = d[:, None] + d[None, :] - 2.0 * np.sign(A) * C  # Var(x_i - s_ij x_j)
-        q = absA * var
+        q = np.abs(a) * (d[i] + d[j] - 2.0 * np.sign(a) * C[i, j])  # |a| Var(x_i - s x_j)
     elif method == "resistance":
-        S = -0.5 * (A + A.T)
         try:
-            R = cholesky_inverse(S)
+            R = cholesky_inverse(-0.5 * (A + A.T))
         except np.linalg.LinAlgError:
             raise ValueError("method 'resistance' needs -(A + A^T)/2 positive definite") from None
         d = np.diagonal(R)
-        q = absA * (d[:, None] + d[None, :] - 2.0 * np.sign(A) * R)
+        q = np.abs(a) * (d[i] + d[j] - 2.0 * np.sign(a) * R[i, j])
     elif method in ("weight", "topk"):
-        q = absA
+        q = np.abs(a)
     else:  # uniform
-        q = np.ones_like(absA)
-    q = np.where(mask, q, 0.0)
-    if _checks.is_symmetric(A):  # exact symmetry even when C is only nearly symmetric
-        q = np.triu(q, 1)
-        q = q + q.T
-    if (q < 0).any() or not np.isfinite(q).all():
-        bad = q[(q < 0) | ~np.isfinite(q)][0]
-        raise ValueError(f"score {bad:g} is negative or not finite: is C a covariance (positive semidefinite)?")
+        q = np.ones_like(a)
+    bad = (q < 0) | ~np.isfinite(q)
+    if bad.any():
+        raise ValueError(f"score {q[bad][0]:g} is negative or not finite: is C a covariance (positive semidefinite)?")
     return q
+
+
+def _scatter(n: int, i, j, values, *, symmetric: bool) -> np.ndarray:
+    out = np.zeros((n, n))
+    out[i, j] = values
+    if symmetric:
+        out[j, i] = values
+    return out
+
+
+def scores(A, C=None, method: str = "noise") -> np.ndarray:
+    """Dense score matrix q (zero on the diagonal and where A is zero; symmetric when A is)."""
+    A = _checks.square_matrix(A)
+    _checks.choice(method, METHODS, "method")
+    symmetric = _checks.is_symmetric(A)
+    i, j = edges(A, symmetric=symmetric)
+    return _scatter(A.shape[0], i, j, edge_scores(A, C, method, i, j), symmetric=symmetric)
 
 
 def probabilities(
@@ -147,44 +175,32 @@ def probabilities(
     _checks.choice(normalization, NORMALIZATIONS, "normalization")
     if normalization != "theory":
         keep_fraction = _checks.keep_fraction(keep_fraction)
-    q = scores(A, None if C is None else np.asarray(C, dtype=np.float64), method)
-    nnz = int(np.count_nonzero(q))
-    if nnz == 0:
-        return np.zeros_like(A)
+    symmetric = _checks.is_symmetric(A)
+    n = A.shape[0]
+    i, j = edges(A, symmetric=symmetric)
+    q = edge_scores(A, C, method, i, j)
+    per_entry = 2 if symmetric else 1  # a symmetric pair is two matrix entries
     if method == "topk":
-        target = int(round(keep_fraction * offdiag_nnz(A)))
-        return _top_entries(q, target, symmetric=_checks.is_symmetric(A))
+        count = int(round(keep_fraction * offdiag_nnz(A))) // per_entry
+        p = np.zeros_like(q)
+        p[np.argsort(-q, kind="stable")[:count]] = 1.0
+        return _scatter(n, i, j, p, symmetric=symmetric)
+    positive = q > 0
+    if not positive.any():
+        return np.zeros_like(A)
     if normalization == "theory":
         if method not in ("noise", "resistance"):
             raise ValueError(f"normalization 'theory' applies to methods noise and resistance, not {method!r}")
         _checks.positive(theory_k, "theory_k")
         _checks.positive(theory_eps, "theory_eps")
-        K = theory_k * math.log(A.shape[0]) / theory_eps**2
+        K = theory_k * math.log(n) / theory_eps**2
         if method == "noise":
             K *= 2.0  # C = (-A)^{-1} / 2 for symmetric A: 2 q is the effective-resistance score
     else:
-        target = keep_fraction * offdiag_nnz(A)
-        positive = q[q > 0]
-        K = solve_scale(positive, target) if normalization == "exact" else target / positive.sum()
-    return np.minimum(1.0, K * q)
-
-
-def _top_entries(q: np.ndarray, count: int, *, symmetric: bool) -> np.ndarray:
-    """P = 1 on the ``count`` largest scores (pairs counted twice when symmetric), 0 elsewhere."""
-    P = np.zeros_like(q)
-    if symmetric:
-        iu = np.triu_indices_from(q, 1)
-        vals = q[iu]
-        take = np.argsort(-vals, kind="stable")[: count // 2]
-        take = take[vals[take] > 0]
-        P[iu[0][take], iu[1][take]] = 1.0
-        P[iu[1][take], iu[0][take]] = 1.0
-    else:
-        flat = q.ravel()
-        take = np.argsort(-flat, kind="stable")[:count]
-        take = take[flat[take] > 0]
-        P.flat[take] = 1.0
-    return P
+        target = keep_fraction * q.size
+        K = solve_scale(q[positive], target) if normalization == "exact" else target / q.sum()
+    q *= K
+    return _scatter(n, i, j, np.minimum(1.0, q, out=q), symmetric=symmetric)
 
 
 def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.csr_array:

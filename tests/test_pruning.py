@@ -199,3 +199,20 @@ def test_prune_rejects_bad_diagonal_and_shapes():
         pruning.prune(A3, np.full((3, 3), 0.5), rng=np.random.default_rng(0), diagonal="trace")
     with pytest.raises(ValueError, match="shape"):
         pruning.prune(A3, np.full((2, 2), 0.5), rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("frac", [0.001, 0.05, 0.5, 0.95, 0.9999])
+def test_solve_scale_is_exact_with_heavy_clipping(seed, frac):
+    q = np.random.default_rng(seed).pareto(0.7, size=5000) + 1e-9  # heavy tail: many clipped
+    target = frac * q.size
+    K = pruning.solve_scale(q, target)
+    assert np.minimum(1, K * q).sum() == pytest.approx(target, rel=1e-12)
+
+
+def test_solve_scale_sorted_fallback_is_exact():
+    # each water-filling pass clips only one more entry: forces the sorted fallback
+    q = 2.0 ** -np.arange(200.0)
+    target = 150.5
+    K = pruning.solve_scale(q, target)
+    assert np.minimum(1, K * q).sum() == pytest.approx(target, rel=1e-12)
