@@ -1,0 +1,338 @@
+"""Tidy result tables built from the per-job outputs of the workflow (pure pandas).
+
+Column conventions (every table):
+
+network       experiment name (``scaling_N<size>`` for the generated scaling experiments)
+n             network size N
+seed          network seed
+covariance    ``exact``, ``T<duration>`` (empirical), or ``none`` for methods that do not
+              use the covariance (weight, uniform, resistance, topk)
+method        pruning method
+keep_fraction target fraction of the off-diagonal nonzeros kept
+prune_seed    pruning seed
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import duration_of
+
+ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
+METRIC_COLUMNS = [
+    "edges_original",
+    "edges_kept",
+    "edges_target",
+    "median_abs_eig_err",
+    "max_abs_eig_err",
+    "median_abs_vec_err",
+    "median_alignment",
+    "spectral_eps",
+]
+SUMMARY_COLUMNS = ID_COLUMNS + METRIC_COLUMNS
+EIGEN_VALUE_COLUMNS = ["eigenvalue", "eigenvalue_pruned", "eig_err", "vec_err", "alignment"]
+EIGEN_COLUMNS = ID_COLUMNS + ["index"] + EIGEN_VALUE_COLUMNS
+DYNAMICS_COLUMNS = [
+    "network",
+    "n",
+    "seed",
+    "covariance",
+    "method",
+    "method_covariance",
+    "keep_fraction",
+    "prune_seed",
+    "step",
+    "time",
+    "mean_error",
+    "std_error",
+    "trials",
+]
+SCALING_COLUMNS = [
+    "network",
+    "n",
+    "seed",
+    "covariance",
+    "method",
+    "edges_original",
+    "target_eps",
+    "status",
+    "keep_fraction_at_target",
+    "kept_at_target",
+    "kept_fraction",
+    "n_log_n",
+    "c",
+    "c_points",
+    "kept_fit",
+]
+
+_ID_TYPES = {
+    "network": str,
+    "n": int,
+    "seed": int,
+    "covariance": str,
+    "method": str,
+    "keep_fraction": float,
+    "prune_seed": int,
+}
+
+
+def _ids(ids: Mapping) -> dict:
+    missing = [c for c in ID_COLUMNS if c not in ids]
+    if missing:
+        raise ValueError(f"ids lack {', '.join(missing)}")
+    return {c: _ID_TYPES[c](ids[c]) for c in ID_COLUMNS}
+
+
+def _stat(fn, values) -> float:
+    values = np.asarray(values)
+    return float(fn(values)) if values.size else math.nan
+
+
+def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: int) -> dict:
+    """One summary row of a pruned network from :func:`noiseprune.spectra.compare`'s result.
+
+    Medians and maxima are over the original eigenpairs (moduli of the complex errors
+    for non-symmetric networks); NaN when the arrays are empty (``metrics="eps"``).
+    ``edges_target`` is keep_fraction x edges_original (the expected kept count asked for).
+    """
+    row = _ids(ids)
+    eig_err = np.abs(np.asarray(result.get("eig_err", [])))
+    vec_err = np.abs(np.asarray(result.get("vec_err", [])))
+    alignment = np.asarray(result.get("alignment", []), dtype=float)
+    row.update(
+        edges_original=int(edges_original),
+        edges_kept=int(edges_kept),
+        edges_target=float(row["keep_fraction"] * edges_original),
+        median_abs_eig_err=_stat(np.median, eig_err),
+        max_abs_eig_err=_stat(np.max, eig_err),
+        median_abs_vec_err=_stat(np.median, vec_err),
+        median_alignment=_stat(np.median, alignment),
+        spectral_eps=float(result.get("spectral_eps", math.nan)),
+    )
+    return row
+
+
+#: Columns of the per-eigenpair table and the keys of spectra.compare's result they hold.
+EIGEN_RESULT_KEYS = {
+    "eigenvalue": "eigenvalues",
+    "eigenvalue_pruned": "eigenvalues_pruned",
+    "eig_err": "eig_err",
+    "vec_err": "vec_err",
+    "alignment": "alignment",
+}
+
+
+def eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
+    """Long per-eigenpair table of one pruned network (empty, with columns, when arrays are empty).
+
+    Complex values (non-symmetric networks) are split: the real part stays in the column,
+    the imaginary part goes to ``<column>_imag``.
+    """
+    ids = _ids(ids)
+    data = {c: np.asarray(result.get(key, np.empty(0))) for c, key in EIGEN_RESULT_KEYS.items()}
+    sizes = {c: len(v) for c, v in data.items()}
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"per-eigenpair arrays differ in length: {sizes}")
+    size = sizes["eigenvalue"]
+    columns = {c: np.full(size, v, dtype=object if isinstance(v, str) else type(v)) for c, v in ids.items()}
+    columns["index"] = np.arange(size, dtype=np.int64)
+    for c, values in data.items():
+        if np.iscomplexobj(values):
+            columns[c] = values.real.astype(float)
+            columns[f"{c}_imag"] = values.imag.astype(float)
+        else:
+            columns[c] = values.astype(float)
+    frame = pd.DataFrame(columns)
+    for c, v in ids.items():
+        if isinstance(v, str):
+            frame[c] = frame[c].astype("str")
+    return frame
+
+
+def summary_table(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """Summary table, one row per (network, seed, covariance, method, keep_fraction, prune_seed)."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    extra = [c for c in frame.columns if c not in SUMMARY_COLUMNS]
+    frame = frame.reindex(columns=SUMMARY_COLUMNS + extra)  # missing metrics -> NaN
+    return frame.sort_values(ID_COLUMNS, kind="stable").reset_index(drop=True)
+
+
+def read_summaries(paths: Iterable) -> pd.DataFrame:
+    """:func:`summary_table` of the per-job JSON summaries at ``paths`` (null read as NaN)."""
+    rows = []
+    for path in paths:
+        with open(path) as fh:
+            rows.append(json.load(fh))
+    frame = summary_table(rows)
+    for column in METRIC_COLUMNS[2:]:
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def eigen_table(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenated per-eigenpair tables, sorted by ids and eigenpair index."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in EIGEN_COLUMNS})
+    frame = pd.concat(frames, ignore_index=True)
+    cols = EIGEN_COLUMNS + sorted(c for c in frame.columns if c not in EIGEN_COLUMNS)
+    return frame[cols].sort_values(ID_COLUMNS + ["index"], kind="stable").reset_index(drop=True)
+
+
+def dynamics_frame(record: Mapping) -> pd.DataFrame:
+    """Mean and std over trials of one dynamics file (see the ``dynamics`` rule).
+
+    ``record`` holds ``error`` (methods x trials x steps), ``methods``,
+    ``method_covariances``, ``dt`` and the id scalars network, n, seed, covariance,
+    keep_fraction, prune_seed. ``std_error`` is the sample std over trials (ddof=1;
+    0 with a single trial).
+    """
+    error = np.asarray(record["error"], dtype=float)
+    methods = [str(m) for m in np.asarray(record["methods"]).ravel()]
+    method_covs = [str(c) for c in np.asarray(record["method_covariances"]).ravel()]
+    if error.ndim != 3 or error.shape[0] != len(methods):
+        raise ValueError(f"error must have shape (methods={len(methods)}, trials, steps), got {error.shape}")
+    n_methods, trials, steps = error.shape
+    mean = error.mean(axis=1)
+    std = error.std(axis=1, ddof=1) if trials > 1 else np.zeros_like(mean)
+    step = np.arange(steps, dtype=np.int64)
+    dt = float(np.asarray(record["dt"]))
+    parts = []
+    for k in range(n_methods):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "network": str(np.asarray(record["network"])),
+                    "n": int(np.asarray(record["n"])),
+                    "seed": int(np.asarray(record["seed"])),
+                    "covariance": str(np.asarray(record["covariance"])),
+                    "method": methods[k],
+                    "method_covariance": method_covs[k],
+                    "keep_fraction": float(np.asarray(record["keep_fraction"])),
+                    "prune_seed": int(np.asarray(record["prune_seed"])),
+                    "step": step,
+                    "time": step * dt,
+                    "mean_error": mean[k],
+                    "std_error": std[k],
+                    "trials": trials,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[DYNAMICS_COLUMNS]
+
+
+def dynamics_table(records: Iterable[Mapping]) -> pd.DataFrame:
+    """Concatenated :func:`dynamics_frame` of every dynamics file."""
+    frames = [dynamics_frame(r) for r in records]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in DYNAMICS_COLUMNS})
+    frame = pd.concat(frames, ignore_index=True)
+    keys = ["network", "seed", "covariance", "keep_fraction", "prune_seed", "method", "step"]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def select(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``summary`` belonging to ``experiments``."""
+    return summary[summary["network"].isin(list(experiments))].reset_index(drop=True)
+
+
+def sweeps_table(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.DataFrame:
+    """Summary rows of the keep-fraction sweeps (experiments with more than one keep fraction)."""
+    return select(summary, experiments)
+
+
+def empirical_table(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.DataFrame:
+    """Summary rows of experiments with empirical covariances, with a ``duration`` column.
+
+    duration: T for ``T<T>``, inf for ``exact``, NaN (empty in CSV) for ``none`` (methods
+    that do not use the covariance).
+    """
+    frame = select(summary, experiments)
+    frame.insert(frame.columns.get_loc("covariance") + 1, "duration", [duration_of(c) for c in frame["covariance"]])
+    return frame
+
+
+def kept_at_target(keep_fractions, eps, target_eps: float) -> tuple[float, str]:
+    """Keep fraction at which ``eps`` first falls to ``target_eps``, interpolated in log-log.
+
+    ``keep_fractions`` ascending; ``eps`` the (mean) spectral eps at each. Linear
+    interpolation of log(keep fraction) against log(eps) between the last grid point
+    above the target and the first at or below it.
+
+    Returns
+    -------
+    (keep_fraction, status): status ``interpolated``; ``below_grid`` (the smallest keep
+    fraction already reaches the target: NaN, the value is below the grid);
+    ``above_grid`` (never reached: NaN); ``undefined`` (NaN eps, e.g. non-symmetric A).
+    """
+    k = np.asarray(keep_fractions, dtype=float)
+    e = np.asarray(eps, dtype=float)
+    if k.size == 0 or np.isnan(e).any():
+        return math.nan, "undefined"
+    below = np.nonzero(e <= target_eps)[0]
+    if below.size == 0:
+        return math.nan, "above_grid"
+    i = int(below[0])
+    if e[i] == target_eps:
+        return float(k[i]), "interpolated"
+    if i == 0:
+        return math.nan, "below_grid"
+    le0, le1 = math.log(max(e[i - 1], 1e-300)), math.log(max(e[i], 1e-300))
+    lk0, lk1 = math.log(k[i - 1]), math.log(k[i])
+    t = (math.log(target_eps) - le0) / (le1 - le0)
+    return float(math.exp(lk0 + t * (lk1 - lk0))), "interpolated"
+
+
+def scaling_table(summary: pd.DataFrame, experiments: Sequence[str], target_eps: float) -> pd.DataFrame:
+    """Kept entries needed to reach ``target_eps`` per (size, seed, covariance, method), against N log N.
+
+    Spectral eps is averaged over pruning seeds at every keep fraction; the keep fraction
+    reaching ``target_eps`` comes from :func:`kept_at_target`; ``kept_at_target`` =
+    that fraction x edges_original; ``n_log_n`` = N ln N; ``c`` is the least-squares
+    constant of kept = c N log N (through the origin) over all sizes and seeds of the
+    same method and covariance (``c_points`` rows used); ``kept_fit`` = c x n_log_n.
+    """
+    frame = select(summary, experiments)
+    if frame.empty:
+        return pd.DataFrame(columns=SCALING_COLUMNS)
+    keys = ["network", "n", "seed", "covariance", "method"]
+    rows = []
+    for key, group in frame.groupby(keys, sort=True):
+        grid = group.groupby("keep_fraction", sort=True).agg(
+            spectral_eps=("spectral_eps", "mean"), edges_original=("edges_original", "first")
+        )
+        keep, status = kept_at_target(grid.index.to_numpy(), grid["spectral_eps"].to_numpy(), target_eps)
+        edges = int(grid["edges_original"].iloc[0])
+        n = int(key[1])
+        rows.append(
+            dict(
+                zip(keys, key),
+                edges_original=edges,
+                target_eps=float(target_eps),
+                status=status,
+                keep_fraction_at_target=keep,
+                kept_at_target=keep * edges,
+                kept_fraction=keep,
+                n_log_n=n * math.log(n),
+            )
+        )
+    out = pd.DataFrame(rows)
+    out["c"] = math.nan
+    out["c_points"] = 0
+    for _, idx in out.groupby(["covariance", "method"], sort=True).groups.items():
+        sub = out.loc[idx]
+        ok = np.isfinite(sub["kept_at_target"].to_numpy())
+        x = sub["n_log_n"].to_numpy()[ok]
+        y = sub["kept_at_target"].to_numpy()[ok]
+        if x.size:
+            out.loc[idx, "c"] = float(x @ y / (x @ x))
+            out.loc[idx, "c_points"] = int(x.size)
+    out["kept_fit"] = out["c"] * out["n_log_n"]
+    return out[SCALING_COLUMNS].sort_values(["method", "covariance", "n", "seed"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,178 @@
+"""Unit tests of noiseprune.tables (pure pandas, no Snakemake)."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from noiseprune import tables
+
+
+def ids(**kw):
+    base = dict(network="e", n=4, seed=0, covariance="exact", method="noise", keep_fraction=0.5, prune_seed=0)
+    base.update(kw)
+    return base
+
+
+def result(n=4, complex_=False):
+    w = -np.arange(1, n + 1, dtype=float)[::-1]
+    mu = w * 1.1
+    if complex_:
+        w = w + 1j * np.linspace(-1, 1, n)
+        mu = w * 1.1
+    return {
+        "eigenvalues": w,
+        "eigenvalues_pruned": mu,
+        "eig_err": mu / w - 1,
+        "vec_err": np.array([0.1, -0.2, 0.3, -0.4][:n]),
+        "alignment": np.array([1.0, 0.9, 0.8, 0.7][:n]),
+        "spectral_eps": 0.25,
+    }
+
+
+def test_metrics_row_statistics():
+    row = tables.metrics_row(ids(), result(), edges_original=100, edges_kept=48)
+    assert list(row) == tables.SUMMARY_COLUMNS
+    assert row["edges_target"] == 50.0
+    assert row["median_abs_eig_err"] == pytest.approx(0.1)
+    assert row["max_abs_eig_err"] == pytest.approx(0.1)
+    assert row["median_abs_vec_err"] == pytest.approx(0.25)
+    assert row["median_alignment"] == pytest.approx(0.85)
+    assert row["spectral_eps"] == 0.25
+
+
+def test_metrics_row_eps_only_gives_nan():
+    empty = {k: np.empty(0) for k in ["eigenvalues", "eigenvalues_pruned", "eig_err", "vec_err", "alignment"]}
+    row = tables.metrics_row(ids(), dict(empty, spectral_eps=0.3), edges_original=10, edges_kept=5)
+    assert math.isnan(row["max_abs_eig_err"]) and row["spectral_eps"] == 0.3
+
+
+def test_eigen_frame_real_and_complex():
+    frame = tables.eigen_frame(ids(), result())
+    assert list(frame.columns) == tables.EIGEN_COLUMNS
+    assert len(frame) == 4 and frame["index"].tolist() == [0, 1, 2, 3]
+    assert (frame["network"] == "e").all() and frame["n"].dtype == np.int64
+    assert frame["eigenvalue"].tolist() == [-4.0, -3.0, -2.0, -1.0]
+    cframe = tables.eigen_frame(ids(), result(complex_=True))
+    assert "eigenvalue_imag" in cframe and "eig_err_imag" in cframe
+    assert cframe["eigenvalue_imag"].iloc[0] == -1.0
+    empty = tables.eigen_frame(ids(), {"spectral_eps": 0.1})
+    assert len(empty) == 0 and "eigenvalue" in empty
+
+
+def test_eigen_frame_rejects_ragged_arrays():
+    bad = result()
+    bad["alignment"] = np.ones(3)
+    with pytest.raises(ValueError, match="differ in length"):
+        tables.eigen_frame(ids(), bad)
+
+
+def test_summary_sorted_and_read_back(tmp_path):
+    rows = [
+        tables.metrics_row(ids(seed=1), result(), edges_original=10, edges_kept=5),
+        tables.metrics_row(ids(seed=0, method="weight", covariance="none"), result(), edges_original=10, edges_kept=5),
+        tables.metrics_row(ids(seed=0), {"spectral_eps": float("nan")}, edges_original=10, edges_kept=5),
+    ]
+    paths = []
+    for i, row in enumerate(rows):
+        p = tmp_path / f"{i}.json"
+        p.write_text(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}))
+        paths.append(p)
+    frame = tables.read_summaries(paths)
+    assert list(frame.columns) == tables.SUMMARY_COLUMNS
+    assert frame[["seed", "method"]].values.tolist() == [[0, "noise"], [0, "weight"], [1, "noise"]]
+    assert math.isnan(frame["spectral_eps"].iloc[0])
+    assert tables.summary_table([]).columns.tolist() == tables.SUMMARY_COLUMNS
+
+
+def test_eigen_table_concatenates_and_sorts():
+    a = tables.eigen_frame(ids(seed=1), result())
+    b = tables.eigen_frame(ids(seed=0), result(complex_=True))
+    frame = tables.eigen_table([a, b, tables.eigen_frame(ids(), {})])
+    assert len(frame) == 8 and frame["seed"].tolist()[:4] == [0, 0, 0, 0]
+    assert frame.columns.tolist()[: len(tables.EIGEN_COLUMNS)] == tables.EIGEN_COLUMNS
+    assert np.isnan(frame.loc[frame["seed"] == 1, "eigenvalue_imag"]).all()
+    assert list(tables.eigen_table([]).columns) == tables.EIGEN_COLUMNS
+
+
+def test_dynamics_frame_mean_std():
+    error = np.zeros((2, 3, 5))
+    error[0] = np.arange(5) * np.array([[1.0], [2.0], [3.0]])
+    record = dict(
+        error=error,
+        methods=np.array(["noise", "weight"]),
+        method_covariances=np.array(["exact", "none"]),
+        dt=0.5,
+        network="e",
+        n=4,
+        seed=0,
+        covariance="exact",
+        keep_fraction=0.2,
+        prune_seed=1,
+    )
+    frame = tables.dynamics_table([record])
+    assert list(frame.columns) == tables.DYNAMICS_COLUMNS
+    noise = frame[frame["method"] == "noise"]
+    assert noise["time"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert noise["mean_error"].tolist() == pytest.approx([0, 2, 4, 6, 8])
+    assert noise["std_error"].tolist() == pytest.approx([0, 1, 2, 3, 4])  # ddof=1 over 3 trials
+    assert (frame.loc[frame["method"] == "weight", "method_covariance"] == "none").all()
+
+
+def _summary_for_scaling():
+    rows = []
+    for n, eps_grid in [(100, [2.0, 0.5, 0.1]), (200, [1.0, 0.4, 0.05]), (400, [0.3, 0.2, 0.1])]:
+        for keep, eps in zip([0.1, 0.2, 0.4], eps_grid):
+            for pseed, jitter in [(0, 0.9), (1, 1.1)]:  # mean over prune seeds = eps
+                rows.append(
+                    dict(
+                        ids(network=f"scaling_N{n}", n=n, keep_fraction=keep, prune_seed=pseed),
+                        edges_original=10 * n,
+                        edges_kept=keep * 10 * n,
+                        edges_target=keep * 10 * n,
+                        spectral_eps=eps * jitter,
+                    )
+                )
+    return tables.summary_table(rows)
+
+
+def test_kept_at_target_log_interpolation():
+    keep, status = tables.kept_at_target([0.1, 0.2, 0.4], [2.0, 0.5, 0.1], 1.0)
+    assert status == "interpolated"
+    # log-log line through (0.1, 2.0) and (0.2, 0.5): eps = 1 at keep = 0.1 * 2 ** 0.5
+    assert keep == pytest.approx(0.1 * 2**0.5)
+    assert tables.kept_at_target([0.1, 0.2], [0.3, 0.1], 0.5) == (pytest.approx(float("nan"), nan_ok=True), "below_grid")
+    assert tables.kept_at_target([0.1, 0.2], [3.0, 2.0], 0.5)[1] == "above_grid"
+    assert tables.kept_at_target([0.1, 0.2], [float("nan"), 0.1], 0.5)[1] == "undefined"
+
+
+def test_scaling_table_fit():
+    summary = _summary_for_scaling()
+    frame = tables.scaling_table(summary, ["scaling_N100", "scaling_N200", "scaling_N400"], target_eps=1.0)
+    assert list(frame.columns) == tables.SCALING_COLUMNS
+    by_n = frame.set_index("n")
+    assert by_n.loc[100, "status"] == "interpolated"
+    assert by_n.loc[100, "kept_at_target"] == pytest.approx(0.1 * 2**0.5 * 1000)
+    assert by_n.loc[200, "kept_at_target"] == pytest.approx(0.1 * 2000)  # eps exactly 1.0 at the grid point
+    assert by_n.loc[400, "status"] == "below_grid"
+    x = np.array([100 * math.log(100), 200 * math.log(200)])
+    y = np.array([0.1 * 2**0.5 * 1000, 200.0])
+    assert by_n.loc[100, "c"] == pytest.approx(x @ y / (x @ x))
+    assert (frame["c_points"] == 2).all()
+    assert by_n.loc[400, "kept_fit"] == pytest.approx(by_n.loc[400, "c"] * 400 * math.log(400))
+
+
+def test_empirical_and_sweeps_selection():
+    rows = [
+        tables.metrics_row(ids(network="emp", covariance=c, method=m), result(), edges_original=10, edges_kept=5)
+        for c, m in [("exact", "noise"), ("T10", "noise"), ("none", "weight")]
+    ] + [tables.metrics_row(ids(network="other"), result(), edges_original=10, edges_kept=5)]
+    summary = tables.summary_table(rows)
+    emp = tables.empirical_table(summary, ["emp"])
+    assert emp.columns.tolist()[4] == "duration"
+    durations = dict(zip(emp["covariance"], emp["duration"]))
+    assert durations["T10"] == 10.0 and math.isinf(durations["exact"]) and math.isnan(durations["none"])
+    assert tables.sweeps_table(summary, ["other"])["network"].tolist() == ["other"]
+    assert len(tables.sweeps_table(summary, [])) == 0
