@@ -101,3 +101,15 @@ def test_paper_claim_noise_beats_weight_at_2000(seed):
     # medians stay small for both (paper: about 0.025)
     assert np.median(np.abs(out["noise"]["eig_err"])) < 0.05
     assert np.median(np.abs(out["weight"]["eig_err"])) < 0.05
+
+
+def test_two_stage_eigvalsh_and_threaded_product_match_reference():
+    rng = np.random.default_rng(9)
+    M = rng.standard_normal((600, 600))
+    M = M + M.T
+    np.testing.assert_allclose(spectra.eigvalsh(M), la.eigvalsh(M), rtol=0, atol=1e-11 * np.abs(M).max())
+    S = sp.random_array((600, 600), density=0.05, format="csr", rng=1)
+    V = rng.standard_normal((600, 600))
+    ref = S @ V
+    for workers in (1, 2, 3):
+        assert np.array_equal(spectra.sparse_times_dense(S, V, workers), ref)
