@@ -1,0 +1,33 @@
+# noiseprune: reproduction of Moore & Chaudhuri, "Using noise to probe recurrent
+# neural network structure and prune synapses" (NeurIPS 2020).
+#
+#   snakemake --cores all --workflow-profile workflow/profiles/default
+#
+# The config is validated (JSON schema, then semantic checks) in common.smk before
+# any job runs; every stage lives in its own file under workflow/rules/.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/network.smk"
+include: "workflow/rules/covariance.smk"
+include: "workflow/rules/spectra.smk"
+include: "workflow/rules/probabilities.smk"
+include: "workflow/rules/pruning.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/dynamics.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
+
+
+# Every table and figure of the configured experiments.
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

@@ -1,0 +1,44 @@
+rule covariance_exact:
+    """Exact noise covariance: A C + C A^T + I = 0 (SPEC section 3)."""
+    input:
+        A=NETWORK,
+    output:
+        C="results/covariance/{exp}/seed{seed}/exact.npy",
+    log:
+        log("covariance_exact", "{exp}/seed{seed}"),
+    benchmark:
+        benchmark("covariance_exact", "{exp}/seed{seed}")
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: blas_threads
+    resources:
+        mem_mb=mem_mb(5),
+        runtime=runtime_cubic(0.5),
+    params:
+        blas_threads=blas_threads,
+    script:
+        "../scripts/covariance_exact.py"
+
+
+rule covariance_empirical:
+    """Sample covariance of a simulated run of total observed duration T (SPEC section 3)."""
+    input:
+        A=NETWORK,
+    output:
+        C="results/covariance/{exp}/seed{seed}/T{duration}.npy",
+    log:
+        log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
+    benchmark:
+        benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}")
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: blas_threads
+    resources:
+        mem_mb=mem_mb(4),
+        runtime=runtime_empirical,
+    params:
+        duration=duration_param,
+        empirical=empirical_params,
+        blas_threads=blas_threads,
+    script:
+        "../scripts/covariance_empirical.py"

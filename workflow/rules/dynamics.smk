@@ -1,0 +1,24 @@
+rule dynamics:
+    """Trajectory error of every method of the experiment against the original, all
+    simulated with the same x(0) and noise (SPEC section 6)."""
+    input:
+        A=NETWORK,
+        pruned=dynamics_pruned,
+    output:
+        trajectories=DYNAMICS,
+    log:
+        log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}"),
+    benchmark:
+        benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: blas_threads
+    resources:
+        mem_mb=mem_mb(3),
+        runtime=runtime_dynamics,
+    params:
+        ids=dynamics_ids,
+        simulation=dynamics_params,
+        blas_threads=blas_threads,
+    script:
+        "../scripts/dynamics.py"

@@ -1,0 +1,20 @@
+rule network:
+    """Clustered random network A = W - D of one experiment and seed (SPEC section 2)."""
+    output:
+        A=NETWORK,
+        meta=NETWORK_META,
+    log:
+        log("network", "{exp}/seed{seed}"),
+    benchmark:
+        benchmark("network", "{exp}/seed{seed}")
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(4),
+        runtime=runtime_cubic(0.5),
+    params:
+        network=network_params,
+        blas_threads=1,
+    script:
+        "../scripts/network.py"

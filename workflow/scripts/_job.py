@@ -1,0 +1,46 @@
+"""Setup shared by the workflow scripts (imported from the scripts' own directory).
+
+- stderr (warnings, tracebacks) and `logging` go to the job's log file, snakemake.log[0];
+- BLAS runs with the rule's fixed thread count (params.blas_threads, default 1), never
+  with the number of cores of the machine: OpenBLAS results depend on its thread
+  count, and outputs must be bit-identical wherever the job runs.
+"""
+
+import logging
+import sys
+
+from threadpoolctl import threadpool_limits
+
+_LIMITS = []
+
+
+def setup(snakemake) -> logging.Logger:
+    """Redirect logging and stderr to the log file, pin BLAS threads; return the logger."""
+    stream = open(snakemake.log[0], "w", buffering=1)
+    sys.stderr = stream
+    logging.basicConfig(
+        stream=stream,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        force=True,
+    )
+    logging.captureWarnings(True)
+    threads = int(getattr(snakemake.params, "blas_threads", 1))
+    _LIMITS.append(threadpool_limits(limits=threads))
+    logger = logging.getLogger(f"noiseprune.{snakemake.rule}")
+    wildcards = ", ".join(f"{k}={v}" for k, v in snakemake.wildcards.items())
+    logger.info("rule %s (%s), BLAS threads %d", snakemake.rule, wildcards, threads)
+    return logger
+
+
+def progress(logger: logging.Logger, what: str, every: int = 10):
+    """A ``progress(done, total)`` callback logging a line every `every` percent."""
+    state = {"last": -1}
+
+    def report(done: int, total: int) -> None:
+        pct = 100 if total <= 0 else int(100 * done / total)
+        if pct // every > state["last"] or done >= total:
+            state["last"] = pct // every
+            logger.info("%s: %d/%d steps (%d%%)", what, done, total, pct)
+
+    return report

@@ -1,0 +1,12 @@
+"""results/tables/empirical.csv: quality vs simulated duration (rule empirical_table)."""
+
+from _job import setup
+
+log = setup(snakemake)
+
+from noiseprune import io, tables  # noqa: E402
+
+summary = tables.read_summaries(snakemake.input)
+frame = tables.empirical_table(summary, snakemake.params.experiments)
+log.info("%d rows", len(frame))
+io.save_table(snakemake.output.table, frame)
