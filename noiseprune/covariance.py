@@ -164,7 +164,7 @@ def empirical(
     duration: float,
     dt: float = 0.005,
     burn_in: float,
-    replicas: int = 32,
+    replicas: int = 64,
     sample_every: int = 1,
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None = None,
