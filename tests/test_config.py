@@ -58,6 +58,14 @@ def test_schema_is_a_valid_json_schema_with_descriptions():
     walk(schema, "")
 
 
+def test_schema_defaults_match_the_default_config():
+    """config.yaml spells out the `defaults` section; the schema's defaults must agree."""
+    with open(ROOT / "config.yaml") as fh:
+        spelled = yaml.safe_load(fh)["defaults"]
+    filled = npconfig.fill_defaults({"experiments": {}}, npconfig.load_schema(SCHEMA))["defaults"]
+    assert filled == spelled
+
+
 def test_default_config_expansion():
     with open(ROOT / "config.yaml") as fh:
         cfg = yaml.safe_load(fh)

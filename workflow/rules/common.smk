@@ -165,16 +165,18 @@ def dynamics_files():
 
 def sweep_experiments():
     """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
-    return [
+    return sorted(
         name
         for name, exp in EXPERIMENTS.items()
         if len(exp["keep_fractions"]) > 1 and not exp["scaling"]
-    ]
+    )
 
 
 def empirical_experiments():
     """Experiments with at least one simulated (empirical) covariance."""
-    return [name for name, exp in EXPERIMENTS.items() if exp["covariance"]["durations"]]
+    return sorted(
+        name for name, exp in EXPERIMENTS.items() if exp["covariance"]["durations"]
+    )
 
 
 def scaling_experiments():
@@ -233,12 +235,23 @@ def dynamics_pruned(wildcards):
 
 
 # ---------------------------------------------------------------- params
+# Snakemake compares params by their text, so mappings are passed with sorted keys:
+# reordering keys in config.yaml must not rerun anything.
+def canonical(value):
+    """`value` with every mapping's keys sorted (recursively)."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
 def network_params(wildcards):
-    return dict(experiment(wildcards)["network"])
+    return canonical(experiment(wildcards)["network"])
 
 
 def empirical_params(wildcards):
-    return dict(experiment(wildcards)["empirical"])
+    return canonical(experiment(wildcards)["empirical"])
 
 
 def duration_param(wildcards):
@@ -267,10 +280,12 @@ def spectra_param(wildcards):
 def dynamics_params(wildcards):
     exp = experiment(wildcards)
     members = npconfig.dynamics_members(exp, wildcards.cov)
-    return dict(
-        exp["dynamics_params"],
-        methods=[m for m, _ in members],
-        method_covariances=[c for _, c in members],
+    return canonical(
+        dict(
+            exp["dynamics_params"],
+            methods=[m for m, _ in members],
+            method_covariances=[c for _, c in members],
+        )
     )
 
 

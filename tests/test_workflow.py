@@ -1,0 +1,356 @@
+"""End-to-end tests of the Snakemake workflow on tests/configs/smoke.yaml.
+
+Two full runs in temporary directories: one with --cores 2 (the reference), one with
+--cores 1 that is killed (SIGKILL to the whole process group) part-way and resumed.
+Their results must be bit-identical. The other tests reuse the reference run:
+tables and their numbers, rerun no-op, minimal reruns after a config change, fail-fast
+config errors, lint.
+"""
+
+import copy
+import hashlib
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from noiseprune import config as npconfig
+
+pytestmark = pytest.mark.workflow
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
+PROFILE = ROOT / "workflow" / "profiles" / "default"
+TABLES = ["summary.csv", "eigen.parquet", "dynamics.parquet", "sweeps.csv", "scaling.csv", "empirical.csv"]
+
+
+def snakemake_cmd(workdir, *args, configfile=SMOKE):
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--replace-workflow-config",
+        "--workflow-profile",
+        str(PROFILE),
+        *args,
+    ]
+
+
+def snakemake(workdir, *args, configfile=SMOKE, check=True, timeout=300):
+    proc = subprocess.run(
+        snakemake_cmd(workdir, *args, configfile=configfile),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def result_hashes(workdir):
+    """sha256 of every result file except logs, benchmarks and hidden (temporary) files."""
+    results = Path(workdir) / "results"
+    hashes = {}
+    for path in sorted(results.rglob("*")):
+        rel = path.relative_to(results)
+        if not path.is_file() or rel.parts[0] in ("logs", "benchmarks") or any(p.startswith(".") for p in rel.parts):
+            continue
+        hashes[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def smoke_config():
+    with open(SMOKE) as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The smoke workflow run once with --cores 2."""
+    workdir = tmp_path_factory.mktemp("smoke_cores2")
+    start = time.monotonic()
+    snakemake(workdir, "--cores", "2")
+    elapsed = time.monotonic() - start
+    print(f"smoke run (--cores 2): {elapsed:.1f} s")
+    return workdir
+
+
+def table(workdir, name):
+    path = Path(workdir) / "results" / "tables" / name
+    return pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+
+
+# ------------------------------------------------------------------ tables
+
+
+def test_every_table_written_with_its_columns(reference):
+    from noiseprune import tables
+
+    expected = {
+        "summary.csv": tables.SUMMARY_COLUMNS,
+        "eigen.parquet": tables.EIGEN_COLUMNS,
+        "dynamics.parquet": tables.DYNAMICS_COLUMNS,
+        "sweeps.csv": tables.SUMMARY_COLUMNS,
+        "scaling.csv": tables.SCALING_COLUMNS,
+        "empirical.csv": tables.SUMMARY_COLUMNS + ["duration"],
+    }
+    for name, columns in expected.items():
+        frame = table(reference, name)
+        assert len(frame) > 0, name
+        missing = set(columns) - set(frame.columns)
+        assert not missing, f"{name} lacks {missing}"
+
+
+def test_summary_has_one_row_per_pruned_network(reference):
+    exps = npconfig.prepare(smoke_config())["experiments"]
+    expected = set()
+    for name, exp in exps.items():
+        for seed in exp["seeds"]:
+            for method in exp["methods"]:
+                for cov in npconfig.method_covariances(exp, method):
+                    for keep in exp["keep_fractions"]:
+                        for pseed in exp["prune_seeds"]:
+                            expected.add((name, seed, cov, method, keep, pseed))
+    summary = table(reference, "summary.csv")
+    keys = ["network", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
+    got = [tuple(r) for r in summary[keys].itertuples(index=False)]
+    assert len(got) == len(set(got)) == len(expected)
+    assert set(got) == expected
+    # every method, both covariance sources and the scaling experiments are there
+    assert set(summary["method"]) == {"noise", "weight", "uniform", "resistance", "topk"}
+    assert {"exact", "T40", "none"} <= set(summary["covariance"])
+    assert {"scaling_N40", "scaling_N80", "scaling_N120"} <= set(summary["network"])
+
+
+def test_edges_kept_near_target(reference):
+    summary = table(reference, "summary.csv")
+    assert (summary["edges_target"] == summary["keep_fraction"] * summary["edges_original"]).all()
+    for row in summary.itertuples():
+        if row.method == "topk":  # deterministic; pairs of a symmetric network come in twos
+            assert abs(row.edges_kept - row.edges_target) <= 2, row
+        else:
+            # kept = sum of independent Bernoulli(p) (twice per pair when symmetric) with
+            # sum(p) = target: variance <= 2 target; allow 5 standard deviations.
+            assert abs(row.edges_kept - row.edges_target) <= 5 * math.sqrt(2 * row.edges_target) + 2, row
+    assert (summary["edges_kept"] > 0).all()
+
+
+def test_noise_prune_not_worse_than_uniform(reference):
+    summary = table(reference, "summary.csv")
+    smoke = summary[summary["network"] == "smoke"]
+    noise = smoke.loc[smoke["method"] == "noise", "max_abs_eig_err"].median()
+    uniform = smoke.loc[smoke["method"] == "uniform", "max_abs_eig_err"].median()
+    assert noise <= uniform
+    scaling = summary[summary["network"].str.startswith("scaling_N")]
+    assert scaling["max_abs_eig_err"].isna().all()  # spectra: eps
+    assert scaling["spectral_eps"].notna().all()
+
+
+def test_derived_tables(reference):
+    summary = table(reference, "summary.csv")
+    sweeps = table(reference, "sweeps.csv")
+    assert set(sweeps["network"]) == {"smoke"}
+    assert len(sweeps) == (summary["network"] == "smoke").sum()
+    empirical = table(reference, "empirical.csv")
+    assert set(empirical["network"]) == {"asym"}
+    durations = dict(zip(empirical["covariance"], empirical["duration"]))
+    assert durations["T40"] == 40 and math.isinf(durations["exact"]) and math.isnan(durations["none"])
+    scaling = table(reference, "scaling.csv")
+    assert sorted(scaling["n"].unique()) == [40, 80, 120]
+    assert set(scaling["method"]) == {"noise", "uniform"}
+    assert (scaling["status"] == "interpolated").all()
+    assert np.allclose(scaling["n_log_n"], scaling["n"] * np.log(scaling["n"]))
+    assert (scaling["c"] > 0).all()
+    eigen = table(reference, "eigen.parquet")
+    assert "eigenvalue_imag" in eigen  # the non-symmetric network
+    smoke = eigen[(eigen["network"] == "smoke") & (eigen["seed"] == 0) & (eigen["method"] == "noise")]
+    assert len(smoke) == 2 * 90  # N eigenpairs per keep fraction
+    dynamics = table(reference, "dynamics.parquet")
+    assert set(dynamics["method"]) == {"noise", "weight", "uniform", "resistance", "topk"}
+    assert (dynamics.loc[dynamics["step"] == 0, "mean_error"] == 0).all()
+    assert (dynamics.loc[dynamics["step"] > 0, "mean_error"] > 0).all()
+
+
+def test_intermediates_follow_the_path_scheme(reference):
+    results = Path(reference) / "results"
+    assert (results / "networks/smoke/seed0/A.npy").is_file()
+    meta = (results / "networks/smoke/seed0/meta.json").read_text()
+    assert '"n": 90' in meta
+    assert (results / "covariance/asym/seed0/T40.npy").is_file()
+    assert (results / "spectra/smoke/seed1/original.npz").is_file()
+    assert not (results / "spectra/scaling_N40").exists()  # spectra: eps needs no eigendecomposition
+    assert (results / "probabilities/smoke/seed0/exact/noise/keep0.3.npz").is_file()
+    assert (results / "probabilities/smoke/seed0/none/weight/keep0.3.npz").is_file()
+    assert not (results / "probabilities/smoke/seed0/exact/weight").exists()
+    assert (results / "pruned/smoke/seed0/none/topk/keep0.6/prune0.npz").is_file()
+    assert (results / "metrics/smoke/seed0/exact/noise/keep0.6/prune0.json").is_file()
+    assert (results / "dynamics/smoke/seed1/exact/keep0.3/prune0.npz").is_file()
+
+
+def test_progress_is_logged(reference):
+    logs = Path(reference) / "results" / "logs"
+    empirical = (logs / "covariance_empirical/asym/seed0/T40.log").read_text()
+    assert "simulating T40" in empirical and "(100%)" in empirical
+    dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3/prune0.log").read_text()
+    assert "(100%)" in dynamics
+    assert (Path(reference) / "results/benchmarks/metrics/smoke/seed0/exact/noise/keep0.3/prune0.tsv").is_file()
+
+
+# ------------------------------------------------------------------ reruns and determinism
+
+
+def test_rerun_is_a_no_op(reference):
+    proc = snakemake(reference, "--dry-run", "--cores", "2")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def dry_run_jobs(workdir, configfile):
+    """(rule, wildcards dict) of every job a dry run would execute."""
+    proc = snakemake(workdir, "--dry-run", "--cores", "2", configfile=configfile)
+    jobs, rule = [], None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        m = re.match(r"^(?:local)?rule (\w+):$", line.strip())
+        if m:
+            rule = m.group(1)
+            jobs.append((rule, {}))
+        elif rule and line.strip().startswith("wildcards:"):
+            pairs = line.strip()[len("wildcards:") :].split(",")
+            jobs[-1] = (rule, dict(p.strip().split("=", 1) for p in pairs))
+    return jobs
+
+
+def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_path):
+    cfg = smoke_config()
+    cfg["experiments"]["smoke"]["keep_fractions"] = [0.3, 0.5]  # 0.6 -> 0.5
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = dry_run_jobs(reference, changed)
+    rules = {rule for rule, _ in jobs}
+    assert {"probabilities", "prune", "metrics", "dynamics"} <= rules
+    assert {"summary_table", "eigen_table", "sweeps_table", "dynamics_table"} <= rules
+    # nothing upstream of the pruning, nor tables that do not depend on the experiment
+    assert not rules & {"network", "covariance_exact", "covariance_empirical", "eigendecompose"}
+    assert not rules & {"scaling_table", "empirical_table"}
+    for rule, wildcards in jobs:
+        if wildcards:
+            assert wildcards["exp"] == "smoke" and wildcards["keep"] == "0.5", (rule, wildcards)
+    # 2 seeds x 5 methods (noise with its one covariance source)
+    assert sum(rule == "metrics" for rule, _ in jobs) == 10
+    assert sum(rule == "dynamics" for rule, _ in jobs) == 2
+
+
+def test_cores_1_after_kill_is_bit_identical_to_cores_2(reference, tmp_path):
+    """A --cores 1 run, killed with SIGKILL part-way and resumed, matches the reference."""
+    workdir = tmp_path / "cores1"
+    workdir.mkdir()
+    proc = subprocess.Popen(
+        snakemake_cmd(workdir, "--cores", "1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    probabilities = workdir / "results" / "probabilities"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if probabilities.exists() and any(probabilities.rglob("*.npz")):
+            break
+        time.sleep(0.1)
+    killed = proc.poll() is None
+    if killed:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert killed, "the run finished before it could be killed"
+    partial = result_hashes(workdir)
+    assert partial and len(partial) < len(result_hashes(reference))
+
+    snakemake(workdir, "--unlock", "--cores", "1")
+    snakemake(workdir, "--cores", "1")
+    ours, theirs = result_hashes(workdir), result_hashes(reference)
+    assert ours.keys() == theirs.keys()
+    differing = [k for k in ours if ours[k] != theirs[k]]
+    assert not differing, f"{len(differing)} files differ, e.g. {differing[:5]}"
+
+
+# ------------------------------------------------------------------ configuration errors
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda c: c["experiments"]["smoke"].update(keep_fractions=[0.3, 1.5]),
+            "config error: experiments.smoke.keep_fractions[1] = 1.5: must be <= 1",
+        ),
+        (
+            lambda c: c["experiments"]["smoke"].update(methods=["noise", "random"]),
+            "config error: experiments.smoke.methods[1] = 'random': must be one of noise, weight, uniform, resistance, topk",
+        ),
+        (
+            lambda c: c["experiments"]["asym"]["network"].update(clustrs=[3]),
+            "config error: experiments.asym.network.clustrs: unknown key (allowed: clusters, density, leak, "
+            "long_range, strong_pairs, strong_scale, symmetric)",
+        ),
+        (
+            lambda c: c["scaling"].update(cluster_fractions=[0.5, 0.2]),
+            "config error: scaling.cluster_fractions = [0.5, 0.2]: must sum to 1 (sum is 0.7)",
+        ),
+        (
+            lambda c: c["experiments"]["asym"].update(covariance={"exact": False, "durations": []}),
+            "config error: experiments.asym.covariance = {'exact': False, 'durations': []}: method 'noise' "
+            "needs a covariance source: set exact: true or give durations",
+        ),
+    ],
+)
+def test_bad_config_fails_fast_with_one_line(tmp_path, edit, message):
+    cfg = copy.deepcopy(smoke_config())
+    edit(cfg)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    proc = snakemake(workdir, "--cores", "1", configfile=bad, check=False, timeout=60)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    errors = [line for line in output.splitlines() if "config error" in line]
+    assert errors == [message], output[-2000:]
+    assert "Traceback" not in output
+    assert not (workdir / "results").exists()  # no job ran
+
+
+# ------------------------------------------------------------------ lint
+
+
+def test_snakemake_lint_is_clean():
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Lints for" not in proc.stdout + proc.stderr
+
+
+def test_snakefmt_check_is_clean():
+    snakefmt = Path(sys.executable).with_name("snakefmt")
+    if not snakefmt.exists():
+        pytest.skip("snakefmt not installed in this environment")
+    files = [str(ROOT / "Snakefile"), str(ROOT / "workflow" / "rules")]
+    proc = subprocess.run([str(snakefmt), "--check", *files], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
