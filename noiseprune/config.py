@@ -29,6 +29,8 @@ METHODS = ("noise", "weight", "uniform", "resistance", "topk")
 #: Methods whose probabilities depend on the covariance C (the others use covariance id "none").
 COVARIANCE_METHODS = ("noise",)
 NORMALIZATIONS = ("exact", "authors", "theory")
+#: Methods the theory normalization (K = k log N / eps^2) applies to.
+THEORY_METHODS = ("noise", "resistance")
 DIAGONALS = ("row_sum", "original", "zero")
 SPECTRA = ("full", "eps")
 #: Covariance id of methods that ignore C (path component and table value).
@@ -355,7 +357,16 @@ def check_settings(exp: Mapping, path: list) -> None:
         item_ok=lambda m: isinstance(m, str) and m in METHODS,
         item_msg=f"unknown method; expected one of {', '.join(METHODS)}",
     )
-    _check_choice(_require(exp, "normalization", path), path + ["normalization"], NORMALIZATIONS, "normalization")
+    normalization = _require(exp, "normalization", path)
+    _check_choice(normalization, path + ["normalization"], NORMALIZATIONS, "normalization")
+    if normalization == "theory":
+        others = [m for m in methods if m not in THEORY_METHODS]
+        if others:
+            _fail(
+                path + ["normalization"],
+                normalization,
+                f"applies to methods {' and '.join(THEORY_METHODS)} only, not {', '.join(others)}",
+            )
     _check_positive(_require(exp, "theory_k", path), path + ["theory_k"])
     eps = _require(exp, "theory_eps", path)
     _check_positive(eps, path + ["theory_eps"])

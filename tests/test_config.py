@@ -274,6 +274,15 @@ def test_long_range_exceeds_network():
     assert msg.startswith("config error: experiments.small.network.long_range = 100: exceeds")
 
 
+def test_theory_normalization_only_for_noise_and_resistance():
+    msg = error_of(minimal(methods=["noise", "weight"], normalization="theory"))
+    assert msg == (
+        "config error: experiments.small.normalization = 'theory': "
+        "applies to methods noise and resistance only, not weight"
+    )
+    prepare(minimal(methods=["noise", "resistance"], normalization="theory"), schema=SCHEMA)
+
+
 def test_reserved_scaling_name():
     cfg = {"experiments": {"scaling_N100": minimal()["experiments"]["small"]}}
     assert "reserved" in error_of(cfg)

@@ -206,9 +206,14 @@ def final_outputs():
 # ---------------------------------------------------------------- inputs
 def covariance_input(wildcards):
     """Covariance file of a probabilities job: none for methods that ignore C."""
-    if wildcards.method in npconfig.COVARIANCE_METHODS:
-        return {"C": COVARIANCE.format(**wildcards)}
-    return {}
+    uses_c = wildcards.method in npconfig.COVARIANCE_METHODS
+    if uses_c == (wildcards.cov == npconfig.NO_COVARIANCE):
+        raise ValueError(
+            f"method {wildcards.method} with covariance {wildcards.cov}: methods "
+            f"{', '.join(npconfig.COVARIANCE_METHODS)} need a covariance (exact or "
+            f"T<duration>), the others live under {npconfig.NO_COVARIANCE!r}"
+        )
+    return {"C": COVARIANCE.format(**wildcards)} if uses_c else {}
 
 
 def eigen_input(wildcards):
