@@ -260,8 +260,15 @@ def _log_axis(ax, axis: str) -> None:
     """Logarithmic ``axis`` ("x" or "y") with plain tick labels (0.3, 40, not 3x10^-1)."""
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
     target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
-    target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    target.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def _spans_decade(values) -> bool:
+    """True when the positive finite ``values`` span at least a factor 10 (worth a log axis)."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    return v.size > 1 and v.max() >= 10.0 * v.min()
 
 
 def _note(ax, text: str) -> None:
@@ -387,13 +394,16 @@ def _gaussian_kde(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
     return mlab.GaussianKDE(values, "scott").evaluate(coords)
 
 
-def _distribution_panel(ax, values: dict, *, log: bool, ylabel: str, per_draw: dict | None = None) -> None:
+def _distribution_panel(
+    ax, values: dict, *, log: bool, ylabel: str, per_draw: dict | None = None, rotate_over: int = 3
+) -> None:
     """Violin (KDE, in log space for log axes) + min-max box plot per method; optional per-draw points."""
     methods = [m for m in values if len(values[m])]
     if not methods:
         _note(ax, "no finite values")
         ax.set_ylabel(ylabel)
         return
+    log = log and _spans_decade(np.concatenate([np.asarray(values[m], dtype=float) for m in methods]))
     data = []
     for m in methods:
         v = np.asarray(values[m], dtype=float)
@@ -452,7 +462,7 @@ def _distribution_panel(ax, values: dict, *, log: bool, ylabel: str, per_draw: d
     if log:
         _log_axis(ax, "y")
     ax.set_xticks(positions, [LABELS.get(m, m) for m in methods])
-    if len(methods) > 3:
+    if len(methods) > rotate_over:
         ax.tick_params(axis="x", labelrotation=35)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
@@ -553,7 +563,7 @@ def _spectral_data(eigen: pd.DataFrame, summary: pd.DataFrame | None, network: s
     return rows, methods, covs, draws
 
 
-def _spectral_distributions(axes, rows, methods, draws) -> None:
+def _spectral_distributions(axes, rows, methods, draws, rotate_over: int = 3) -> None:
     def finite(values):
         values = np.asarray(values, dtype=float)
         return values[np.isfinite(values)]
@@ -562,9 +572,9 @@ def _spectral_distributions(axes, rows, methods, draws) -> None:
     max_per_draw = None
     if draws is not None:
         max_per_draw = {m: draws.loc[draws["method"] == m, "max_abs_eig_err"].to_numpy(dtype=float) for m in methods}
-    _distribution_panel(axes[0], {m: finite(_modulus(by[m], "eig_err")) for m in methods}, log=True, ylabel=EIG_ERR, per_draw=max_per_draw)
-    _distribution_panel(axes[1], {m: finite(_modulus(by[m], "vec_err")) for m in methods}, log=True, ylabel=VEC_ERR)
-    _distribution_panel(axes[2], {m: finite(by[m]["alignment"]) for m in methods}, log=False, ylabel=ALIGN)
+    _distribution_panel(axes[0], {m: finite(_modulus(by[m], "eig_err")) for m in methods}, log=True, ylabel=EIG_ERR, per_draw=max_per_draw, rotate_over=rotate_over)
+    _distribution_panel(axes[1], {m: finite(_modulus(by[m], "vec_err")) for m in methods}, log=True, ylabel=VEC_ERR, rotate_over=rotate_over)
+    _distribution_panel(axes[2], {m: finite(by[m]["alignment"]) for m in methods}, log=False, ylabel=ALIGN, rotate_over=rotate_over)
 
 
 def _percent(fraction: float) -> str:
@@ -697,7 +707,7 @@ def fig4_large(
         for sub, net, (rows, methods, c, draws) in zip(subfigs, networks, data):
             covs.update(c)
             axes = sub.subplots(1, 4, width_ratios=[1, 1, 1, 0.9])
-            _spectral_distributions(axes, rows, methods, draws)
+            _spectral_distributions(axes, rows, methods, draws, rotate_over=2)
             _eigen_scatter(axes[3], rows, methods)
             for ax, title in zip(axes, ["eigenvalue error", "eigenvector error", "alignment", "eigenvalues"]):
                 ax.set_title(f"({next(letters)}) {title}", loc="left")
@@ -803,7 +813,7 @@ def _sweep_panel(ax, rows: pd.DataFrame, methods: Sequence[str], metric: str) ->
     _log_axis(ax, "x")
     ax.set_xlabel("keep fraction")
     ax.set_ylabel(METRIC_LABELS[metric])
-    if drawn:
+    if drawn and _spans_decade(rows[metric]):
         _log_axis(ax, "y")
     else:
         _note(ax, f"no finite {metric}\n(e.g. spectra: eps, or a non-symmetric network)")
@@ -936,7 +946,8 @@ def _empirical_panel(ax, rows: pd.DataFrame, metric: str) -> None:
             if level.size:
                 ax.axhspan(level.min(), level.max(), color=color, alpha=0.1, lw=0)
                 ax.axhline(np.median(level), color=color, ls=ls, lw=1.0)
-    _log_axis(ax, "y")
+    if _spans_decade(rows[metric]):
+        _log_axis(ax, "y")
     ax.set_ylabel(METRIC_LABELS[metric])
 
 
