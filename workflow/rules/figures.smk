@@ -1,10 +1,144 @@
-# Placeholder for the figures stage (noiseprune/plotting.py, workflow/scripts/plot_*.py,
-# workflow/report/*.rst), which replaces this file. Contract with the rest of the
-# workflow: a rule named `figures` whose outputs (or, for a target-only rule, inputs)
-# are the figure files; `rule all` builds them through figure_targets() in common.smk.
+# Figures (SPEC section 7) and the report tables.
+#
+# Every figure rule reads only the tables under results/tables/ (Fig. 1: the fig1
+# network, its covariance and its noise-prune probabilities), so `snakemake figures`
+# redraws from cached tables without recomputing anything upstream. A figure is a
+# target only when the experiment it draws is in the config (figure_names() in figures_common.smk).
+# Plotting lives in noiseprune.plotting; the scripts only read, call and save.
+
+
+include: "figures_common.smk"
+
+
+rule fig1_probe:
+    """Fig. 1: weights, covariance, covariance difference and probabilities of a small network."""
+    input:
+        unpack(fig1_inputs),
+    output:
+        pdf=report_figure("fig1_probe", "pdf", 1),
+        png=report_figure("fig1_probe", "png", 1),
+    log:
+        log("figures", "fig1_probe"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        probe=fig1_params,
+    script:
+        "../scripts/plot_fig1.py"
+
+
+rule fig2_spectrum:
+    """Fig. 2: spectrum preservation at N = 2000 (violin + box, eigenvalue scatter)."""
+    input:
+        eigen=TABLES["eigen"],
+        summary=TABLES["summary"],
+    output:
+        pdf=report_figure("fig2_spectrum", "pdf", 2),
+        png=report_figure("fig2_spectrum", "png", 2),
+    log:
+        log("figures", "fig2_spectrum"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        network=SPECTRUM_EXPERIMENT,
+        keep_fraction=spectrum_keep,
+    script:
+        "../scripts/plot_fig2.py"
+
+
+rule fig3_dynamics:
+    """Fig. 3: trajectory error over time, mean +- std over trials."""
+    input:
+        dynamics=TABLES["dynamics"],
+    output:
+        pdf=report_figure("fig3_dynamics", "pdf", 3),
+        png=report_figure("fig3_dynamics", "png", 3),
+    log:
+        log("figures", "fig3_dynamics"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        network=SPECTRUM_EXPERIMENT,
+    script:
+        "../scripts/plot_fig3.py"
+
+
+rule fig4_large:
+    """Fig. 4: the spectral panels for the large networks (N = 3000, 10000 at 3 %)."""
+    input:
+        eigen=TABLES["eigen"],
+        summary=TABLES["summary"],
+    output:
+        pdf=report_figure("fig4_large", "pdf", 4),
+        png=report_figure("fig4_large", "png", 4),
+    log:
+        log("figures", "fig4_large"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        networks=large_experiments(),
+        keep_fractions=large_keeps,
+    script:
+        "../scripts/plot_fig4.py"
+
+
+rule fig5_sweeps:
+    """Fig. 5: error vs keep fraction; kept entries for a fixed eps vs N log N."""
+    input:
+        sweeps=TABLES["sweeps"],
+        scaling=TABLES["scaling"],
+    output:
+        pdf=report_figure("fig5_sweeps", "pdf", 5),
+        png=report_figure("fig5_sweeps", "png", 5),
+    log:
+        log("figures", "fig5_sweeps"),
+    conda:
+        "../envs/noiseprune.yaml"
+    script:
+        "../scripts/plot_fig5.py"
+
+
+rule fig6_empirical:
+    """Fig. 6: pruning quality with an empirical covariance vs simulated duration T."""
+    input:
+        empirical=TABLES["empirical"],
+    output:
+        pdf=report_figure("fig6_empirical", "pdf", 6),
+        png=report_figure("fig6_empirical", "png", 6),
+    log:
+        log("figures", "fig6_empirical"),
+    conda:
+        "../envs/noiseprune.yaml"
+    script:
+        "../scripts/plot_fig6.py"
+
+
+rule report_tables:
+    """Summary and scaling tables condensed over seeds (median, min, max), for the report."""
+    input:
+        summary=TABLES["summary"],
+        scaling=TABLES["scaling"],
+    output:
+        summary=report(
+            REPORT_TABLES["summary"],
+            caption="../report/summary_digest.rst",
+            category="Tables",
+        ),
+        scaling=report(
+            REPORT_TABLES["scaling"],
+            caption="../report/scaling_digest.rst",
+            category="Tables",
+        ),
+    log:
+        log("figures", "report_tables"),
+    conda:
+        "../envs/noiseprune.yaml"
+    script:
+        "../scripts/report_tables.py"
 
 
 rule figures:
-    """Target: every figure (placeholder: the tables they are drawn from)."""
+    """Target: every configured figure and the report tables, redrawn from the cached tables."""
     input:
-        table_targets(),
+        figure_files(),
+        list(REPORT_TABLES.values()),
