@@ -192,12 +192,13 @@ cmd_up() {
     local i state=""
     for ((i = 0; i < TIMEOUT * 2; i++)); do
         state=$(node_state)
-        [[ $state == idle* ]] && break
+        # "idle*" (trailing *) would mean: not responding yet
+        [[ $state == idle || $state == mixed || $state == allocated ]] && break
         [[ $state == drain* || $state == down* ]] &&
             scontrol update NodeName=localhost State=RESUME >/dev/null 2>&1 || true
         sleep 0.5
     done
-    if [[ $state != idle* ]]; then
+    if [[ $state != idle && $state != mixed && $state != allocated ]]; then
         die "node not idle after ${TIMEOUT}s (state: ${state:-none}); see $STATE/slurmctld.log and $STATE/slurmd.log"
     fi
     echo "SLURM up: node localhost ($(nproc --all) CPUs), partition $PARTITION, state $STATE"
