@@ -7,6 +7,10 @@ such a skip into a failure, so CI always runs them for real.
 """
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +31,32 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"system test skipped but {REQUIRE}=1 requires it to run: {reason}"
+
+
+# ------------------------------------------------------------------ shared smoke run
+# The smoke workflow run locally once per session (--cores 2, default profile), for the
+# tests that compare another run against it (tests/test_slurm.py). Same command as the
+# reference run of tests/test_workflow.py, which could share it.
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
+
+
+@pytest.fixture(scope="session")
+def smoke_local_run(tmp_path_factory):
+    """(workdir, Snakemake's output) of the smoke workflow run locally with --cores 2."""
+    workdir = tmp_path_factory.mktemp("smoke_local")
+    cmd = [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(SMOKE),
+        "--replace-workflow-config",
+        "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
+        "--cores", "2",
+    ]  # fmt: skip
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise AssertionError(f"local smoke run failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    print(f"local smoke run (--cores 2): {time.monotonic() - start:.1f} s")
+    return workdir, proc.stdout + proc.stderr
