@@ -305,3 +305,19 @@ def test_every_figure_shows_its_caption_and_image(rendered):
 def test_landing_page_shows_the_workflow_description(rendered):
     landing = " ".join(rendered["landing"].split())
     assert "Using noise to probe recurrent neural network structure and prune synapses" in landing
+
+
+def test_figures_target_redraws_only_the_figures_identically(workdir, rendered):
+    """`snakemake figures` after removing results/figures reruns only the figure rules,
+    from the cached tables, and draws byte-identical files. Runs last: it rewrites files."""
+    figures = workdir / "results" / "figures"
+    before = {p.name: p.read_bytes() for p in sorted(figures.iterdir())}
+    shutil.rmtree(figures)
+    dry = snakemake(workdir, "--dry-run", "--quiet", "rules", "--", "figures")
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", dry.stdout + dry.stderr, re.M))
+    counts.pop("total", None)
+    assert set(counts) == {f"{name}" for name in FIGURES} | {"figures"}, counts
+    snakemake(workdir, "--cores", "2", "figures")
+    after = {p.name: p.read_bytes() for p in sorted(figures.iterdir())}
+    assert after.keys() == before.keys()
+    assert [name for name in before if before[name] != after[name]] == []
