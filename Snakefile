@@ -14,6 +14,9 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/covariance.smk"
