@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-from-pyproject
 SNAKEMAKE := $(BIN)/snakemake
 PROFILE := --workflow-profile workflow/profiles/default
 
-.PHONY: venv test reproduce figures dry-run lint
+.PHONY: venv test reproduce figures dry-run lint cluster
 
 venv: $(STAMP)
 
@@ -38,3 +38,9 @@ dry-run: $(STAMP)
 lint: $(STAMP)
 	$(SNAKEMAKE) --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+## cluster: the same DAG on SLURM through workflow/profiles/slurm (set the partition and
+## account there first); a preflight names anything missing before any job is submitted
+cluster: $(STAMP)
+	$(BIN)/python workflow/scripts/check_slurm.py
+	$(SNAKEMAKE) --workflow-profile workflow/profiles/slurm $$($(BIN)/python workflow/scripts/check_slurm.py --flags)
