@@ -75,8 +75,10 @@ def test_default_config_expansion():
     assert exps["paper2000"]["methods"] == ["noise", "weight", "uniform"]  # from defaults
     assert exps["fig1"]["methods"] == ["noise"]  # overridden
     assert exps["paper2000"]["dynamics"] is True and exps["fig1"]["dynamics"] is False
-    assert exps["empirical1000"]["covariance"] == {"exact": True, "durations": [10, 30, 100, 300, 1000]}
-    assert npconfig.covariance_ids(exps["empirical1000"])[:3] == ["exact", "T10", "T30"]
+    assert exps["empirical1000"]["covariance"] == {"exact": True, "durations": [10, 100, 1000]}
+    assert exps["empirical1000"]["empirical"]["replicas"] == 32  # overridden
+    assert exps["paper2000"]["empirical"]["replicas"] == 64  # from defaults
+    assert npconfig.covariance_ids(exps["empirical1000"]) == ["exact", "T10", "T100", "T1000"]
     # scaling section -> generated experiments
     assert result["scaling"]["experiments"][0] == "scaling_N250"
     n250 = exps["scaling_N250"]
