@@ -8,11 +8,10 @@ such a skip into a failure, so CI always runs them for real.
 
 import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from helpers import snakemake_cmd
 
 SYSTEM_MARKERS = ("slurm", "browser")
 REQUIRE = "NOISEPRUNE_REQUIRE_SYSTEM_TESTS"
@@ -35,25 +34,13 @@ def pytest_runtest_makereport(item, call):
 
 # ------------------------------------------------------------------ shared smoke run
 # The smoke workflow run locally once per session (--cores 2, default profile), for the
-# tests that compare another run against it (tests/test_slurm.py). Same command as the
-# reference run of tests/test_workflow.py, which could share it.
-ROOT = Path(__file__).resolve().parent.parent
-SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
-
-
+# tests that read it or compare another run against it (tests/test_workflow.py,
+# tests/test_slurm.py), so the suite pays for it once.
 @pytest.fixture(scope="session")
 def smoke_local_run(tmp_path_factory):
     """(workdir, Snakemake's output) of the smoke workflow run locally with --cores 2."""
     workdir = tmp_path_factory.mktemp("smoke_local")
-    cmd = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "Snakefile"),
-        "--directory", str(workdir),
-        "--configfile", str(SMOKE),
-        "--replace-workflow-config",
-        "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
-        "--cores", "2",
-    ]  # fmt: skip
+    cmd = snakemake_cmd(workdir, "--cores", "2")
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:

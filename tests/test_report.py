@@ -22,17 +22,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_snakemake
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "configs" / "figures.yaml"
-PROFILE = ROOT / "workflow" / "profiles" / "default"
 CAPTIONS = ROOT / "workflow" / "report"
 FIGURES = {
     "fig1_probe": 1,
@@ -63,25 +61,7 @@ def chromium_binary():
 
 
 def snakemake(workdir, *args, timeout=900):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(CONFIG),
-        "--replace-workflow-config",
-        "--workflow-profile",
-        str(PROFILE),
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-    return proc
+    return run_snakemake(workdir, *args, configfile=CONFIG, timeout=timeout)
 
 
 class Chromium:

@@ -22,7 +22,6 @@ them the tests skip with the reason (an error in CI: NOISEPRUNE_REQUIRE_SYSTEM_T
 """
 
 import collections
-import hashlib
 import importlib.util
 import os
 import re
@@ -34,6 +33,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import result_hashes
 
 # The tests that need a SLURM; the preflight-message tests at the end need none.
 needs_slurm = [pytest.mark.slurm, pytest.mark.workflow]
@@ -127,18 +127,6 @@ def copy_checkout(dest):
 
 def snakemake(*args):
     return [sys.executable, "-m", "snakemake", *args]
-
-
-def result_hashes(workdir):
-    """sha256 of every result file except logs, benchmarks and hidden files."""
-    results = Path(workdir) / "results"
-    hashes = {}
-    for path in sorted(results.rglob("*")):
-        rel = path.relative_to(results)
-        if not path.is_file() or rel.parts[0] in ("logs", "benchmarks") or any(p.startswith(".") for p in rel.parts):
-            continue
-        hashes[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
 
 
 def job_stats(log):

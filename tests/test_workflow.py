@@ -8,7 +8,6 @@ config errors, lint.
 """
 
 import copy
-import hashlib
 import math
 import os
 import re
@@ -23,56 +22,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers import ROOT, SMOKE, result_hashes, snakemake_cmd
+from helpers import run_snakemake as snakemake
+
 from noiseprune import config as npconfig
 
 pytestmark = pytest.mark.workflow
 
-ROOT = Path(__file__).resolve().parent.parent
-SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
-PROFILE = ROOT / "workflow" / "profiles" / "default"
-TABLES = ["summary.csv", "eigen.parquet", "dynamics.parquet", "sweeps.csv", "scaling.csv", "empirical.csv"]
-
-
-def snakemake_cmd(workdir, *args, configfile=SMOKE):
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        "--replace-workflow-config",
-        "--workflow-profile",
-        str(PROFILE),
-        *args,
-    ]
-
-
-def snakemake(workdir, *args, configfile=SMOKE, check=True, timeout=300):
-    proc = subprocess.run(
-        snakemake_cmd(workdir, *args, configfile=configfile),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-    return proc
-
-
-def result_hashes(workdir):
-    """sha256 of every result file except logs, benchmarks and hidden (temporary) files."""
-    results = Path(workdir) / "results"
-    hashes = {}
-    for path in sorted(results.rglob("*")):
-        rel = path.relative_to(results)
-        if not path.is_file() or rel.parts[0] in ("logs", "benchmarks") or any(p.startswith(".") for p in rel.parts):
-            continue
-        hashes[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
 
 
 def smoke_config():
@@ -81,14 +37,10 @@ def smoke_config():
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The smoke workflow run once with --cores 2."""
-    workdir = tmp_path_factory.mktemp("smoke_cores2")
-    start = time.monotonic()
-    snakemake(workdir, "--cores", "2")
-    elapsed = time.monotonic() - start
-    print(f"smoke run (--cores 2): {elapsed:.1f} s")
-    return workdir
+def reference(smoke_local_run):
+    """The smoke workflow run once with --cores 2, shared with the SLURM test (the tests
+    here only read it or dry-run on it, so it stays as the run left it)."""
+    return smoke_local_run[0]
 
 
 def table(workdir, name):

@@ -1,0 +1,52 @@
+"""Helpers shared by the workflow, SLURM and report tests: running Snakemake on a
+config in a temporary directory, and hashing its results."""
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
+PROFILE = ROOT / "workflow" / "profiles" / "default"
+
+
+def snakemake_cmd(workdir, *args, configfile=SMOKE):
+    """Snakemake on this checkout's Snakefile, in ``workdir``, with only ``configfile``."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--replace-workflow-config",
+        "--workflow-profile",
+        str(PROFILE),
+        *args,
+    ]
+
+
+def run_snakemake(workdir, *args, configfile=SMOKE, check=True, timeout=300):
+    """Run :func:`snakemake_cmd`; raise with the tail of its output if it fails and ``check``."""
+    proc = subprocess.run(
+        snakemake_cmd(workdir, *args, configfile=configfile), capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def result_hashes(workdir):
+    """sha256 of every result file except logs, benchmarks and hidden (temporary) files."""
+    results = Path(workdir) / "results"
+    hashes = {}
+    for path in sorted(results.rglob("*")):
+        rel = path.relative_to(results)
+        if not path.is_file() or rel.parts[0] in ("logs", "benchmarks") or any(p.startswith(".") for p in rel.parts):
+            continue
+        hashes[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
