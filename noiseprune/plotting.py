@@ -264,6 +264,15 @@ def _log_axis(ax, axis: str) -> None:
     target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
+def _size_axis(ax, sizes) -> None:
+    """Logarithmic x axis labelled at exactly the network sizes plotted (no crowded minor labels)."""
+    ax.set_xscale("log")
+    sizes = sorted({float(n) for n in sizes})
+    ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, pos: f"{x:g}"))
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+
+
 def _spans_decade(values) -> bool:
     """True when the positive finite ``values`` span at least a factor 10 (worth a log axis)."""
     v = np.asarray(values, dtype=float).ravel()
@@ -501,8 +510,7 @@ def _eigen_scatter(ax, eigen: pd.DataFrame, methods: Sequence[str], *, slow_frac
     pad = 0.03 * (hi - lo if hi > lo else 1.0)
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="black", lw=0.7, ls="--", zorder=4)
     ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(lo - pad, hi + pad)
-    ax.set_aspect("equal", adjustable="box")
+    ax.set_ylim(lo - pad, hi + pad)  # equal limits: the identity runs corner to corner
     ax.set_xlabel(r"original eigenvalue $\lambda_i$")
     ax.set_ylabel(r"pruned eigenvalue $\mu_i$")
 
@@ -718,6 +726,9 @@ def fig4_large(
             axes = sub.subplots(1, 4, width_ratios=[1, 1, 1, 0.9])
             _spectral_distributions(axes, rows, methods, draws, rotate_over=2)
             _eigen_scatter(axes[3], rows, methods)
+            if not _is_complex(rows):  # the narrow fourth column: short labels
+                axes[3].set_xlabel(r"original $\lambda_i$")
+                axes[3].set_ylabel(r"pruned $\mu_i$")
             for ax, title in zip(axes, ["eigenvalue error", "eigenvector error", "alignment", "eigenvalues"]):
                 ax.set_title(f"({next(letters)}) {title}", loc="left")
             sub.suptitle(f"{net}: {_describe(rows)}", x=0.01, ha="left", fontsize=STYLE["figure.titlesize"] - 0.5)
@@ -852,7 +863,7 @@ def _scaling_panels(ax_kept, ax_frac, scaling: pd.DataFrame) -> None:
     edges = rows.groupby("n", sort=True)["edges_original"].median()
     if len(edges):
         ax_kept.plot(edges.index, edges.to_numpy(), color="black", lw=0.8, ls=":", label="all edges")
-    _log_axis(ax_kept, "x")
+    _size_axis(ax_kept, rows["n"])
     _log_axis(ax_kept, "y")
     ax_kept.set_xlabel("network size $N$")
     target = rows["target_eps"].dropna()
@@ -862,7 +873,7 @@ def _scaling_panels(ax_kept, ax_frac, scaling: pd.DataFrame) -> None:
     ax_kept.plot([], [], color="0.3", ls="none", marker="o", ms=3.5, label="median over seeds")
     ax_kept.scatter([], [], s=8, color="0.3", alpha=0.5, linewidths=0, label="one network seed")
     ax_kept.legend(loc="upper left")
-    _log_axis(ax_frac, "x")
+    _size_axis(ax_frac, rows["n"])
     ax_frac.set_xlabel("network size $N$")
     ax_frac.set_ylabel(rf"kept fraction for $\varepsilon = {eps_text}$")
     ax_frac.set_ylim(bottom=0)

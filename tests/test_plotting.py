@@ -270,6 +270,12 @@ def test_every_figure_is_drawn_and_saved_byte_identically(name, tables, tmp_path
             continue
         assert ax.get_xlabel() or [t.get_text() for t in ax.get_xticklabels()], (name, ax.get_title(loc="left"))
         assert ax.get_ylabel() or not ax.get_yticks().size, (name, ax.get_title(loc="left"))
+    # nothing drawn outside the figure (no clipped panel, tick or axis label)
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer)
+        assert box.x0 >= -1 and box.y0 >= -1, (name, ax.get_title(loc="left"), box)
+        assert box.x1 <= fig.bbox.width + 1 and box.y1 <= fig.bbox.height + 1, (name, ax.get_title(loc="left"), box)
 
 
 def test_save_drops_a_given_suffix_and_rejects_unknown_formats(tables, tmp_path):
@@ -315,6 +321,17 @@ def test_fig3_lines_use_the_method_colours(tables):
 def test_legends_use_the_method_colours(name, tables):
     colors = legend_colors(build(name, tables))
     assert colors["noise-prune"] == NOISE_RED and colors["weight"] == WEIGHT_BLUE
+
+
+def test_fig5_size_axes_are_labelled_at_the_sizes_only(tables):
+    fig5 = build("fig5", tables)
+    fig5.canvas.draw()
+    size_axes = [ax for ax in fig5.axes if ax.get_xlabel() == "network size $N$"]
+    assert len(size_axes) == 2
+    for ax in size_axes:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels == ["100", "200", "400", "800"]  # the sizes of make_scaling, nothing between
+        assert not [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
 
 
 def test_axis_labels_use_the_math_symbols(tables):
