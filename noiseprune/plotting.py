@@ -480,8 +480,11 @@ def _distribution_panel(
     ax.set_ylabel(ylabel)
 
 
-def _eigen_scatter(ax, eigen: pd.DataFrame, methods: Sequence[str], *, slow_fraction: float | None = None) -> None:
-    """Pruned vs original eigenvalues (complex plane for non-symmetric networks)."""
+def _eigen_scatter(
+    ax, eigen: pd.DataFrame, methods: Sequence[str], *, slow_fraction: float | None = None, short_labels: bool = False
+) -> None:
+    """Pruned vs original eigenvalues (complex plane for non-symmetric networks); short axis
+    labels for narrow panels."""
     complex_ = _is_complex(eigen)
     rows = eigen
     if slow_fraction is not None:
@@ -511,8 +514,9 @@ def _eigen_scatter(ax, eigen: pd.DataFrame, methods: Sequence[str], *, slow_frac
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="black", lw=0.7, ls="--", zorder=4)
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(lo - pad, hi + pad)  # equal limits: the identity runs corner to corner
-    ax.set_xlabel(r"original eigenvalue $\lambda_i$")
-    ax.set_ylabel(r"pruned eigenvalue $\mu_i$")
+    word = "" if short_labels else " eigenvalue"
+    ax.set_xlabel(rf"original{word} $\lambda_i$")
+    ax.set_ylabel(rf"pruned{word} $\mu_i$")
 
 
 def _error_by_mode(ax, eigen: pd.DataFrame, methods: Sequence[str], bins: int = 30) -> None:
@@ -725,10 +729,7 @@ def fig4_large(
             covs.update(c)
             axes = sub.subplots(1, 4, width_ratios=[1, 1, 1, 0.9])
             _spectral_distributions(axes, rows, methods, draws, rotate_over=2)
-            _eigen_scatter(axes[3], rows, methods)
-            if not _is_complex(rows):  # the narrow fourth column: short labels
-                axes[3].set_xlabel(r"original $\lambda_i$")
-                axes[3].set_ylabel(r"pruned $\mu_i$")
+            _eigen_scatter(axes[3], rows, methods, short_labels=True)  # the narrow fourth column
             for ax, title in zip(axes, ["eigenvalue error", "eigenvector error", "alignment", "eigenvalues"]):
                 ax.set_title(f"({next(letters)}) {title}", loc="left")
             sub.suptitle(f"{net}: {_describe(rows)}", x=0.01, ha="left", fontsize=STYLE["figure.titlesize"] - 0.5)

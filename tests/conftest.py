@@ -7,11 +7,10 @@ such a skip into a failure, so CI always runs them for real.
 """
 
 import os
-import subprocess
 import time
 
 import pytest
-from helpers import snakemake_cmd
+from helpers import run_snakemake
 
 SYSTEM_MARKERS = ("slurm", "browser")
 REQUIRE = "NOISEPRUNE_REQUIRE_SYSTEM_TESTS"
@@ -40,10 +39,7 @@ def pytest_runtest_makereport(item, call):
 def smoke_local_run(tmp_path_factory):
     """(workdir, Snakemake's output) of the smoke workflow run locally with --cores 2."""
     workdir = tmp_path_factory.mktemp("smoke_local")
-    cmd = snakemake_cmd(workdir, "--cores", "2")
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise AssertionError(f"local smoke run failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    proc = run_snakemake(workdir, "--cores", "2", timeout=900)
     print(f"local smoke run (--cores 2): {time.monotonic() - start:.1f} s")
     return workdir, proc.stdout + proc.stderr

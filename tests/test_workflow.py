@@ -30,7 +30,6 @@ from noiseprune import config as npconfig
 pytestmark = pytest.mark.workflow
 
 
-
 def smoke_config():
     with open(SMOKE) as fh:
         return yaml.safe_load(fh)
