@@ -1,16 +1,8 @@
-"""The noise-prune rule and its controls (SPEC section 4).
+"""Keep probabilities and the pruning step (docs/method.md, "The rule").
 
-For every off-diagonal a_ij != 0 a score q_ij is formed and turned into a keep
-probability p_ij = min(1, K q_ij); a kept entry is rescaled to a_ij / p_ij so
-that E[A_sparse] = A off the diagonal.
-
-Scores:
-    noise       |a_ij| (C_ii + C_jj - 2 sign(a_ij) C_ij)   (the paper's rule)
-    resistance  |a_ij| (e_i - s e_j)^T (-A)^{-1} (e_i - s e_j)  (Spielman-Srivastava;
-                for symmetric A this is noise-prune with the exact C, up to K)
-    weight      |a_ij|                                     (control)
-    uniform     1                                          (control)
-    topk        deterministic: p = 1 on the largest |a_ij|, 0 elsewhere
+For every off-diagonal a_ij != 0 a method of :mod:`noiseprune.methods` forms a score
+q_ij, turned into a keep probability p_ij = min(1, K q_ij); a kept entry is rescaled
+to a_ij / p_ij so that E[A_sparse] = A off the diagonal.
 """
 
 from __future__ import annotations
@@ -20,10 +12,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from . import _checks
-from .covariance import cholesky_inverse
+from . import _checks, methods
 
-METHODS = ("noise", "weight", "uniform", "resistance", "topk")
 NORMALIZATIONS = ("exact", "authors", "theory")
 DIAGONALS = ("row_sum", "original", "zero")
 
@@ -85,27 +75,19 @@ def edges(A: np.ndarray, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def edge_scores(A: np.ndarray, C: np.ndarray | None, method: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Scores q_ij of the listed edges (see the module doc)."""
-    a = A[i, j]
-    if method == "noise":
+    """Scores q_ij of the listed edges by the registered ``method`` (:mod:`noiseprune.methods`)."""
+    spec = methods.get(method)
+    if spec.uses_covariance:
         if C is None:
-            raise ValueError("method 'noise' needs the covariance C")
+            raise ValueError(f"method {method!r} needs the covariance C")
         C = _checks.square_matrix(C, "C")
         if C.shape != A.shape:
             raise ValueError(f"C must have the shape of A {A.shape}, got {C.shape}")
-        d = np.diagonal(C)
-        q = np.abs(a) * (d[i] + d[j] - 2.0 * np.sign(a) * C[i, j])  # |a| Var(x_i - s x_j)
-    elif method == "resistance":
-        try:
-            R = cholesky_inverse(-0.5 * (A + A.T))
-        except np.linalg.LinAlgError:
-            raise ValueError("method 'resistance' needs -(A + A^T)/2 positive definite") from None
-        d = np.diagonal(R)
-        q = np.abs(a) * (d[i] + d[j] - 2.0 * np.sign(a) * R[i, j])
-    elif method in ("weight", "topk"):
-        q = np.abs(a)
-    else:  # uniform
-        q = np.ones_like(a)
+    else:
+        C = None
+    q = np.asarray(spec.score(A, C, i, j), dtype=np.float64)
+    if q.shape != i.shape:
+        raise ValueError(f"method {method!r} returned {q.shape} scores for {i.size} edges")
     bad = (q < 0) | ~np.isfinite(q)
     if bad.any():
         raise ValueError(f"score {q[bad][0]:g} is negative or not finite: is C a covariance (positive semidefinite)?")
@@ -123,7 +105,7 @@ def _scatter(n: int, i, j, values, *, symmetric: bool) -> np.ndarray:
 def scores(A, C=None, method: str = "noise") -> np.ndarray:
     """Dense score matrix q (zero on the diagonal and where A is zero; symmetric when A is)."""
     A = _checks.square_matrix(A)
-    _checks.choice(method, METHODS, "method")
+    methods.get(method)
     symmetric = _checks.is_symmetric(A)
     i, j = edges(A, symmetric=symmetric)
     return _scatter(A.shape[0], i, j, edge_scores(A, C, method, i, j), symmetric=symmetric)
@@ -147,7 +129,8 @@ def probabilities(
         Network.
     C : array_like, shape (N, N), optional
         Noise covariance; needed for ``method="noise"`` only.
-    method : {"noise", "weight", "uniform", "resistance", "topk"}
+    method : str
+        A registered method (:func:`noiseprune.methods.names`).
     keep_fraction : float in (0, 1]
         Target expected fraction of the off-diagonal nonzeros to keep (not needed for
         ``normalization="theory"``).
@@ -171,7 +154,7 @@ def probabilities(
         Bad matrices, unknown method/normalization, keep_fraction outside (0, 1].
     """
     A = _checks.square_matrix(A)
-    _checks.choice(method, METHODS, "method")
+    methods.get(method)
     _checks.choice(normalization, NORMALIZATIONS, "normalization")
     if normalization != "theory":
         keep_fraction = _checks.keep_fraction(keep_fraction)
@@ -180,7 +163,8 @@ def probabilities(
     i, j = edges(A, symmetric=symmetric)
     q = edge_scores(A, C, method, i, j)
     per_entry = 2 if symmetric else 1  # a symmetric pair is two matrix entries
-    if method == "topk":
+    spec = methods.get(method)
+    if spec.deterministic:
         count = int(round(keep_fraction * offdiag_nnz(A))) // per_entry
         p = np.zeros_like(q)
         p[np.argsort(-q, kind="stable")[:count]] = 1.0
@@ -189,13 +173,14 @@ def probabilities(
     if not positive.any():
         return np.zeros_like(A)
     if normalization == "theory":
-        if method not in ("noise", "resistance"):
-            raise ValueError(f"normalization 'theory' applies to methods noise and resistance, not {method!r}")
+        if not spec.supports_theory:
+            supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)
+            raise ValueError(f"normalization 'theory' applies to methods {supported}, not {method!r}")
         _checks.positive(theory_k, "theory_k")
         _checks.positive(theory_eps, "theory_eps")
         K = theory_k * math.log(n) / theory_eps**2
-        if method == "noise":
-            K *= 2.0  # C = (-A)^{-1} / 2 for symmetric A: 2 q is the effective-resistance score
+        if spec.theory_scale != 1.0:
+            K *= spec.theory_scale
     else:
         target = keep_fraction * q.size
         K = solve_scale(q[positive], target) if normalization == "exact" else target / q.sum()
