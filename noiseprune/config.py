@@ -1,38 +1,33 @@
 """Validation and expansion of the workflow configuration (``config.yaml``).
 
 Pure Python, usable and testable without Snakemake. :func:`prepare` is what the
-Snakefile calls before any job runs:
+workflow calls before any job runs:
 
-1. the JSON schema (``workflow/schemas/config.schema.yaml``) is checked and its
-   defaults are filled in (the schema is the single source of default values);
-2. semantic checks that a schema cannot express (or expresses with an unreadable
-   message) run on every experiment;
+1. one pass of the JSON schema (``workflow/schemas/config.schema.yaml``, completed
+   from the registries: the method names of :mod:`noiseprune.methods` and the network
+   kinds of :mod:`noiseprune.networks`) checks types, enums, ranges and required keys
+   and fills in the schema's defaults;
+2. checks that compare fields (which a schema cannot express) run on every
+   experiment: long-range entries against N, the theory normalization against the
+   methods, durations against replicas x dt, and the like;
 3. ``defaults`` are merged into every experiment (mappings key by key) and the
    ``scaling`` section is expanded into generated experiments ``scaling_N<size>``.
 
 Every failure is a :class:`ConfigError` whose message is one line naming the key
 path and the offending value, e.g.
-``config error: experiments.paper2000.keep_fractions[0] = 1.5: must be in (0, 1]``.
+``config error: experiments.paper2000.keep_fractions[0] = 1.5: must be <= 1``.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import numbers
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-#: Pruning methods offered by :mod:`noiseprune.pruning`.
-METHODS = ("noise", "weight", "uniform", "resistance", "topk")
-#: Methods whose probabilities depend on the covariance C (the others use covariance id "none").
-COVARIANCE_METHODS = ("noise",)
-NORMALIZATIONS = ("exact", "authors", "theory")
-#: Methods the theory normalization (K = k log N / eps^2) applies to.
-THEORY_METHODS = ("noise", "resistance")
-DIAGONALS = ("row_sum", "original", "zero")
-SPECTRA = ("full", "eps")
+from . import methods, networks
+
 #: Covariance id of methods that ignore C (path component and table value).
 NO_COVARIANCE = "none"
 #: Prefix of the experiments generated from the ``scaling`` section.
@@ -51,8 +46,6 @@ INHERITED = (
     "dynamics_params",
     "dynamics",
 )
-
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 #: The schema shipped with the workflow (present in a source checkout / editable install).
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
@@ -74,46 +67,6 @@ def format_number(value) -> str:
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
-
-
-def covariance_id(duration=None) -> str:
-    """Path id of a covariance source: ``exact`` (``duration`` None) or ``T<duration>``."""
-    return "exact" if duration is None else f"T{format_number(duration)}"
-
-
-def duration_of(cov: str) -> float:
-    """Simulated duration of a covariance id: inf for ``exact``, nan for ``none``, T for ``T<T>``."""
-    if cov == "exact":
-        return math.inf
-    if cov == NO_COVARIANCE:
-        return math.nan
-    if cov.startswith("T"):
-        return float(cov[1:])
-    raise ValueError(f"unknown covariance id {cov!r}")
-
-
-def covariance_ids(exp: Mapping) -> list[str]:
-    """Covariance sources of a resolved experiment: ``exact`` first, then ``T<d>`` in config order."""
-    cov = exp["covariance"]
-    ids = ["exact"] if cov["exact"] else []
-    return ids + [covariance_id(d) for d in cov["durations"]]
-
-
-def method_covariances(exp: Mapping, method: str) -> list[str]:
-    """Covariance ids a method is run with: every source for noise, ``["none"]`` for the others."""
-    return covariance_ids(exp) if method in COVARIANCE_METHODS else [NO_COVARIANCE]
-
-
-def dynamics_covariances(exp: Mapping) -> list[str]:
-    """Covariance ids of the dynamics files: one per source if a method uses C, else ``["none"]``."""
-    if any(m in COVARIANCE_METHODS for m in exp["methods"]):
-        return covariance_ids(exp)
-    return [NO_COVARIANCE]
-
-
-def dynamics_members(exp: Mapping, cov: str) -> list[tuple[str, str]]:
-    """(method, covariance id) pairs simulated together in the dynamics file of ``cov``."""
-    return [(m, cov if m in COVARIANCE_METHODS else NO_COVARIANCE) for m in exp["methods"]]
 
 
 def _short(value, limit: int = 60) -> str:
@@ -139,52 +92,126 @@ def _fail_key(path: Sequence, message: str):
     raise ConfigError(f"config error: {_path(path)}: {message}")
 
 
+# --------------------------------------------------------------------------- YAML
+
+
+def load_yaml(path) -> dict:
+    """Read a YAML config file, refusing duplicated keys (PyYAML silently keeps the last)."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(
+                    f"config error: {path}: line {key_node.start_mark.line + 1}: duplicated key {key!r} "
+                    f"(first on line {seen[key] + 1})"
+                )
+            seen[key] = key_node.start_mark.line
+        return loader.construct_mapping(node, deep=deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    with open(path) as fh:
+        return yaml.load(fh, Loader=StrictLoader) or {}
+
+
 # --------------------------------------------------------------------------- JSON schema
 
 
+def network_schema() -> dict:
+    """JSON schema of ``network:``: ``kind`` picks a registered builder, whose keys follow."""
+    kinds = list(networks.KINDS)
+    branches = []
+    for name, spec in networks.KINDS.items():
+        branches.append(
+            {
+                "if": {"properties": {"kind": {"const": name}}},
+                "then": {
+                    "properties": {"kind": {"const": name}, **copy.deepcopy(spec.schema)},
+                    "required": list(spec.required),
+                    "additionalProperties": False,
+                },
+            }
+        )
+    return {
+        "description": "The network: `kind` picks a builder of noiseprune.networks "
+        f"({', '.join(kinds)}); the other keys are that builder's.",
+        "type": "object",
+        "properties": {
+            "kind": {
+                "description": "Network builder: " + "; ".join(f"{k}: {s.description}" for k, s in networks.KINDS.items()),
+                "enum": kinds,
+                "default": networks.DEFAULT_KIND,
+            }
+        },
+        "allOf": branches,
+    }
+
+
 def load_schema(schema=DEFAULT_SCHEMA) -> dict:
-    """The JSON schema as a dict (``schema`` may already be a dict, or a YAML/JSON path)."""
+    """The JSON schema as a dict, completed from the method and network registries.
+
+    ``schema`` may already be a dict, or a YAML/JSON path. ``$defs.methods`` gets the
+    registered method names as its enum, ``$defs.network`` the registered kinds and
+    ``$defs.network_kinds.<kind>`` each kind's keys.
+    """
     if isinstance(schema, Mapping):
-        return copy.deepcopy(dict(schema))
-    import yaml  # deferred: only needed with a schema file
+        schema = copy.deepcopy(dict(schema))
+    else:
+        import yaml  # deferred: only needed with a schema file
 
-    path = Path(schema)
-    if not path.exists():
-        raise FileNotFoundError(f"config schema not found: {path}")
-    with open(path) as fh:
-        return yaml.safe_load(fh)
+        path = Path(schema)
+        if not path.exists():
+            raise FileNotFoundError(f"config schema not found: {path}")
+        with open(path) as fh:
+            schema = yaml.safe_load(fh)
+    defs = schema.setdefault("$defs", {})
+    registered = methods.names()
+    defs["methods"] = {
+        "description": "Pruning methods (noiseprune.methods): "
+        + "; ".join(f"{m}: {methods.get(m).description}" for m in registered),
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "items": {"enum": list(registered)},
+    }
+    defs["network"] = network_schema()
+    defs["network_kinds"] = {
+        name: {"type": "object", "properties": copy.deepcopy(spec.schema)} for name, spec in networks.KINDS.items()
+    }
+    return schema
 
 
-def _resolve(subschema: Mapping, root: Mapping) -> Mapping:
-    while "$ref" in subschema:
-        ref = subschema["$ref"]
-        if not ref.startswith("#/"):
-            raise ValueError(f"only local $ref supported, got {ref!r}")
-        target = root
-        for part in ref[2:].split("/"):
-            target = target[part]
-        merged = {k: v for k, v in subschema.items() if k != "$ref"}
-        subschema = {**target, **merged}
-    return subschema
+def _validator(schema: Mapping):
+    """A jsonschema validator of ``schema`` that also fills in ``default`` values."""
+    import jsonschema  # deferred: the library itself does not need it
+
+    base = jsonschema.validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, subschema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                if key not in instance and isinstance(sub, Mapping) and "default" in sub:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from check_properties(validator, properties, instance, subschema)
+
+    return jsonschema.validators.extend(base, {"properties": properties_with_defaults})(schema)
 
 
-def fill_defaults(instance, schema: Mapping, root: Mapping | None = None):
-    """Insert the schema's ``default`` values for missing keys, recursively (in place)."""
-    root = schema if root is None else root
-    schema = _resolve(schema, root)
-    if not isinstance(instance, dict):
-        return instance
-    props = schema.get("properties", {})
-    for key, sub in props.items():
-        sub = _resolve(sub, root)
-        if key not in instance and "default" in sub:
-            instance[key] = copy.deepcopy(sub["default"])
-    for key, value in instance.items():
-        if key in props:
-            fill_defaults(value, props[key], root)
-        elif isinstance(schema.get("additionalProperties"), Mapping):
-            fill_defaults(value, schema["additionalProperties"], root)
-    return instance
+def _number_hint(value) -> str:
+    """A hint for numbers YAML read as text (``3e-1`` needs a dot: ``3.0e-1``)."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return f" (YAML read {value!r} as text: write exponents with a dot, e.g. 3.0e-1, or plain decimals)"
+    return ""
 
 
 def _schema_message(error) -> tuple[list, str, object, bool]:
@@ -201,7 +228,8 @@ def _schema_message(error) -> tuple[list, str, object, bool]:
     if v == "propertyNames":
         return path, error.message, None, False
     messages = {
-        "type": lambda: f"must be of type {s if isinstance(s, str) else ' or '.join(s)}",
+        "type": lambda: f"must be of type {s if isinstance(s, str) else ' or '.join(s)}"
+        + (_number_hint(error.instance) if "number" in s or "integer" in s else ""),
         "enum": lambda: "must be one of " + ", ".join(map(str, s)),
         "const": lambda: f"must be {s!r}",
         "minimum": lambda: f"must be >= {s}",
@@ -219,200 +247,85 @@ def _schema_message(error) -> tuple[list, str, object, bool]:
     if v in ("oneOf", "anyOf"):
         desc = error.schema.get("description", "")
         hint = desc.split(".")[0] if desc else "does not match any allowed form"
-        return path, f"invalid value ({hint})", error.instance, True
+        return path, f"invalid value ({hint}){_number_hint(error.instance)}", error.instance, True
     return path, error.message, error.instance, True
 
 
-def check_schema(config: Mapping, schema=DEFAULT_SCHEMA) -> None:
-    """Validate ``config`` against the JSON schema; raise :class:`ConfigError` for the first error."""
-    import jsonschema  # deferred: the library itself does not need it
+def check_schema(config: dict, schema: Mapping) -> None:
+    """Validate ``config`` against ``schema`` in one pass, filling in defaults (in place).
 
-    schema = load_schema(schema)
-    validator_cls = jsonschema.validators.validator_for(schema)
-    validator = validator_cls(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    Raises :class:`ConfigError` for the first error (jsonschema's best match).
+    """
+    import jsonschema
+
+    errors = list(_validator(schema).iter_errors(config))
     if not errors:
         return
     error = jsonschema.exceptions.best_match(errors)
-    # best_match descends into oneOf/anyOf contexts; report the outer error for those.
     path, message, value, has_value = _schema_message(error)
     if has_value:
         _fail(path, value, message)
     _fail_key(path, message)
 
 
-# --------------------------------------------------------------------------- semantic checks
+def fill_defaults(config: dict, schema: Mapping) -> dict:
+    """``config`` with the schema's defaults filled in (in place; errors are ignored)."""
+    for _ in _validator(schema).iter_errors(config):
+        pass
+    return config
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+# --------------------------------------------------------------------------- checks that compare fields
 
 
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+def _check_network(net: Mapping, path: list) -> int:
+    """Cross-field checks of a network mapping (schema-complete); return its size N."""
+    spec = networks.get_kind(net.get("kind", networks.DEFAULT_KIND))
+    params = {k: v for k, v in net.items() if k != "kind"}
+    problem = spec.check(params) if spec.check else None
+    if problem:
+        key, message = problem
+        _fail(path + [key], net.get(key), message)
+    return int(spec.size(params))
 
 
-def _require(mapping: Mapping, key: str, path: list):
-    if not isinstance(mapping, Mapping):
-        _fail(path, mapping, "must be a mapping")
-    if key not in mapping:
-        _fail_key(path, f"missing required key {key!r}")
-    return mapping[key]
-
-
-def _check_list(value, path, *, item_ok, item_msg, min_items=1, unique_key=None, unique=True):
-    if not isinstance(value, list):
-        _fail(path, value, "must be a list")
-    if len(value) < min_items:
-        _fail(path, value, f"must have at least {min_items} item{'s' if min_items != 1 else ''}")
+def _check_unique_numbers(values, path) -> None:
+    """Numbers that print the same in paths (10 and 10.0) would share their files."""
     seen = {}
-    for i, item in enumerate(value):
-        if not item_ok(item):
-            _fail(path + [i], item, item_msg)
-        if not unique:
-            continue
-        key = unique_key(item) if unique_key else item
+    for i, v in enumerate(values):
+        key = format_number(v)
         if key in seen:
-            _fail(path + [i], item, f"duplicate of {_path(path + [seen[key]])}")
+            _fail(path + [i], v, f"duplicate of {_path(path + [seen[key]])}")
         seen[key] = i
 
 
-def _check_seeds(value, path):
-    _check_list(value, path, item_ok=lambda s: _is_int(s) and s >= 0, item_msg="must be a non-negative integer")
-
-
-def _check_keep_fractions(value, path, min_items=1):
-    _check_list(
-        value,
-        path,
-        item_ok=lambda k: _is_number(k) and 0 < k <= 1,
-        item_msg="must be in (0, 1]",
-        min_items=min_items,
-        unique_key=format_number,
-    )
-
-
-def _check_choice(value, path, options, what):
-    if not isinstance(value, str) or value not in options:
-        _fail(path, value, f"unknown {what}; expected one of {', '.join(options)}")
-
-
-def _check_positive(value, path):
-    if not _is_number(value) or value <= 0:
-        _fail(path, value, "must be a positive number")
-
-
-def _check_non_negative(value, path):
-    if not _is_number(value) or value < 0:
-        _fail(path, value, "must be a non-negative number")
-
-
-def _check_int(value, path, minimum):
-    if not _is_int(value) or value < minimum:
-        _fail(path, value, f"must be an integer >= {minimum}")
-
-
-def _check_leak(value, path):
-    if value == "row_sum":
-        return
-    if isinstance(value, str) or not _is_number(value) or value <= 0:
-        _fail(path, value, "must be 'row_sum' or a positive number")
-
-
-def check_network(net: Mapping, path: list) -> int:
-    """Check a network mapping; return its size N."""
-    clusters = _require(net, "clusters", path)
-    _check_list(clusters, path + ["clusters"], item_ok=lambda s: _is_int(s) and s > 0, item_msg="must be a positive integer", unique=False)
-    n = sum(clusters)
-    if n < 2:
-        _fail(path + ["clusters"], clusters, "the network needs at least 2 neurons")
-    density = _require(net, "density", path)
-    if not _is_number(density) or not 0 <= density <= 1:
-        _fail(path + ["density"], density, "must be in [0, 1]")
-    long_range = _require(net, "long_range", path)
-    if not _is_int(long_range) or long_range < 0:
-        _fail(path + ["long_range"], long_range, "must be a non-negative integer")
-    if long_range > n * (n - 1):
-        _fail(path + ["long_range"], long_range, f"exceeds the {n * (n - 1)} off-diagonal entries of an N = {n} network")
-    if not isinstance(_require(net, "symmetric", path), bool):
-        _fail(path + ["symmetric"], net["symmetric"], "must be true or false")
-    _check_leak(_require(net, "leak", path), path + ["leak"])
-    strong = _require(net, "strong_pairs", path)
-    if not _is_int(strong) or strong < 0:
-        _fail(path + ["strong_pairs"], strong, "must be a non-negative integer")
-    within = sum(round(density * s * (s - 1) / 2) for s in clusters)
-    if strong > within:
-        _fail(path + ["strong_pairs"], strong, f"exceeds the {within} within-cluster edges")
-    if not _is_number(_require(net, "strong_scale", path)):
-        _fail(path + ["strong_scale"], net["strong_scale"], "must be a number")
-    return n
-
-
-def check_settings(exp: Mapping, path: list) -> None:
-    """Check the inheritable settings of a resolved experiment (after merging ``defaults``)."""
-    methods = _require(exp, "methods", path)
-    _check_list(
-        methods,
-        path + ["methods"],
-        item_ok=lambda m: isinstance(m, str) and m in METHODS,
-        item_msg=f"unknown method; expected one of {', '.join(METHODS)}",
-    )
-    normalization = _require(exp, "normalization", path)
-    _check_choice(normalization, path + ["normalization"], NORMALIZATIONS, "normalization")
-    if normalization == "theory":
-        others = [m for m in methods if m not in THEORY_METHODS]
+def _check_settings(exp: Mapping, path: list) -> None:
+    """Cross-field checks of a resolved experiment (after merging ``defaults``)."""
+    chosen = exp["methods"]
+    if exp["normalization"] == "theory":
+        others = [m for m in chosen if not methods.get(m).supports_theory]
         if others:
-            _fail(
-                path + ["normalization"],
-                normalization,
-                f"applies to methods {' and '.join(THEORY_METHODS)} only, not {', '.join(others)}",
-            )
-    _check_positive(_require(exp, "theory_k", path), path + ["theory_k"])
-    eps = _require(exp, "theory_eps", path)
-    _check_positive(eps, path + ["theory_eps"])
-    _check_choice(_require(exp, "diagonal", path), path + ["diagonal"], DIAGONALS, "diagonal mode")
-    _check_choice(_require(exp, "spectra", path), path + ["spectra"], SPECTRA, "spectra mode")
-
-    cov = _require(exp, "covariance", path)
-    cpath = path + ["covariance"]
-    if not isinstance(_require(cov, "exact", cpath), bool):
-        _fail(cpath + ["exact"], cov["exact"], "must be true or false")
-    durations = _require(cov, "durations", cpath)
-    _check_list(
-        durations,
-        cpath + ["durations"],
-        item_ok=lambda d: _is_number(d) and d > 0,
-        item_msg="must be > 0",
-        min_items=0,
-        unique_key=format_number,
-    )
-    if any(m in COVARIANCE_METHODS for m in methods) and not cov["exact"] and not durations:
-        _fail(cpath, dict(cov), "method 'noise' needs a covariance source: set exact: true or give durations")
-
-    emp = _require(exp, "empirical", path)
-    epath = path + ["empirical"]
-    _check_positive(_require(emp, "dt", epath), epath + ["dt"])
-    _check_non_negative(_require(emp, "burn_in", epath), epath + ["burn_in"])
-    _check_int(_require(emp, "replicas", epath), epath + ["replicas"], 1)
+            supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)
+            _fail(path + ["normalization"], "theory", f"applies to methods {supported} only, not {', '.join(others)}")
+    cov, emp = exp["covariance"], exp["empirical"]
+    durations = cov["durations"]
+    _check_unique_numbers(exp["keep_fractions"], path + ["keep_fractions"])
+    _check_unique_numbers(durations, path + ["covariance", "durations"])
+    users = [m for m in chosen if methods.get(m).uses_covariance]
+    if users and not cov["exact"] and not durations:
+        _fail(
+            path + ["covariance"],
+            dict(cov),
+            f"method {users[0]!r} needs a covariance source: set exact: true or give durations",
+        )
     for i, d in enumerate(durations):
         if d / emp["replicas"] / emp["dt"] < 2:
             _fail(
-                cpath + ["durations", i],
+                path + ["covariance", "durations", i],
                 d,
                 f"too short: {emp['replicas']} replicas x dt {emp['dt']} leave fewer than 2 samples per replica "
                 f"(need >= {format_number(2 * emp['replicas'] * emp['dt'])})",
             )
-
-    if not isinstance(_require(exp, "dynamics", path), bool):
-        _fail(path + ["dynamics"], exp["dynamics"], "must be true or false")
-    dyn = _require(exp, "dynamics_params", path)
-    dpath = path + ["dynamics_params"]
-    _check_int(_require(dyn, "trials", dpath), dpath + ["trials"], 1)
-    _check_int(_require(dyn, "steps", dpath), dpath + ["steps"], 2)
-    _check_positive(_require(dyn, "dt", dpath), dpath + ["dt"])
-    _check_non_negative(_require(dyn, "noise_std", dpath), dpath + ["noise_std"])
-    if not _is_number(_require(dyn, "background", dpath)):
-        _fail(dpath + ["background"], dyn["background"], "must be a number")
 
 
 # --------------------------------------------------------------------------- expansion
@@ -439,36 +352,24 @@ def cluster_sizes(n: int, fractions: Sequence[float]) -> list[int]:
     return sizes
 
 
-def scaling_experiments(scaling: Mapping, defaults: Mapping, path: list | None = None) -> dict[str, dict]:
-    """Unresolved experiments ``scaling_N<size>`` (one per size) from the ``scaling`` section."""
-    path = ["scaling"] if path is None else path
-    sizes = _require(scaling, "sizes", path)
-    _check_list(sizes, path + ["sizes"], item_ok=lambda s: _is_int(s) and s >= 2, item_msg="must be an integer >= 2")
-    fractions = _require(scaling, "cluster_fractions", path)
-    _check_list(
-        fractions,
-        path + ["cluster_fractions"],
-        item_ok=lambda f: _is_number(f) and f > 0,
-        item_msg="must be a positive number",
-        unique=False,
-    )
+def scaling_experiments(scaling: Mapping) -> dict[str, dict]:
+    """Unresolved experiments ``scaling_N<size>`` (one per size) from a schema-complete ``scaling`` section."""
+    path = ["scaling"]
+    fractions = scaling["cluster_fractions"]
     if abs(sum(fractions) - 1.0) > 1e-9:
         _fail(path + ["cluster_fractions"], fractions, f"must sum to 1 (sum is {sum(fractions):g})")
-    per_neuron = _require(scaling, "long_range_per_neuron", path)
-    _check_non_negative(per_neuron, path + ["long_range_per_neuron"])
-    _check_keep_fractions(_require(scaling, "keep_fractions", path), path + ["keep_fractions"], min_items=2)
-    _check_positive(_require(scaling, "target_eps", path), path + ["target_eps"])
     out = {}
-    for i, n in enumerate(sizes):
+    for i, n in enumerate(scaling["sizes"]):
         clusters = cluster_sizes(n, fractions)
         if min(clusters) < 1:
             _fail(path + ["sizes", i], n, f"too small for cluster_fractions {fractions} (a cluster would be empty)")
         network = {
+            "kind": "clustered",
             "clusters": clusters,
-            "density": _require(scaling, "density", path),
-            "long_range": int(round(per_neuron * n)),
-            "symmetric": _require(scaling, "symmetric", path),
-            "leak": _require(scaling, "leak", path),
+            "density": scaling["density"],
+            "long_range": int(round(scaling["long_range_per_neuron"] * n)),
+            "symmetric": scaling["symmetric"],
+            "leak": scaling["leak"],
             "strong_pairs": 0,
             "strong_scale": 8.0,
         }
@@ -481,43 +382,33 @@ def scaling_experiments(scaling: Mapping, defaults: Mapping, path: list | None =
 
 
 def expand(config: Mapping) -> dict:
-    """Resolved experiments from a schema-complete config (defaults already filled in).
+    """Resolved experiments from a schema-valid config (defaults filled in).
 
     Returns
     -------
     dict with keys
         ``experiments``: name -> resolved experiment (every inheritable key present, plus
         ``name``, ``n`` and ``scaling`` (bool: generated from the scaling section));
-        ``scaling``: None or a dict with ``experiments`` (names, by size) and ``target_eps``.
+        ``scaling``: None or a dict with ``experiments`` (names, by size) and ``target_eps``;
+        ``figures``: the ``figures`` section, and ``figures_explicit`` (whether the
+        config spelled it out, so that a figure naming a missing experiment is an error).
 
     Raises
     ------
     ConfigError
         On the first invalid value (one line naming its key path).
     """
-    if not isinstance(config, Mapping):
-        _fail([], config, "the configuration must be a mapping")
     defaults = config.get("defaults", {})
-    if not isinstance(defaults, Mapping):
-        _fail(["defaults"], defaults, "must be a mapping")
-    experiments = config.get("experiments", {}) or {}
-    if not isinstance(experiments, Mapping):
-        _fail(["experiments"], experiments, "must be a mapping of experiment names to experiments")
-
     raw: dict[str, tuple[list, dict, bool]] = {}
-    for name, exp in experiments.items():
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            _fail_key(["experiments", str(name)], "experiment names must start with a letter and use only letters, digits, _ and -")
+    for name, exp in (config.get("experiments") or {}).items():
         if name.startswith(SCALING_PREFIX):
             _fail_key(["experiments", name], f"names starting with {SCALING_PREFIX!r} are reserved for the scaling section")
-        if not isinstance(exp, Mapping):
-            _fail(["experiments", name], exp, "must be a mapping")
         raw[name] = (["experiments", name], dict(exp), False)
 
     scaling = config.get("scaling")
     scaling_info = None
     if scaling is not None:
-        generated = scaling_experiments(scaling, defaults)
+        generated = scaling_experiments(scaling)
         for name, exp in generated.items():
             raw[name] = (["scaling"], exp, True)
         scaling_info = {"experiments": list(generated), "target_eps": float(scaling["target_eps"])}
@@ -528,25 +419,25 @@ def expand(config: Mapping) -> dict:
     resolved = {}
     for name, (path, exp, generated) in raw.items():
         full = merge({k: defaults[k] for k in INHERITED if k in defaults}, exp)
-        n = check_network(_require(full, "network", path), path + ["network"])
-        _check_seeds(_require(full, "seeds", path), path + ["seeds"])
-        _check_seeds(_require(full, "prune_seeds", path), path + ["prune_seeds"])
-        _check_keep_fractions(_require(full, "keep_fractions", path), path + ["keep_fractions"])
-        check_settings(full, path)
+        n = _check_network(full["network"], path + ["network"])
+        _check_settings(full, path)
         full.update(name=name, n=n, scaling=generated)
         resolved[name] = full
-    return {"experiments": resolved, "scaling": scaling_info}
+    return {"experiments": resolved, "scaling": scaling_info, "figures": config.get("figures", {})}
 
 
 def prepare(config: Mapping, schema=DEFAULT_SCHEMA) -> dict:
-    """Validate ``config`` (schema, then semantics) and return :func:`expand`'s result.
+    """Validate ``config`` (one schema pass, then the checks that compare fields) and expand it.
 
-    ``config`` is not modified: defaults are filled into a deep copy. ``schema=None``
-    skips the JSON schema (then every key must be present).
+    ``config`` is not modified: defaults are filled into a deep copy. Returns
+    :func:`expand`'s result, with ``figures_explicit`` set when the config has its own
+    ``figures`` section.
     """
-    config = copy.deepcopy(dict(config)) if isinstance(config, Mapping) else config
-    if schema is not None:
-        schema = load_schema(schema)
-        check_schema(config, schema)
-        fill_defaults(config, schema)
-    return expand(config)
+    if not isinstance(config, Mapping):
+        _fail([], config, "the configuration must be a mapping")
+    explicit = "figures" in config
+    config = copy.deepcopy(dict(config))
+    check_schema(config, load_schema(schema))
+    result = expand(config)
+    result["figures_explicit"] = explicit
+    return result

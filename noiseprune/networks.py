@@ -1,15 +1,26 @@
-"""Clustered random networks A = W - D (SPEC section 2).
+"""Network kinds: registered builders of A = W - D (docs/method.md, "Networks").
 
 W[i, j] is the weight from neuron j to neuron i; D is a diagonal leak chosen so
-that A is stable. The generator follows the paper's construction: dense random
-clusters with Normal(1, 1) weights, a few uniform long-range connections on
-top, a global rescaling of W to put its largest real eigenvalue at 1/1.1, and a
-row-sum (or constant) leak.
+that A is stable. Each kind is one builder registered with :func:`kind`, together
+with the JSON schema of its config keys and the checks that compare them; the
+config's ``network: {kind: <name>, ...}`` picks one (default ``clustered``), and the
+schema, the config checks and the network job all read this registry.
+
+To add a kind, add one decorated builder to this file::
+
+    @kind("ring", schema={"n": {"type": "integer", "minimum": 2,
+                                "description": "Number of neurons."}},
+          required=["n"], size=lambda p: p["n"])
+    def ring(*, n, rng):
+        ...
+        return A
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as la
@@ -60,8 +71,136 @@ def max_real_eigenvalue(M: np.ndarray, *, symmetric: bool) -> float:
     return float(np.max(w.real))
 
 
+@dataclass(frozen=True)
+class NetworkKind:
+    """A registered network builder.
+
+    Attributes
+    ----------
+    name : str
+        Value of the config key ``network.kind``.
+    build : callable ``(**params, rng) -> ndarray``
+        Builds A from the config keys of the kind and a ``numpy.random.Generator``.
+    schema : dict
+        JSON schema (``properties``) of the kind's config keys, with descriptions and
+        defaults.
+    required : tuple of str
+        Keys without a default.
+    size : callable ``params -> int``
+        Number of neurons N of a config mapping (defaults filled in).
+    check : callable ``params -> (key, message) or None``, optional
+        Checks that compare keys (the schema holds types, ranges and defaults).
+    """
+
+    name: str
+    build: Callable
+    schema: dict
+    required: tuple = ()
+    size: Callable = len
+    check: Callable | None = None
+    description: str = ""
+
+
+KINDS: dict[str, NetworkKind] = {}
+#: Kind of a config network without a ``kind`` key.
+DEFAULT_KIND = "clustered"
+
+
+def kind(name: str, *, schema: dict, required=(), size: Callable, check: Callable | None = None):
+    """Decorator registering ``build(**params, rng)`` as the network kind ``name``."""
+
+    def register(build: Callable) -> Callable:
+        if name in KINDS:
+            raise ValueError(f"network kind {name!r} is registered twice")
+        doc = (build.__doc__ or "").strip().splitlines()
+        KINDS[name] = NetworkKind(name, build, schema, tuple(required), size, check, doc[0] if doc else name)
+        return build
+
+    return register
+
+
+def get_kind(name: str) -> NetworkKind:
+    """The registered kind ``name``; ValueError naming the known kinds otherwise."""
+    try:
+        return KINDS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown network kind {name!r}; expected one of {', '.join(map(repr, KINDS))}") from None
+
+
+def build(params: dict, *, rng: np.random.Generator) -> np.ndarray:
+    """Build the network described by a config mapping ``{kind: ..., <kind's keys>}``."""
+    params = dict(params)
+    spec = get_kind(params.pop("kind", DEFAULT_KIND))
+    return spec.build(**params, rng=rng)
+
+
+def _clustered_check(p: dict):
+    n = sum(p["clusters"])
+    if n < 2:
+        return "clusters", "the network needs at least 2 neurons"
+    if p["long_range"] > n * (n - 1):
+        return "long_range", f"exceeds the {n * (n - 1)} off-diagonal entries of an N = {n} network"
+    within = sum(round(p["density"] * s * (s - 1) / 2) for s in p["clusters"])
+    if p["strong_pairs"] > within:
+        return "strong_pairs", f"exceeds the {within} within-cluster edges"
+    return None
+
+
+#: JSON schema of the clustered network's keys (also referenced by the scaling section).
+CLUSTERED_SCHEMA = {
+    "clusters": {
+        "description": "Cluster sizes (positive integers); N is their sum.",
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "integer", "minimum": 1},
+    },
+    "density": {
+        "description": "Fraction of within-cluster pairs that are connected, weight ~ Normal(1, 1).",
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "default": 0.6,
+    },
+    "long_range": {
+        "description": "Number of long-range matrix entries, weight ~ Uniform(0, 1) "
+        "(half as many unordered pairs if symmetric).",
+        "type": "integer",
+        "minimum": 0,
+        "default": 5000,
+    },
+    "symmetric": {
+        "description": "Symmetric weights W = W^T (non-symmetric draws both triangles independently).",
+        "type": "boolean",
+        "default": True,
+    },
+    "leak": {
+        "description": "row_sum or a positive number: D = diag(sum_j |W_ij|) (paper) or D = leak x I.",
+        "oneOf": [{"const": "row_sum"}, {"type": "number", "exclusiveMinimum": 0}],
+        "default": "row_sum",
+    },
+    "strong_pairs": {
+        "description": "Number of within-cluster weights set to strong_scale before rescaling (Fig. 1).",
+        "type": "integer",
+        "minimum": 0,
+        "default": 0,
+    },
+    "strong_scale": {
+        "description": "Weight of the strong within-cluster pairs before rescaling.",
+        "type": "number",
+        "default": 8.0,
+    },
+}
+
+
+@kind(
+    "clustered",
+    schema=CLUSTERED_SCHEMA,
+    required=["clusters"],
+    size=lambda p: sum(p["clusters"]),
+    check=_clustered_check,
+)
 def clustered(
-    cluster_sizes,
+    clusters,
     *,
     density: float = 0.6,
     long_range: int = 5000,
@@ -75,7 +214,7 @@ def clustered(
 
     Parameters
     ----------
-    cluster_sizes : sequence of int
+    clusters : sequence of int
         Sizes of the clusters; N is their sum. Neurons are numbered cluster by cluster.
     density : float
         Fraction of the n(n-1)/2 within-cluster pairs that are connected,
@@ -108,11 +247,11 @@ def clustered(
     """
     rng = _checks.generator(rng)
     try:
-        sizes = [int(s) for s in cluster_sizes]
+        sizes = [int(s) for s in clusters]
     except (TypeError, ValueError):
-        raise ValueError(f"cluster_sizes must be a list of positive integers, got {cluster_sizes!r}") from None
-    if not sizes or any(s <= 0 or s != c for s, c in zip(sizes, cluster_sizes)):
-        raise ValueError(f"cluster_sizes must be a non-empty list of positive integers, got {cluster_sizes!r}")
+        raise ValueError(f"clusters must be a list of positive integers, got {clusters!r}") from None
+    if not sizes or any(s <= 0 or s != c for s, c in zip(sizes, clusters)):
+        raise ValueError(f"clusters must be a non-empty list of positive integers, got {clusters!r}")
     if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0 <= density <= 1:
         raise ValueError(f"density must be in [0, 1], got {density!r}")
     if isinstance(long_range, bool) or not isinstance(long_range, numbers.Integral) or long_range < 0:
@@ -126,7 +265,7 @@ def clustered(
 
     n_total = sum(sizes)
     if n_total < 2:
-        raise ValueError(f"the network needs at least 2 neurons, got cluster_sizes {cluster_sizes!r}")
+        raise ValueError(f"the network needs at least 2 neurons, got clusters {clusters!r}")
     W = np.zeros((n_total, n_total))
     strong_candidates = []
     offset = 0

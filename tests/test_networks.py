@@ -84,13 +84,13 @@ def test_large_cluster_uses_iterative_solver_and_is_deterministic():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"cluster_sizes": [10, 0]}, "cluster_sizes"),
-        ({"cluster_sizes": [10, 2.5]}, "cluster_sizes"),
-        ({"cluster_sizes": [10], "density": 1.5}, "density must be in"),
-        ({"cluster_sizes": [10], "long_range": -1}, "long_range"),
-        ({"cluster_sizes": [10], "leak": "rowsum"}, "leak"),
-        ({"cluster_sizes": [10], "leak": -1.0}, "leak"),
-        ({"cluster_sizes": [10], "strong_pairs": 1000}, "strong_pairs"),
+        ({"clusters": [10, 0]}, "clusters"),
+        ({"clusters": [10, 2.5]}, "clusters"),
+        ({"clusters": [10], "density": 1.5}, "density must be in"),
+        ({"clusters": [10], "long_range": -1}, "long_range"),
+        ({"clusters": [10], "leak": "rowsum"}, "leak"),
+        ({"clusters": [10], "leak": -1.0}, "leak"),
+        ({"clusters": [10], "strong_pairs": 1000}, "strong_pairs"),
     ],
 )
 def test_bad_parameters(kwargs, message):

@@ -1,4 +1,5 @@
-"""Shared helpers: config validation and expansion, path templates, targets, resources.
+"""Shared helpers: the validated config and its plan (noiseprune.plan), inputs, params,
+resources.
 
 Every config value a job needs reaches its script through `params`; scripts never
 read the global config.
@@ -10,9 +11,9 @@ import re
 import sys
 from pathlib import Path
 
-from snakemake.utils import validate
-
 from noiseprune import config as npconfig
+from noiseprune import methods as npmethods
+from noiseprune import plan as npplan
 
 # Jobs import the noiseprune package of this checkout (the one that validated the
 # config), whether or not it is installed: the repository root goes first on the
@@ -23,20 +24,20 @@ if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
 
 # ---------------------------------------------------------------- configuration
-# Our own schema check first: it reports the first error as one line naming the key
-# path and value (Snakemake's `validate` would dump the whole schema). Then the
-# semantic checks and the expansion of `defaults` and `scaling` into experiments.
+# One validation pass (noiseprune.config): the JSON schema, completed from the method
+# and network registries, fills in defaults and reports the first error as one line
+# naming the key path and value; then the checks that compare fields, and the
+# expansion of `defaults` and `scaling` into experiments. The plan (noiseprune.plan)
+# turns the result into jobs and targets.
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 try:
-    NP = npconfig.prepare(config, schema=SCHEMA)
+    for _configfile in workflow.configfiles:
+        npconfig.load_yaml(_configfile)  # duplicated keys, which Snakemake's loader keeps silently
+    PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
 except npconfig.ConfigError as err:
     sys.exit(str(err))
 
-
-validate(config, schema="../schemas/config.schema.yaml")
-
-EXPERIMENTS = NP["experiments"]
-SCALING = NP["scaling"]
+EXPERIMENTS = PLAN.experiments
 
 # BLAS threads of the dense linear-algebra jobs: 2 from N = BLAS_MIN_N up, else 1.
 # Fixed by the config, never taken from --cores: OpenBLAS results depend on its thread
@@ -49,30 +50,16 @@ BLAS_MIN_N = 1000
 fmt = npconfig.format_number
 
 # ---------------------------------------------------------------- path templates
-# cov is "exact", "T<duration>" (empirical covariance), or "none": methods that do not
-# use the covariance (weight, uniform, resistance, topk) live under "none", so changing
-# the covariance sources never recomputes them.
-NETWORK = "results/networks/{exp}/seed{seed}/A.npy"
-NETWORK_META = "results/networks/{exp}/seed{seed}/meta.json"
-COVARIANCE = "results/covariance/{exp}/seed{seed}/{cov}.npy"
-EIGEN = "results/spectra/{exp}/seed{seed}/original.npz"
-PROBABILITIES = "results/probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
-PRUNED = "results/pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
-METRICS_EIGEN = (
-    "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
-)
-METRICS_SUMMARY = (
-    "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
-)
-DYNAMICS = "results/dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
-TABLES = {
-    "summary": "results/tables/summary.csv",
-    "eigen": "results/tables/eigen.parquet",
-    "dynamics": "results/tables/dynamics.parquet",
-    "sweeps": "results/tables/sweeps.csv",
-    "scaling": "results/tables/scaling.csv",
-    "empirical": "results/tables/empirical.csv",
-}
+NETWORK = npplan.NETWORK
+NETWORK_META = npplan.NETWORK_META
+COVARIANCE = npplan.COVARIANCE
+EIGEN = npplan.EIGEN
+PROBABILITIES = npplan.PROBABILITIES
+PRUNED = npplan.PRUNED
+METRICS_EIGEN = npplan.METRICS_EIGEN
+METRICS_SUMMARY = npplan.METRICS_SUMMARY
+DYNAMICS = npplan.DYNAMICS
+TABLES = npplan.TABLES
 
 
 # ---------------------------------------------------------------- wildcard constraints
@@ -93,7 +80,7 @@ wildcard_constraints:
     keep=alternation(fmt(k) for k in _all("keep_fractions")),
     method=alternation(_all("methods")),
     cov=alternation(
-        [c for e in EXPERIMENTS.values() for c in npconfig.covariance_ids(e)]
+        [c for e in EXPERIMENTS.values() for c in npplan.covariance_ids(e)]
         + [npconfig.NO_COVARIANCE]
     ),
     duration=alternation(
@@ -106,89 +93,14 @@ def experiment(wildcards):
     return EXPERIMENTS[wildcards.exp]
 
 
-def metric_jobs(names=None):
-    """Wildcard dicts of every metrics job of the experiments `names` (default: all)."""
-    jobs = []
-    for name in EXPERIMENTS if names is None else names:
-        exp = EXPERIMENTS[name]
-        for seed in exp["seeds"]:
-            for method in exp["methods"]:
-                for cov in npconfig.method_covariances(exp, method):
-                    for keep in exp["keep_fractions"]:
-                        for pseed in exp["prune_seeds"]:
-                            jobs.append(
-                                dict(
-                                    exp=name,
-                                    seed=seed,
-                                    cov=cov,
-                                    method=method,
-                                    keep=fmt(keep),
-                                    pseed=pseed,
-                                )
-                            )
-    return jobs
-
-
-def dynamics_jobs():
-    """Wildcard dicts of every dynamics job (experiments with dynamics: true)."""
-    jobs = []
-    for name, exp in EXPERIMENTS.items():
-        if not exp["dynamics"]:
-            continue
-        for seed in exp["seeds"]:
-            for cov in npconfig.dynamics_covariances(exp):
-                for keep in exp["keep_fractions"]:
-                    for pseed in exp["prune_seeds"]:
-                        jobs.append(
-                            dict(
-                                exp=name,
-                                seed=seed,
-                                cov=cov,
-                                keep=fmt(keep),
-                                pseed=pseed,
-                            )
-                        )
-    return jobs
-
-
-def metrics_summaries(names=None):
-    return [METRICS_SUMMARY.format(**job) for job in metric_jobs(names)]
-
-
-def metrics_eigen_tables(names=None):
-    return [METRICS_EIGEN.format(**job) for job in metric_jobs(names)]
-
-
-def dynamics_files():
-    return [DYNAMICS.format(**job) for job in dynamics_jobs()]
-
-
-def sweep_experiments():
-    """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
-    return sorted(
-        name
-        for name, exp in EXPERIMENTS.items()
-        if len(exp["keep_fractions"]) > 1 and not exp["scaling"]
-    )
-
-
-def empirical_experiments():
-    """Experiments with at least one simulated (empirical) covariance."""
-    return sorted(
-        name for name, exp in EXPERIMENTS.items() if exp["covariance"]["durations"]
-    )
-
-
-def scaling_experiments():
-    return list(SCALING["experiments"]) if SCALING else []
-
-
-def scaling_target_eps():
-    return SCALING["target_eps"] if SCALING else 0.5
-
-
-def table_targets():
-    return list(TABLES.values())
+metrics_summaries = PLAN.metrics_summaries
+metrics_eigen_tables = PLAN.metrics_eigen_tables
+dynamics_files = PLAN.dynamics_files
+sweep_experiments = PLAN.sweep_experiments
+empirical_experiments = PLAN.empirical_experiments
+scaling_experiments = PLAN.scaling_experiments
+scaling_target_eps = PLAN.scaling_target_eps
+table_targets = PLAN.table_targets
 
 
 def figure_targets():
@@ -206,12 +118,12 @@ def final_outputs():
 # ---------------------------------------------------------------- inputs
 def covariance_input(wildcards):
     """Covariance file of a probabilities job: none for methods that ignore C."""
-    uses_c = wildcards.method in npconfig.COVARIANCE_METHODS
+    uses_c = npmethods.uses_covariance(wildcards.method)
     if uses_c == (wildcards.cov == npconfig.NO_COVARIANCE):
         raise ValueError(
-            f"method {wildcards.method} with covariance {wildcards.cov}: methods "
-            f"{', '.join(npconfig.COVARIANCE_METHODS)} need a covariance (exact or "
-            f"T<duration>), the others live under {npconfig.NO_COVARIANCE!r}"
+            f"method {wildcards.method} with covariance {wildcards.cov}: methods that "
+            f"read C need a covariance (exact or T<duration>), the others live under "
+            f"{npconfig.NO_COVARIANCE!r}"
         )
     return {"C": COVARIANCE.format(**wildcards)} if uses_c else {}
 
@@ -235,7 +147,7 @@ def dynamics_pruned(wildcards):
             keep=wildcards.keep,
             pseed=wildcards.pseed,
         )
-        for method, mcov in npconfig.dynamics_members(exp, wildcards.cov)
+        for method, mcov in npplan.dynamics_members(exp, wildcards.cov)
     ]
 
 
@@ -284,7 +196,7 @@ def spectra_param(wildcards):
 
 def dynamics_params(wildcards):
     exp = experiment(wildcards)
-    members = npconfig.dynamics_members(exp, wildcards.cov)
+    members = npplan.dynamics_members(exp, wildcards.cov)
     return canonical(
         dict(
             exp["dynamics_params"],
@@ -372,17 +284,8 @@ def runtime_dynamics(wildcards, attempt):
     return _grow(max(5, 3 * flops / 5e9 / 60), attempt)
 
 
-def eigen_rows():
-    """Rows of eigen.parquet: N per metrics job with spectra: full."""
-    return sum(
-        EXPERIMENTS[j["exp"]]["n"]
-        for j in metric_jobs()
-        if EXPERIMENTS[j["exp"]]["spectra"] == "full"
-    )
-
-
 def tables_mem_mb(wildcards, attempt):
-    return _grow(1000 + eigen_rows() * 20 * 8 * 3 / 2**20, attempt)
+    return _grow(1000 + PLAN.eigen_rows() * 20 * 8 * 3 / 2**20, attempt)
 
 
 # ---------------------------------------------------------------- logs and benchmarks

@@ -40,7 +40,7 @@ rule fig2_spectrum:
     conda:
         "../envs/noiseprune.yaml"
     params:
-        network=SPECTRUM_EXPERIMENT,
+        network=spectrum_network("fig2_spectrum"),
         keep_fraction=spectrum_keep,
     script:
         "../scripts/plot_fig2.py"
@@ -58,7 +58,7 @@ rule fig3_dynamics:
     conda:
         "../envs/noiseprune.yaml"
     params:
-        network=SPECTRUM_EXPERIMENT,
+        network=spectrum_network("fig3_dynamics"),
     script:
         "../scripts/plot_fig3.py"
 

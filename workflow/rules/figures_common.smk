@@ -2,11 +2,9 @@
 # inputs and params. Kept apart from the rules (snakemake --lint wants functions out of
 # rule files); included by figures.smk.
 
-# Experiments of the paper figures (the experiment names of config.yaml).
-FIG1_EXPERIMENT = "fig1"
-SPECTRUM_EXPERIMENT = "paper2000"
-LARGE_EXPERIMENTS = ["paper3000", "paper10000"]
-FIGURE = "results/figures/{name}.{ext}"
+# Which experiments each figure draws comes from the config's `figures` section,
+# through the plan (PLAN.figures: figure name -> experiments).
+FIGURE = npplan.FIGURE
 REPORT_TABLES = {
     "summary": "results/report/summary_digest.csv",
     "scaling": "results/report/scaling_digest.csv",
@@ -32,59 +30,28 @@ def report_figure(name, ext, number):
     )
 
 
-def has_full_spectra(name):
-    exp = EXPERIMENTS.get(name)
-    return exp is not None and exp["spectra"] == "full"
-
-
-def large_experiments():
-    """Fig. 4 networks present in the config with full spectra."""
-    return [name for name in LARGE_EXPERIMENTS if has_full_spectra(name)]
-
-
 def figure_names():
-    """Figures whose experiments are configured (each needs its experiment's tables)."""
-    names = []
-    if FIG1_EXPERIMENT in EXPERIMENTS:
-        names.append("fig1_probe")
-    if has_full_spectra(SPECTRUM_EXPERIMENT):
-        names.append("fig2_spectrum")
-    if (
-        SPECTRUM_EXPERIMENT in EXPERIMENTS
-        and EXPERIMENTS[SPECTRUM_EXPERIMENT]["dynamics"]
-    ):
-        names.append("fig3_dynamics")
-    if large_experiments():
-        names.append("fig4_large")
-    if sweep_experiments() or scaling_experiments():
-        names.append("fig5_sweeps")
-    if empirical_experiments():
-        names.append("fig6_empirical")
-    return names
+    """Figures the config asks for and can draw (each needs its experiments' tables)."""
+    return list(PLAN.figures)
 
 
 def figure_files():
-    return [figure_file(name, ext) for name in figure_names() for ext in ("pdf", "png")]
+    return PLAN.figure_files()
 
 
-def required_experiment(name, figure):
-    if name not in EXPERIMENTS:
-        raise ValueError(
-            f"{figure} draws experiment {name!r}, which is not in the config "
-            f"(experiments: {', '.join(EXPERIMENTS)})"
-        )
-    return EXPERIMENTS[name]
+def drawn(figure):
+    """Experiments a figure draws (figures section of the config)."""
+    return PLAN.figures[figure]
 
 
 def fig1_inputs(wildcards):
-    """Network, covariance and noise-prune probabilities of the fig1 experiment (first seed)."""
-    exp = required_experiment(FIG1_EXPERIMENT, "Fig. 1")
-    if "noise" not in exp["methods"]:
-        raise ValueError("Fig. 1 needs method noise in experiments.fig1.methods")
+    """Network, covariance and noise-prune probabilities of the Fig. 1 experiment (first seed)."""
+    name = drawn("fig1_probe")[0]
+    exp = EXPERIMENTS[name]
     ids = dict(
-        exp=FIG1_EXPERIMENT,
+        exp=name,
         seed=exp["seeds"][0],
-        cov=npconfig.covariance_ids(exp)[0],
+        cov=npplan.covariance_ids(exp)[0],
         method="noise",
         keep=fmt(exp["keep_fractions"][0]),
     )
@@ -97,7 +64,7 @@ def fig1_inputs(wildcards):
 
 def fig1_params(wildcards):
     """Cluster sizes (boundary lines) and how many strong weights to circle."""
-    net = required_experiment(FIG1_EXPERIMENT, "Fig. 1")["network"]
+    net = EXPERIMENTS[drawn("fig1_probe")[0]]["network"]
     pairs = int(net.get("strong_pairs") or 0)
     return dict(
         clusters=list(net["clusters"]),
@@ -105,13 +72,21 @@ def fig1_params(wildcards):
     )
 
 
+def spectrum_network(figure):
+    """The experiment drawn by Fig. 2 or Fig. 3 (a rule param)."""
+    return drawn(figure)[0] if figure in PLAN.figures else None
+
+
 def spectrum_keep(wildcards):
-    """Keep fraction drawn in Fig. 2 and 3: the first of the experiment's list."""
-    return required_experiment(SPECTRUM_EXPERIMENT, "Fig. 2")["keep_fractions"][0]
+    """Keep fraction drawn in Fig. 2: the first of the experiment's list."""
+    return PLAN.keep_fraction_drawn(drawn("fig2_spectrum")[0])
+
+
+def large_experiments():
+    """Experiments drawn by Fig. 4."""
+    return PLAN.figures.get("fig4_large", [])
 
 
 def large_keeps(wildcards):
     """Keep fraction drawn in Fig. 4, per network: the first of each experiment's list."""
-    return {
-        name: EXPERIMENTS[name]["keep_fractions"][0] for name in large_experiments()
-    }
+    return {name: PLAN.keep_fraction_drawn(name) for name in large_experiments()}

@@ -1,4 +1,4 @@
-"""Generate one clustered network A = W - D (rule network)."""
+"""Build one network A = W - D of the configured kind (rule network)."""
 
 from _job import setup
 
@@ -10,16 +10,7 @@ from noiseprune.seeding import rng_for  # noqa: E402
 wildcards = snakemake.wildcards
 net = snakemake.params.network
 seed = int(wildcards.seed)
-A = networks.clustered(
-    net["clusters"],
-    density=net["density"],
-    long_range=net["long_range"],
-    symmetric=net["symmetric"],
-    leak=net["leak"],
-    strong_pairs=net["strong_pairs"],
-    strong_scale=net["strong_scale"],
-    rng=rng_for(seed, "network", wildcards.exp),
-)
+A = networks.build(net, rng=rng_for(seed, "network", wildcards.exp))
 edges = pruning.offdiag_nnz(A)
 log.info("N = %d, %d off-diagonal nonzeros", A.shape[0], edges)
 io.save_dense(snakemake.output.A, A)

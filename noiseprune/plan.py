@@ -1,0 +1,209 @@
+"""The pipeline's plan: which files a validated config asks for, and the jobs that make them.
+
+Pure Python over :func:`noiseprune.config.prepare`'s result; the Snakemake rules
+(``workflow/rules/common.smk``) and the tests both use it, so the DAG and the
+tests' expectations are computed in one place.
+
+Covariance ids: ``exact`` (Lyapunov), ``T<duration>`` (simulated run of duration T)
+or ``none`` (methods that ignore C live there, so changing the covariance sources
+never recomputes them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from . import methods
+from .config import NO_COVARIANCE, ConfigError, format_number
+
+# ---------------------------------------------------------------- path templates
+NETWORK = "results/networks/{exp}/seed{seed}/A.npy"
+NETWORK_META = "results/networks/{exp}/seed{seed}/meta.json"
+COVARIANCE = "results/covariance/{exp}/seed{seed}/{cov}.npy"
+EIGEN = "results/spectra/{exp}/seed{seed}/original.npz"
+PROBABILITIES = "results/probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
+PRUNED = "results/pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
+METRICS_EIGEN = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+METRICS_SUMMARY = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
+DYNAMICS = "results/dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
+TABLES = {
+    "summary": "results/tables/summary.csv",
+    "eigen": "results/tables/eigen.parquet",
+    "dynamics": "results/tables/dynamics.parquet",
+    "sweeps": "results/tables/sweeps.csv",
+    "scaling": "results/tables/scaling.csv",
+    "empirical": "results/tables/empirical.csv",
+}
+FIGURE = "results/figures/{name}.{ext}"
+FIGURE_FORMATS = ("pdf", "png")
+#: Figure names in the order of the paper.
+FIGURES = ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical")
+
+
+# ---------------------------------------------------------------- covariance ids
+def covariance_id(duration=None) -> str:
+    """Path id of a covariance source: ``exact`` (``duration`` None) or ``T<duration>``."""
+    return "exact" if duration is None else f"T{format_number(duration)}"
+
+
+def duration_of(cov: str) -> float:
+    """Simulated duration of a covariance id: inf for ``exact``, nan for ``none``, T for ``T<T>``."""
+    if cov == "exact":
+        return math.inf
+    if cov == NO_COVARIANCE:
+        return math.nan
+    if cov.startswith("T"):
+        return float(cov[1:])
+    raise ValueError(f"unknown covariance id {cov!r}")
+
+
+def covariance_ids(exp: Mapping) -> list[str]:
+    """Covariance sources of a resolved experiment: ``exact`` first, then ``T<d>`` in config order."""
+    cov = exp["covariance"]
+    ids = ["exact"] if cov["exact"] else []
+    return ids + [covariance_id(d) for d in cov["durations"]]
+
+
+def method_covariances(exp: Mapping, method: str) -> list[str]:
+    """Covariance ids a method is run with: every source if it reads C, else ``["none"]``."""
+    return covariance_ids(exp) if methods.uses_covariance(method) else [NO_COVARIANCE]
+
+
+def uses_covariance(exp: Mapping) -> bool:
+    return any(methods.uses_covariance(m) for m in exp["methods"])
+
+
+def dynamics_covariances(exp: Mapping) -> list[str]:
+    """Covariance ids of the dynamics files: one per source if a method uses C, else ``["none"]``."""
+    return covariance_ids(exp) if uses_covariance(exp) else [NO_COVARIANCE]
+
+
+def dynamics_members(exp: Mapping, cov: str) -> list[tuple[str, str]]:
+    """(method, covariance id) pairs simulated together in the dynamics file of ``cov``."""
+    return [(m, cov if methods.uses_covariance(m) else NO_COVARIANCE) for m in exp["methods"]]
+
+
+# ---------------------------------------------------------------- the plan
+class Plan:
+    """Jobs and targets of a prepared config (:func:`noiseprune.config.prepare`)."""
+
+    def __init__(self, prepared: Mapping):
+        self.experiments: dict = prepared["experiments"]
+        self.scaling: dict | None = prepared["scaling"]
+        self.figure_config: dict = prepared.get("figures") or {}
+        self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
+        self.figures: dict[str, list[str]] = self._figures()
+
+    # ------------------------------------------------------------ jobs
+    def metric_jobs(self, names=None) -> list[dict]:
+        """Wildcard dicts of every metrics job of the experiments ``names`` (default: all)."""
+        jobs = []
+        for name in self.experiments if names is None else names:
+            exp = self.experiments[name]
+            for seed in exp["seeds"]:
+                for method in exp["methods"]:
+                    for cov in method_covariances(exp, method):
+                        for keep in exp["keep_fractions"]:
+                            for pseed in exp["prune_seeds"]:
+                                jobs.append(
+                                    dict(exp=name, seed=seed, cov=cov, method=method, keep=format_number(keep), pseed=pseed)
+                                )
+        return jobs
+
+    def dynamics_jobs(self) -> list[dict]:
+        """Wildcard dicts of every dynamics job (experiments with dynamics: true)."""
+        jobs = []
+        for name, exp in self.experiments.items():
+            if not exp["dynamics"]:
+                continue
+            for seed in exp["seeds"]:
+                for cov in dynamics_covariances(exp):
+                    for keep in exp["keep_fractions"]:
+                        for pseed in exp["prune_seeds"]:
+                            jobs.append(dict(exp=name, seed=seed, cov=cov, keep=format_number(keep), pseed=pseed))
+        return jobs
+
+    def metrics_summaries(self, names=None) -> list[str]:
+        return [METRICS_SUMMARY.format(**job) for job in self.metric_jobs(names)]
+
+    def metrics_eigen_tables(self, names=None) -> list[str]:
+        return [METRICS_EIGEN.format(**job) for job in self.metric_jobs(names)]
+
+    def dynamics_files(self) -> list[str]:
+        return [DYNAMICS.format(**job) for job in self.dynamics_jobs()]
+
+    # ------------------------------------------------------------ experiment groups
+    def sweep_experiments(self) -> list[str]:
+        """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
+        return sorted(
+            name for name, exp in self.experiments.items() if len(exp["keep_fractions"]) > 1 and not exp["scaling"]
+        )
+
+    def empirical_experiments(self) -> list[str]:
+        """Experiments with at least one simulated (empirical) covariance."""
+        return sorted(name for name, exp in self.experiments.items() if exp["covariance"]["durations"])
+
+    def scaling_experiments(self) -> list[str]:
+        return list(self.scaling["experiments"]) if self.scaling else []
+
+    def scaling_target_eps(self) -> float:
+        return self.scaling["target_eps"] if self.scaling else 0.5
+
+    def eigen_rows(self) -> int:
+        """Rows of eigen.parquet: N per metrics job with spectra: full."""
+        return sum(
+            self.experiments[j["exp"]]["n"]
+            for j in self.metric_jobs()
+            if self.experiments[j["exp"]]["spectra"] == "full"
+        )
+
+    # ------------------------------------------------------------ figures
+    def _figure_problem(self, figure: str, names: list[str]) -> str | None:
+        """Why ``figure`` cannot draw ``names`` (None when it can)."""
+        missing = [n for n in names if n not in self.experiments]
+        if missing:
+            return f"experiment {missing[0]!r} is not configured (experiments: {', '.join(self.experiments)})"
+        for name in names:
+            exp = self.experiments[name]
+            if figure in ("fig2_spectrum", "fig4_large") and exp["spectra"] != "full":
+                return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
+            if figure == "fig3_dynamics" and not exp["dynamics"]:
+                return f"experiment {name!r} has dynamics: false; the figure needs dynamics: true"
+            if figure == "fig1_probe" and "noise" not in exp["methods"]:
+                return f"experiment {name!r} does not run method 'noise', whose probabilities the figure shows"
+        return None
+
+    def _figures(self) -> dict[str, list[str]]:
+        """Figure name -> experiments it draws, for every figure the config asks for and can draw."""
+        out = {}
+        for figure in FIGURES:
+            if figure not in self.figure_config:
+                continue
+            entry = self.figure_config[figure] or {}
+            if figure == "fig5_sweeps":
+                names = self.sweep_experiments() + self.scaling_experiments()
+            elif figure == "fig6_empirical":
+                names = self.empirical_experiments()
+            else:
+                names = list(entry.get("experiments") or [entry["experiment"]])
+                problem = self._figure_problem(figure, names)
+                if problem:
+                    if self.figures_explicit:
+                        raise ConfigError(f"config error: figures.{figure}: {problem}")
+                    # The default figures section names the paper's experiments: a figure
+                    # whose experiment this config lacks is simply not drawn.
+                    names = [n for n in names if self._figure_problem(figure, [n]) is None]
+            if names:
+                out[figure] = names
+        return out
+
+    def figure_files(self) -> list[str]:
+        return [FIGURE.format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
+
+    def keep_fraction_drawn(self, name: str) -> float:
+        """Keep fraction an experiment is drawn at in Fig. 2-4: the first of its list."""
+        return self.experiments[name]["keep_fractions"][0]
+
+    def table_targets(self) -> list[str]:
+        return list(TABLES.values())
