@@ -7,6 +7,8 @@ import pytest
 import yaml
 
 from noiseprune import config as npconfig
+from noiseprune import methods, networks
+from noiseprune import plan as npplan
 from noiseprune.config import ConfigError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,23 +41,51 @@ def test_shipped_configs_are_valid(path):
     assert result["experiments"]
 
 
+def _resolve(sub, root):
+    while "$ref" in sub:
+        target = root
+        for part in sub["$ref"][2:].split("/"):
+            target = target[part]
+        sub = {**target, **{k: v for k, v in sub.items() if k != "$ref"}}
+    return sub
+
+
 def test_schema_is_a_valid_json_schema_with_descriptions():
     import jsonschema
 
     schema = npconfig.load_schema(SCHEMA)
     jsonschema.validators.validator_for(schema).check_schema(schema)
+    seen = []
 
     def walk(node, path):
         if isinstance(node, dict):
-            props = node.get("properties", {})
-            for key, sub in props.items():
-                resolved = npconfig._resolve(sub, schema)
-                assert "description" in resolved, f"{path}.{key} has no description"
+            for key, sub in node.get("properties", {}).items():
+                if key == "kind" and path.endswith("then"):
+                    continue  # the kind's own const; described on the network
+                assert "description" in _resolve(sub, schema), f"{path}.{key} has no description"
+                seen.append(f"{path}.{key}")
                 walk(sub, f"{path}.{key}")
+            for i, branch in enumerate(node.get("allOf", [])):
+                walk(branch.get("then", {}), f"{path}.allOf[{i}].then")
             for key, sub in node.get("$defs", {}).items():
                 walk(sub, f"$defs.{key}")
 
     walk(schema, "")
+    assert "$defs.network.allOf[0].then.clusters" in seen  # the network kinds' keys are walked
+
+
+def test_schema_lists_the_registered_methods_and_kinds():
+    schema = npconfig.load_schema(SCHEMA)
+    assert schema["$defs"]["methods"]["items"]["enum"] == list(methods.names())
+    assert schema["$defs"]["network"]["properties"]["kind"]["enum"] == list(networks.KINDS)
+    for name in methods.names():
+        assert name in schema["$defs"]["methods"]["description"]
+
+
+def test_every_registered_method_runs_through_the_config():
+    for name in methods.names():
+        extra = {"normalization": "exact"}
+        prepare(minimal(methods=[name], **extra), schema=SCHEMA)
 
 
 def test_schema_defaults_match_the_default_config():
@@ -78,7 +108,7 @@ def test_default_config_expansion():
     assert exps["empirical1000"]["covariance"] == {"exact": True, "durations": [10, 100, 1000]}
     assert exps["empirical1000"]["empirical"]["replicas"] == 32  # overridden
     assert exps["paper2000"]["empirical"]["replicas"] == 64  # from defaults
-    assert npconfig.covariance_ids(exps["empirical1000"]) == ["exact", "T10", "T100", "T1000"]
+    assert npplan.covariance_ids(exps["empirical1000"]) == ["exact", "T10", "T100", "T1000"]
     # scaling section -> generated experiments
     assert result["scaling"]["experiments"][0] == "scaling_N250"
     n250 = exps["scaling_N250"]
@@ -117,12 +147,12 @@ def test_experiment_override_beats_defaults():
 def test_method_covariances_and_dynamics_members():
     cfg = minimal(methods=["noise", "weight"], covariance={"durations": [10, 2.5]}, dynamics=True)
     exp = prepare(cfg, schema=SCHEMA)["experiments"]["small"]
-    assert npconfig.method_covariances(exp, "noise") == ["exact", "T10", "T2.5"]
-    assert npconfig.method_covariances(exp, "weight") == ["none"]
-    assert npconfig.dynamics_covariances(exp) == ["exact", "T10", "T2.5"]
-    assert npconfig.dynamics_members(exp, "T10") == [("noise", "T10"), ("weight", "none")]
+    assert npplan.method_covariances(exp, "noise") == ["exact", "T10", "T2.5"]
+    assert npplan.method_covariances(exp, "weight") == ["none"]
+    assert npplan.dynamics_covariances(exp) == ["exact", "T10", "T2.5"]
+    assert npplan.dynamics_members(exp, "T10") == [("noise", "T10"), ("weight", "none")]
     exp["methods"] = ["weight", "uniform"]
-    assert npconfig.dynamics_covariances(exp) == ["none"]
+    assert npplan.dynamics_covariances(exp) == ["none"]
 
 
 def test_format_number_round_trips():
@@ -130,9 +160,9 @@ def test_format_number_round_trips():
         assert float(npconfig.format_number(x)) == float(x)
     assert npconfig.format_number(10.0) == "10"
     assert npconfig.format_number(0.2) == "0.2"
-    assert npconfig.covariance_id(100) == "T100"
-    assert npconfig.duration_of("T2.5") == 2.5
-    assert npconfig.duration_of("exact") == float("inf")
+    assert npplan.covariance_id(100) == "T100"
+    assert npplan.duration_of("T2.5") == 2.5
+    assert npplan.duration_of("exact") == float("inf")
 
 
 def test_cluster_sizes_sum_to_n():
@@ -152,39 +182,9 @@ def test_keep_fraction_out_of_range():
     assert "1" in msg
 
 
-def test_keep_fraction_out_of_range_semantic_only():
-    msg = error_of(
-        {
-            "defaults": {},
-            "experiments": {
-                "paper2000": dict(
-                    minimal()["experiments"]["small"],
-                    keep_fractions=[1.5],
-                    network={"clusters": [5, 5], "density": 0.6, "long_range": 0, "symmetric": True,
-                             "leak": "row_sum", "strong_pairs": 0, "strong_scale": 8.0},
-                    prune_seeds=[0],
-                    **_all_settings(),
-                )
-            },
-        },
-        schema=None,
-    )
-    assert msg == "config error: experiments.paper2000.keep_fractions[0] = 1.5: must be in (0, 1]"
-
-
-def _all_settings():
-    return {
-        "methods": ["noise"],
-        "normalization": "exact",
-        "theory_k": 4.0,
-        "theory_eps": 0.5,
-        "diagonal": "row_sum",
-        "spectra": "full",
-        "covariance": {"exact": True, "durations": []},
-        "empirical": {"dt": 0.005, "burn_in": 50.0, "replicas": 32},
-        "dynamics_params": {"trials": 2, "steps": 11, "dt": 0.005, "noise_std": 0.01, "background": 0.0},
-        "dynamics": False,
-    }
+def test_keep_fraction_above_one_names_the_bound():
+    msg = error_of(minimal(keep_fractions=[1.5]))
+    assert msg == "config error: experiments.small.keep_fractions[0] = 1.5: must be <= 1"
 
 
 def test_unknown_key_names_the_key():
@@ -251,13 +251,9 @@ def test_duplicate_keep_fraction():
     assert msg == "config error: experiments.small.keep_fractions = [0.2, 0.2]: must not contain duplicates"
 
 
-def test_duplicate_duration_after_formatting_semantic_only():
-    exp = dict(minimal()["experiments"]["small"], prune_seeds=[0], **_all_settings())
-    exp["network"] = {"clusters": [5, 5], "density": 0.6, "long_range": 0, "symmetric": True,
-                      "leak": "row_sum", "strong_pairs": 0, "strong_scale": 8.0}
-    exp["covariance"] = {"exact": True, "durations": [10, 10.0]}
-    msg = error_of({"experiments": {"small": exp}}, schema=None)
-    assert msg.startswith("config error: experiments.small.covariance.durations[1] = 10.0: duplicate of")
+def test_duplicate_duration_in_another_spelling():
+    msg = error_of(minimal(covariance={"durations": [10, 10.0]}))
+    assert msg == "config error: experiments.small.covariance.durations = [10, 10.0]: must not contain duplicates"
 
 
 def test_noise_needs_a_covariance_source():
@@ -318,3 +314,116 @@ def test_scaling_generated_experiments():
 
 def test_no_experiments_at_all():
     assert "no experiments" in error_of({"experiments": {}})
+
+
+# ------------------------------------------------------------------ network kinds
+
+
+def test_network_kind_defaults_to_clustered():
+    exp = prepare(minimal(), schema=SCHEMA)["experiments"]["small"]
+    assert exp["network"]["kind"] == "clustered"
+
+
+def test_unknown_network_kind():
+    msg = error_of(minimal(network={"kind": "ring", "clusters": [10]}))
+    assert msg.startswith("config error: experiments.small.network.kind = 'ring': must be one of clustered")
+
+
+def test_unknown_key_of_the_kind_lists_its_keys():
+    msg = error_of(minimal(network={"clusters": [10, 10], "long_rnage": 3}))
+    assert msg == (
+        "config error: experiments.small.network.long_rnage: unknown key (allowed: clusters, density, kind, leak, "
+        "long_range, strong_pairs, strong_scale, symmetric)"
+    )
+
+
+@pytest.fixture
+def ring_kind():
+    """A second network kind, registered for one test (the way a user adds one)."""
+
+    @networks.kind(
+        "ring",
+        schema={"n": {"type": "integer", "minimum": 3, "description": "Neurons."},
+                "coupling": {"type": "number", "default": 0.3, "description": "Neighbour weight."}},
+        required=["n"],
+        size=lambda p: p["n"],
+        check=lambda p: ("coupling", "must be below 0.5 for a stable ring") if p["coupling"] >= 0.5 else None,
+    )
+    def ring(*, n, coupling, rng):
+        """Ring of n neurons coupled to both neighbours."""
+        import numpy as np
+
+        A = -np.eye(n)
+        idx = np.arange(n)
+        A[idx, (idx + 1) % n] = A[idx, (idx - 1) % n] = coupling
+        return A
+
+    yield ring
+    del networks.KINDS["ring"]
+
+
+def test_a_registered_kind_is_validated_by_its_own_schema(ring_kind):
+    exp = prepare(minimal(network={"kind": "ring", "n": 12}), schema=SCHEMA)["experiments"]["small"]
+    assert exp["n"] == 12 and exp["network"] == {"kind": "ring", "n": 12, "coupling": 0.3}
+    assert networks.build(exp["network"], rng=None).shape == (12, 12)
+    msg = error_of(minimal(network={"kind": "ring", "n": 12, "clusters": [3]}))
+    assert msg.startswith("config error: experiments.small.network.clusters: unknown key (allowed: coupling, kind, n)")
+    msg = error_of(minimal(network={"kind": "ring", "n": 2}))
+    assert msg == "config error: experiments.small.network.n = 2: must be >= 3"
+    msg = error_of(minimal(network={"kind": "ring", "n": 12, "coupling": 0.6}))
+    assert msg == "config error: experiments.small.network.coupling = 0.6: must be below 0.5 for a stable ring"
+
+
+# ------------------------------------------------------------------ YAML
+
+
+def test_duplicated_yaml_key_is_an_error(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("experiments:\n  a:\n    seeds: [0]\n    seeds: [1]\n")
+    with pytest.raises(ConfigError) as info:
+        npconfig.load_yaml(path)
+    assert str(info.value) == f"config error: {path}: line 4: duplicated key 'seeds' (first on line 3)"
+
+
+def test_number_read_as_text_gets_a_hint():
+    msg = error_of(minimal(theory_eps="3e-1"))
+    assert msg.startswith("config error: experiments.small.theory_eps = '3e-1': must be of type number (YAML read")
+    assert "3.0e-1" in msg
+
+
+# ------------------------------------------------------------------ figures and plan
+
+
+def test_single_experiment_without_figures_section_plans_only_its_tables():
+    plan = npplan.Plan(prepare(minimal(), schema=SCHEMA))
+    assert plan.figures == {}
+    assert plan.figure_files() == []
+    assert len(plan.metric_jobs()) == 3  # noise, weight, uniform x 1 seed x 1 keep x 1 pruning seed
+
+
+def test_default_figures_follow_the_paper_experiments():
+    with open(ROOT / "config.yaml") as fh:
+        plan = npplan.Plan(prepare(yaml.safe_load(fh), schema=SCHEMA))
+    assert plan.figures["fig1_probe"] == ["fig1"]
+    assert plan.figures["fig2_spectrum"] == ["paper2000"]
+    assert plan.figures["fig4_large"] == ["paper3000", "paper10000"]
+    assert plan.figures["fig5_sweeps"][0] == "sweep2000"
+    assert plan.figures["fig6_empirical"] == ["empirical1000"]
+    assert len(plan.figure_files()) == 12
+
+
+def test_figures_section_names_the_experiments_drawn():
+    cfg = minimal(dynamics=True)
+    cfg["figures"] = {"fig2_spectrum": {"experiment": "small"}, "fig3_dynamics": {"experiment": "small"}}
+    plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
+    assert plan.figures == {"fig2_spectrum": ["small"], "fig3_dynamics": ["small"]}
+
+
+def test_figure_naming_a_missing_experiment_is_an_error():
+    cfg = minimal()
+    cfg["figures"] = {"fig2_spectrum": {"experiment": "paper2000"}}
+    with pytest.raises(ConfigError, match=r"^config error: figures.fig2_spectrum: experiment 'paper2000' is not configured"):
+        npplan.Plan(prepare(cfg, schema=SCHEMA))
+    cfg["figures"] = {"fig3_dynamics": {"experiment": "small"}}
+    with pytest.raises(ConfigError, match="has dynamics: false; the figure needs dynamics: true"):
+        npplan.Plan(prepare(cfg, schema=SCHEMA))

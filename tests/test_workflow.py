@@ -26,6 +26,7 @@ from helpers import ROOT, SMOKE, result_hashes, snakemake_cmd
 from helpers import run_snakemake as snakemake
 
 from noiseprune import config as npconfig
+from noiseprune import plan as npplan
 
 pytestmark = pytest.mark.workflow
 
@@ -69,15 +70,8 @@ def test_every_table_written_with_its_columns(reference):
 
 
 def test_summary_has_one_row_per_pruned_network(reference):
-    exps = npconfig.prepare(smoke_config())["experiments"]
-    expected = set()
-    for name, exp in exps.items():
-        for seed in exp["seeds"]:
-            for method in exp["methods"]:
-                for cov in npconfig.method_covariances(exp, method):
-                    for keep in exp["keep_fractions"]:
-                        for pseed in exp["prune_seeds"]:
-                            expected.add((name, seed, cov, method, keep, pseed))
+    jobs = npplan.Plan(npconfig.prepare(smoke_config())).metric_jobs()
+    expected = {(j["exp"], j["seed"], j["cov"], j["method"], float(j["keep"]), j["pseed"]) for j in jobs}
     summary = table(reference, "summary.csv")
     keys = ["network", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
     got = [tuple(r) for r in summary[keys].itertuples(index=False)]
@@ -254,7 +248,7 @@ def test_cores_1_after_kill_is_bit_identical_to_cores_2(reference, tmp_path):
         ),
         (
             lambda c: c["experiments"]["asym"]["network"].update(clustrs=[3]),
-            "config error: experiments.asym.network.clustrs: unknown key (allowed: clusters, density, leak, "
+            "config error: experiments.asym.network.clustrs: unknown key (allowed: clusters, density, kind, leak, "
             "long_range, strong_pairs, strong_scale, symmetric)",
         ),
         (
