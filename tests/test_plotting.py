@@ -6,6 +6,7 @@ spread over network seeds and pruning seeds is drawn (one mark per draw), that t
 statistics drawn are the right ones, and that missing data gives a clear error.
 """
 
+import inspect
 import itertools
 
 import numpy as np
@@ -477,6 +478,12 @@ def test_nan_metrics_leave_a_note_not_an_error(tables):
     empirical = tables["empirical"].assign(spectral_eps=np.nan)
     fig = plotting.fig6_empirical(empirical)
     assert any("no finite" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_figures_take_the_experiments_from_the_caller():
+    """No experiment name is built into a figure function: the workflow passes them."""
+    for fn, name in [(plotting.fig2_spectrum, "network"), (plotting.fig3_dynamics, "network"), (plotting.fig4_large, "networks")]:
+        assert inspect.signature(fn).parameters[name].default is inspect.Parameter.empty, fn.__name__
 
 
 # ------------------------------------------------------------------ missing data

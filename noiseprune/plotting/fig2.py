@@ -55,7 +55,7 @@ def _error_by_mode(ax, eigen: pd.DataFrame, methods: Sequence[str], bins: int = 
 
 
 def fig2_spectrum(
-    eigen: pd.DataFrame, summary: pd.DataFrame | None, network: str = "paper2000", keep_fraction: float | None = None
+    eigen: pd.DataFrame, summary: pd.DataFrame | None, network: str, keep_fraction: float | None = None
 ) -> Figure:
     """Fig. 2: spectrum preservation of one network at one keep fraction.
 

@@ -14,7 +14,7 @@ from .panels import duration, network_rows, percent, seeds_text
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 
-def fig3_dynamics(dynamics: pd.DataFrame, network: str = "paper2000") -> Figure:
+def fig3_dynamics(dynamics: pd.DataFrame, network: str) -> Figure:
     """Fig. 3: trajectory error ||x_orig(t) - x_pruned(t)|| / ||x_orig(t)|| over time.
 
     Per method: thick line and shading = mean +- std over every trial of every network

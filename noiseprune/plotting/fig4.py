@@ -16,7 +16,7 @@ from .style import STYLE, WIDTH, new_figure, ordered_methods, paper_style
 def fig4_large(
     eigen: pd.DataFrame,
     summary: pd.DataFrame | None,
-    networks: Sequence[str] = ("paper3000", "paper10000"),
+    networks: Sequence[str],
     keep_fractions: dict | None = None,
 ) -> Figure:
     """Fig. 4: the spectral panels of Fig. 2 for the large networks, one row per network.
