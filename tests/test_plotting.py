@@ -474,6 +474,26 @@ def test_fig5_with_only_one_of_its_tables(tables):
     assert len(plotting.fig5_sweeps(None, tables["scaling"]).axes) == 2
 
 
+def test_fig5_plots_sweeps_spanning_less_than_a_decade_without_a_note():
+    """Valid errors within a factor 10 are drawn on a linear axis, with no 'no finite' note."""
+    sweeps = make_sweeps(keeps=(0.2, 0.5))
+    sweeps = sweeps[sweeps["method"].isin(["noise", "weight"])]
+    assert sweeps["max_abs_eig_err"].max() < 10 * sweeps["max_abs_eig_err"].min()
+    fig = plotting.fig5_sweeps(sweeps, None)
+    for ax, metric in zip(fig.axes, ["max_abs_eig_err", "spectral_eps"]):
+        assert not [t.get_text() for t in ax.texts], metric
+        assert ax.get_yscale() == "linear"
+        noise = sweeps[sweeps["method"] == "noise"].groupby("keep_fraction")[metric].median()
+        line = next(line for line in ax.get_lines() if to_hex(line.get_color()) == NOISE_RED)
+        assert np.allclose(line.get_ydata(), noise)
+
+
+def test_fig5_notes_a_metric_without_finite_values(tables):
+    fig = plotting.fig5_sweeps(tables["sweeps"].assign(max_abs_eig_err=np.nan), None)
+    assert any("no finite max_abs_eig_err" in t.get_text() for t in fig.axes[0].texts)
+    assert not fig.axes[1].texts and fig.axes[1].get_yscale() == "log"  # spectral eps spans decades
+
+
 def test_nan_metrics_leave_a_note_not_an_error(tables):
     empirical = tables["empirical"].assign(spectral_eps=np.nan)
     fig = plotting.fig6_empirical(empirical)

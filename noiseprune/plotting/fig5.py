@@ -28,6 +28,8 @@ from .style import WIDTH, method_color, method_label, new_figure, ordered_method
 
 
 def _sweep_panel(ax, rows: pd.DataFrame, methods: Sequence[str], metric: str) -> None:
+    """``metric`` against the keep fraction (log x); log y when the values span a decade,
+    linear otherwise; a note only when no method has a finite value."""
     drawn = False
     for m in methods:
         sub = rows[rows["method"] == m]
@@ -39,10 +41,10 @@ def _sweep_panel(ax, rows: pd.DataFrame, methods: Sequence[str], metric: str) ->
     log_axis(ax, "x")
     ax.set_xlabel("keep fraction")
     ax.set_ylabel(METRIC_LABELS[metric])
-    if drawn and spans_decade(rows[metric]):
-        log_axis(ax, "y")
-    else:
+    if not drawn:
         note(ax, f"no finite {metric}\n(e.g. spectra: eps, or a non-symmetric network)")
+    elif spans_decade(rows[metric]):
+        log_axis(ax, "y")
 
 
 def _scaling_panels(ax_kept, ax_frac, scaling: pd.DataFrame) -> None:
