@@ -348,6 +348,13 @@ def test_axis_labels_use_the_math_symbols(tables):
     assert any("duration $T$" in ax.get_xlabel() for ax in fig6.axes)
 
 
+def test_time_axes_give_their_unit(tables):
+    """Model time is in units of the network's time constant tau: Fig. 3's t and Fig. 6's T say so."""
+    for name, symbol in (("fig3", "time $t$"), ("fig6", "duration $T$")):
+        labels = [ax.get_xlabel() for ax in build(name, tables).axes if symbol in ax.get_xlabel()]
+        assert labels and all(label.endswith(r"(units of $\tau$)") for label in labels), (name, labels)
+
+
 # ------------------------------------------------------------------ spread over draws
 
 

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..tables import pooled_trials, require_columns
-from .panels import duration, network_rows, percent, seeds_text
+from .panels import TIME_UNIT, duration, network_rows, percent, seeds_text
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 
@@ -20,7 +20,8 @@ def fig3_dynamics(dynamics: pd.DataFrame, network: str) -> Figure:
     Per method: thick line and shading = mean +- std over every trial of every network
     seed and pruning seed (pooled exactly from the per-draw statistics); thin lines =
     the mean over trials of each draw. One panel per keep fraction. Dynamics files of
-    the exact covariance are used when present.
+    the exact covariance are used when present. Time t is in units of the network's
+    time constant tau (the model is dx/dt = A x + xi).
 
     Raises
     ------
@@ -50,7 +51,7 @@ def fig3_dynamics(dynamics: pd.DataFrame, network: str) -> Figure:
             trials = int(sub["trials"].iloc[0]) if "trials" in sub else None
             desc = seeds_text(sub) + (f" $\\times$ {trials} trials" if trials else "")
             ax.set_title(f"{percent(keep)} kept\n{desc}", loc="left")
-            ax.set_xlabel("time $t$")
+            ax.set_xlabel(f"time $t$ {TIME_UNIT}")
             ax.set_ylabel(r"$\|x(t) - x_{\mathrm{pruned}}(t)\| \,/\, \|x(t)\|$")
             ax.set_xlim(float(sub["time"].min()), float(sub["time"].max()))
             ax.set_ylim(bottom=0)

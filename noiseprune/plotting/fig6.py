@@ -9,7 +9,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..tables import require_columns
-from .panels import METRIC_LABELS, band, describe, duration, legend_handles, log_axis, median_band, note, spans_decade
+from .panels import (
+    METRIC_LABELS,
+    TIME_UNIT,
+    band,
+    describe,
+    duration,
+    legend_handles,
+    log_axis,
+    median_band,
+    note,
+    spans_decade,
+)
 from .style import WIDTH, method_color, new_figure, ordered_methods, paper_style
 
 
@@ -21,7 +32,7 @@ def _empirical_panel(ax, rows: pd.DataFrame, metric: str) -> None:
     t_max = simulated["_T"].max() if len(simulated) else 10.0
     log_axis(ax, "x")
     ax.set_xlim(t_min / 2.0, t_max * 2.0)
-    ax.set_xlabel("simulated duration $T$")
+    ax.set_xlabel(f"simulated duration $T$ {TIME_UNIT}")
     if not np.isfinite(rows[metric].to_numpy(dtype=float)).any():
         note(ax, f"no finite {METRIC_LABELS[metric]}\n(spectral $\\varepsilon$ needs a symmetric network,\nper-eigenpair errors need spectra: full)")
         ax.set_yticks([])
@@ -51,7 +62,8 @@ def fig6_empirical(empirical: pd.DataFrame) -> Figure:
     axes). Noise-prune with the empirical covariance: median over network seeds x
     pruning seeds with a min-max band; dashed line and band: the same rule with the
     exact covariance; dotted line and band: methods that use no covariance (e.g. the
-    weight control), which do not depend on T.
+    weight control), which do not depend on T. T is in units of the network's time
+    constant tau, as the time of Fig. 3.
 
     Raises
     ------
