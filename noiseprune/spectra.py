@@ -102,10 +102,6 @@ def eigendecompose(A) -> tuple[np.ndarray, np.ndarray]:
     return w[order], V[:, order]
 
 
-def _dense(M) -> np.ndarray:
-    return M.toarray() if sp.issparse(M) else np.asarray(M, dtype=np.float64)
-
-
 def spectral_eps(A, A_sparse) -> float:
     """Smallest eps with (1 - eps)(-A) <= -A_sparse <= (1 + eps)(-A) (Loewner order).
 

@@ -1,4 +1,5 @@
-"""Tidy result tables built from the per-job outputs of the workflow (pure pandas).
+"""Tidy result tables built from the per-job outputs of the workflow, and statistics over
+their draws for the figures and the report (pure pandas).
 
 Column conventions (every table):
 
@@ -38,37 +39,13 @@ SUMMARY_COLUMNS = ID_COLUMNS + METRIC_COLUMNS
 EIGEN_VALUE_COLUMNS = ["eigenvalue", "eigenvalue_pruned", "eig_err", "vec_err", "alignment"]
 EIGEN_COLUMNS = ID_COLUMNS + ["index"] + EIGEN_VALUE_COLUMNS
 DYNAMICS_COLUMNS = [
-    "network",
-    "n",
-    "seed",
-    "covariance",
-    "method",
-    "method_covariance",
-    "keep_fraction",
-    "prune_seed",
-    "step",
-    "time",
-    "mean_error",
-    "std_error",
-    "trials",
-]
+    "network", "n", "seed", "covariance", "method", "method_covariance", "keep_fraction", "prune_seed",
+    "step", "time", "mean_error", "std_error", "trials",
+]  # fmt: skip
 SCALING_COLUMNS = [
-    "network",
-    "n",
-    "seed",
-    "covariance",
-    "method",
-    "edges_original",
-    "target_eps",
-    "status",
-    "keep_fraction_at_target",
-    "kept_at_target",
-    "kept_fraction",
-    "n_log_n",
-    "c",
-    "c_points",
-    "kept_fit",
-]
+    "network", "n", "seed", "covariance", "method", "edges_original", "target_eps", "status",
+    "keep_fraction_at_target", "kept_at_target", "kept_fraction", "n_log_n", "c", "c_points", "kept_fit",
+]  # fmt: skip
 
 _ID_TYPES = {
     "network": str,
@@ -79,6 +56,15 @@ _ID_TYPES = {
     "keep_fraction": float,
     "prune_seed": int,
 }
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    """TypeError unless ``frame`` is a DataFrame; ValueError naming the ``table``'s missing columns."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table} table lacks column(s) {', '.join(missing)}")
 
 
 def _ids(ids: Mapping) -> dict:
@@ -238,6 +224,28 @@ def dynamics_table(records: Iterable[Mapping]) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def pooled_trials(dynamics: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over every trial of every draw, per (method, time), from per-draw statistics.
+
+    Combines the per-draw means and sample standard deviations (``trials`` trials each)
+    exactly: the pooled std is the sample std of all trials of all draws together.
+    """
+    t = dynamics["trials"].to_numpy(dtype=float) if "trials" in dynamics else np.ones(len(dynamics))
+    frame = dynamics.assign(
+        _t=t,
+        _tm=t * dynamics["mean_error"].to_numpy(dtype=float),
+        _ss=(t - 1) * dynamics["std_error"].to_numpy(dtype=float) ** 2,
+    )
+    g = frame.groupby(["method", "time"], sort=True)
+    out = g.agg(trials=("_t", "sum"), tm=("_tm", "sum"), ss=("_ss", "sum")).reset_index()
+    out["mean"] = out["tm"] / out["trials"]
+    merged = frame.merge(out[["method", "time", "mean"]], on=["method", "time"])
+    between = (merged["_t"] * (merged["mean_error"] - merged["mean"]) ** 2).groupby([merged["method"], merged["time"]], sort=True).sum()
+    out["ss"] = out["ss"].to_numpy() + between.to_numpy()
+    out["std"] = np.sqrt(out["ss"] / np.maximum(out["trials"] - 1, 1))
+    return out[["method", "time", "trials", "mean", "std"]]
+
+
 def select(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.DataFrame:
     """Rows of ``summary`` belonging to ``experiments``."""
     return summary[summary["network"].isin(list(experiments))].reset_index(drop=True)
@@ -336,3 +344,46 @@ def scaling_table(summary: pd.DataFrame, experiments: Sequence[str], target_eps:
             out.loc[idx, "c_points"] = int(x.size)
     out["kept_fit"] = out["c"] * out["n_log_n"]
     return out[SCALING_COLUMNS].sort_values(["method", "covariance", "n", "seed"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- report digests
+
+DIGEST_METRICS = ["median_abs_eig_err", "max_abs_eig_err", "median_abs_vec_err", "median_alignment", "spectral_eps"]
+
+
+def _median_min_max(out: pd.DataFrame, groups, columns: Iterable[str]) -> None:
+    for col in columns:
+        out[f"{col}_median"] = groups[col].median()
+        out[f"{col}_min"] = groups[col].min()
+        out[f"{col}_max"] = groups[col].max()
+
+
+def digest_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Summary table condensed over draws, for the report.
+
+    One row per (network, n, covariance, method, keep_fraction): ``draws`` (network
+    seeds x pruning seeds), the median kept fraction edges_kept / edges_original, and
+    for each metric its median, min and max over the draws.
+    """
+    keys = ["network", "n", "covariance", "method", "keep_fraction"]
+    require_columns(summary, keys + ["seed", "prune_seed", "edges_kept", "edges_original"] + DIGEST_METRICS, "summary")
+    g = summary.assign(kept_fraction=summary["edges_kept"] / summary["edges_original"]).groupby(keys, sort=True, dropna=False)
+    out = g.size().rename("draws").to_frame()
+    out["kept_fraction"] = g["kept_fraction"].median()
+    _median_min_max(out, g, DIGEST_METRICS)
+    return out.reset_index()
+
+
+def digest_scaling(scaling: pd.DataFrame) -> pd.DataFrame:
+    """Scaling table condensed over network seeds: one row per (n, covariance, method)."""
+    keys = ["n", "covariance", "method"]
+    require_columns(scaling, keys + ["seed", "edges_original", "kept_at_target", "kept_fraction", "n_log_n", "c", "target_eps"], "scaling")
+    g = scaling.groupby(keys, sort=True, dropna=False)
+    out = g.size().rename("seeds").to_frame()
+    out["target_eps"] = g["target_eps"].first()
+    out["edges_original"] = g["edges_original"].median()
+    out["n_log_n"] = g["n_log_n"].first()
+    _median_min_max(out, g, ("kept_at_target", "kept_fraction"))
+    out["c"] = g["c"].first()
+    out["kept_fit"] = out["c"] * out["n_log_n"]
+    return out.reset_index()

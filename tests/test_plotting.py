@@ -6,6 +6,7 @@ spread over network seeds and pruning seeds is drawn (one mark per draw), that t
 statistics drawn are the right ones, and that missing data gives a clear error.
 """
 
+import inspect
 import itertools
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from noiseprune import methods as registry
 from noiseprune import plotting
 
 NOISE_RED = "#a91101"
@@ -162,13 +164,12 @@ def make_empirical(network="empirical1000", durations=(10, 100, 1000)):
 
 
 def make_dynamics(network="paper2000", keep=0.2, steps=51, trials=5):
-    """Per-draw mean/std over trials, and the raw trials (methods x draws x trials x steps)."""
-    rows, raw = [], {}
+    """Per-draw mean/std over trials (the dynamics table)."""
+    rows = []
     time = np.arange(steps) * 0.01
     for seed, pseed, method in itertools.product(SEEDS, PRUNE_SEEDS, METHODS):
         rng = np.random.default_rng([seed, pseed, len(method)])
         err = SCALE[method] * np.sqrt(time)[None, :] * (1 + 0.3 * rng.standard_normal((trials, 1)))
-        raw[(method, seed, pseed)] = err
         rows.append(
             pd.DataFrame(
                 {
@@ -182,7 +183,7 @@ def make_dynamics(network="paper2000", keep=0.2, steps=51, trials=5):
                 }
             )
         )
-    return pd.concat(rows, ignore_index=True), raw
+    return pd.concat(rows, ignore_index=True)
 
 
 def fig1_inputs(n_per=10):
@@ -205,14 +206,12 @@ def fig1_inputs(n_per=10):
 def tables():
     eigen = make_eigen("paper2000")
     large = pd.concat([make_eigen("paper3000", n=40, keep=0.03), make_eigen("paper10000", n=50, keep=0.03)])
-    dynamics, raw = make_dynamics()
     return dict(
         eigen=eigen,
         summary=summary_from(eigen),
         large=large,
         large_summary=summary_from(large),
-        dynamics=dynamics,
-        raw=raw,
+        dynamics=make_dynamics(),
         sweeps=make_sweeps(),
         scaling=make_scaling(),
         empirical=make_empirical(),
@@ -289,13 +288,19 @@ def test_save_drops_a_given_suffix_and_rejects_unknown_formats(tables, tmp_path)
 # ------------------------------------------------------------------ colours and labels
 
 
-def test_method_colours_are_the_papers():
-    assert plotting.COLORS["noise"].lower() == NOISE_RED
-    assert plotting.COLORS["weight"].lower() == WEIGHT_BLUE
-    assert len({c.lower() for c in plotting.COLORS.values()}) == len(plotting.COLORS)
-    assert plotting.LABELS["noise"] == "noise-prune"
-    assert plotting.LABELS["weight"] == "weight"
-    assert plotting.LABELS["uniform"] == "uniform"
+def test_method_colours_and_names_come_from_the_registry():
+    assert plotting.method_color("noise").lower() == NOISE_RED
+    assert plotting.method_color("weight").lower() == WEIGHT_BLUE
+    colors = [plotting.method_color(m).lower() for m in registry.names()]
+    assert len(set(colors)) == len(colors)
+    assert plotting.method_label("noise") == "noise-prune"
+    assert plotting.method_label("weight") == "weight"
+    assert plotting.method_label("uniform") == "uniform"
+    assert plotting.method_label("noise", "T100") == "noise-prune ($T=100$)"
+    assert plotting.method_label("noise", "exact") == "noise-prune"
+    # an unregistered method: the default colour and its own name
+    assert plotting.method_color("mystery") == registry.DEFAULT_COLOR
+    assert plotting.method_label("mystery") == "mystery"
 
 
 def test_fig2_boxes_and_legend_use_the_method_colours(tables):
@@ -343,6 +348,13 @@ def test_axis_labels_use_the_math_symbols(tables):
     assert any("duration $T$" in ax.get_xlabel() for ax in fig6.axes)
 
 
+def test_time_axes_give_their_unit(tables):
+    """Model time is in units of the network's time constant tau: Fig. 3's t and Fig. 6's T say so."""
+    for name, symbol in (("fig3", "time $t$"), ("fig6", "duration $T$")):
+        labels = [ax.get_xlabel() for ax in build(name, tables).axes if symbol in ax.get_xlabel()]
+        assert labels and all(label.endswith(r"(units of $\tau$)") for label in labels), (name, labels)
+
+
 # ------------------------------------------------------------------ spread over draws
 
 
@@ -371,16 +383,6 @@ def test_fig3_draws_every_draw_and_the_pooled_band(tables):
     ax = fig.axes[0]
     thin = [line for line in ax.get_lines() if line.get_label().startswith("_") and line.get_linewidth() < 1]
     assert len(thin) == DRAWS * len(METHODS)
-
-
-def test_pooled_trials_is_the_std_over_all_trials(tables):
-    pooled = plotting.pooled_trials(tables["dynamics"])
-    for method in METHODS:
-        trials = np.concatenate([v for (m, _, _), v in tables["raw"].items() if m == method])
-        got = pooled[pooled["method"] == method].sort_values("time")
-        assert np.allclose(got["mean"], trials.mean(axis=0))
-        assert np.allclose(got["std"], trials.std(axis=0, ddof=1))
-        assert (got["trials"] == trials.shape[0]).all()
 
 
 def test_fig5_bands_span_the_draws(tables):
@@ -479,28 +481,36 @@ def test_fig5_with_only_one_of_its_tables(tables):
     assert len(plotting.fig5_sweeps(None, tables["scaling"]).axes) == 2
 
 
+def test_fig5_plots_sweeps_spanning_less_than_a_decade_without_a_note():
+    """Valid errors within a factor 10 are drawn on a linear axis, with no 'no finite' note."""
+    sweeps = make_sweeps(keeps=(0.2, 0.5))
+    sweeps = sweeps[sweeps["method"].isin(["noise", "weight"])]
+    assert sweeps["max_abs_eig_err"].max() < 10 * sweeps["max_abs_eig_err"].min()
+    fig = plotting.fig5_sweeps(sweeps, None)
+    for ax, metric in zip(fig.axes, ["max_abs_eig_err", "spectral_eps"]):
+        assert not [t.get_text() for t in ax.texts], metric
+        assert ax.get_yscale() == "linear"
+        noise = sweeps[sweeps["method"] == "noise"].groupby("keep_fraction")[metric].median()
+        line = next(line for line in ax.get_lines() if to_hex(line.get_color()) == NOISE_RED)
+        assert np.allclose(line.get_ydata(), noise)
+
+
+def test_fig5_notes_a_metric_without_finite_values(tables):
+    fig = plotting.fig5_sweeps(tables["sweeps"].assign(max_abs_eig_err=np.nan), None)
+    assert any("no finite max_abs_eig_err" in t.get_text() for t in fig.axes[0].texts)
+    assert not fig.axes[1].texts and fig.axes[1].get_yscale() == "log"  # spectral eps spans decades
+
+
 def test_nan_metrics_leave_a_note_not_an_error(tables):
     empirical = tables["empirical"].assign(spectral_eps=np.nan)
     fig = plotting.fig6_empirical(empirical)
     assert any("no finite" in t.get_text() for t in fig.axes[0].texts)
 
 
-def test_digest_summary(tables):
-    digest = plotting.digest_summary(tables["summary"])
-    assert len(digest) == len(METHODS)
-    assert (digest["draws"] == DRAWS).all()
-    noise = tables["summary"].query("method == 'noise'")
-    row = digest.set_index("method").loc["noise"]
-    assert row["max_abs_eig_err_median"] == pytest.approx(noise["max_abs_eig_err"].median())
-    assert row["max_abs_eig_err_max"] == pytest.approx(noise["max_abs_eig_err"].max())
-    assert row["kept_fraction"] == pytest.approx(0.2)
-
-
-def test_digest_scaling(tables):
-    digest = plotting.digest_scaling(tables["scaling"])
-    assert len(digest) == 8  # 4 sizes x 2 methods
-    assert (digest["seeds"] == len(SEEDS)).all()
-    assert np.allclose(digest["kept_fit"], digest["c"] * digest["n_log_n"])
+def test_figures_take_the_experiments_from_the_caller():
+    """No experiment name is built into a figure function: the workflow passes them."""
+    for fn, name in [(plotting.fig2_spectrum, "network"), (plotting.fig3_dynamics, "network"), (plotting.fig4_large, "networks")]:
+        assert inspect.signature(fn).parameters[name].default is inspect.Parameter.empty, fn.__name__
 
 
 # ------------------------------------------------------------------ missing data

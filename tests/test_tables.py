@@ -1,9 +1,11 @@
 """Unit tests of noiseprune.tables (pure pandas, no Snakemake)."""
 
+import itertools
 import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from noiseprune import tables
@@ -175,3 +177,88 @@ def test_empirical_and_sweeps_selection():
     assert durations["T10"] == 10.0 and math.isinf(durations["exact"]) and math.isnan(durations["none"])
     assert tables.sweeps_table(summary, ["other"])["network"].tolist() == ["other"]
     assert len(tables.sweeps_table(summary, [])) == 0
+
+
+# ------------------------------------------------------------------ statistics over draws
+
+
+def test_pooled_trials_is_the_std_over_all_trials():
+    """Pooling per-draw means and stds (draws with different trial counts) gives the mean
+    and sample std of all trials of all draws together."""
+    rng = np.random.default_rng(0)
+    time = np.arange(6) * 0.5
+    raw, parts = {}, []
+    for method, (draw, trials) in itertools.product(["noise", "weight"], enumerate([3, 5, 4])):
+        err = (1 + draw) * rng.uniform(0, 1, (trials, time.size))
+        raw.setdefault(method, []).append(err)
+        stats = dict(mean_error=err.mean(axis=0), std_error=err.std(axis=0, ddof=1))
+        parts.append(pd.DataFrame(dict(method=method, seed=draw, prune_seed=0, time=time, trials=trials, **stats)))
+    pooled = tables.pooled_trials(pd.concat(parts, ignore_index=True))
+    assert list(pooled.columns) == ["method", "time", "trials", "mean", "std"]
+    for method, errs in raw.items():
+        trials = np.concatenate(errs)
+        got = pooled[pooled["method"] == method].sort_values("time")
+        assert np.allclose(got["time"], time)
+        assert np.allclose(got["mean"], trials.mean(axis=0))
+        assert np.allclose(got["std"], trials.std(axis=0, ddof=1))
+        assert (got["trials"] == trials.shape[0]).all()
+
+
+def _draws_summary():
+    """Summary rows of one network: 2 methods x 2 network seeds x 3 pruning seeds."""
+    rows = []
+    for method, seed, pseed in itertools.product(["noise", "weight"], [0, 1], [0, 1, 2]):
+        err = (0.1 if method == "noise" else 0.3) * (1 + seed + 0.1 * pseed)
+        cov = "exact" if method == "noise" else "none"
+        rows.append(
+            dict(
+                ids(network="e", n=30, seed=seed, covariance=cov, method=method, keep_fraction=0.2, prune_seed=pseed),
+                edges_original=100,
+                edges_kept=19 + pseed,
+                edges_target=20.0,
+                median_abs_eig_err=err / 5,
+                max_abs_eig_err=err,
+                median_abs_vec_err=err / 6,
+                median_alignment=1 - err,
+                spectral_eps=2 * err,
+            )
+        )
+    return tables.summary_table(rows)
+
+
+def test_digest_summary():
+    summary = _draws_summary()
+    digest = tables.digest_summary(summary)
+    assert len(digest) == 2
+    assert (digest["draws"] == 6).all()
+    noise = summary[summary["method"] == "noise"]
+    row = digest.set_index("method").loc["noise"]
+    for metric in tables.DIGEST_METRICS:
+        assert row[f"{metric}_median"] == pytest.approx(noise[metric].median())
+        assert row[f"{metric}_min"] == pytest.approx(noise[metric].min())
+        assert row[f"{metric}_max"] == pytest.approx(noise[metric].max())
+    assert row["kept_fraction"] == pytest.approx(0.2)  # median of 19, 20, 21 of 100 edges
+    with pytest.raises(ValueError, match=r"summary table lacks column\(s\) spectral_eps"):
+        tables.digest_summary(summary.drop(columns="spectral_eps"))
+
+
+def test_digest_scaling():
+    names = ["scaling_N100", "scaling_N200", "scaling_N400"]
+    scaling = pd.concat(
+        [tables.scaling_table(_summary_for_scaling().assign(seed=s), names, target_eps=1.0) for s in (0, 1)], ignore_index=True
+    )
+    digest = tables.digest_scaling(scaling)
+    assert len(digest) == 3  # 3 sizes x 1 method
+    assert (digest["seeds"] == 2).all()
+    assert np.allclose(digest["kept_fit"], digest["c"] * digest["n_log_n"])
+    row = digest.set_index("n").loc[100]
+    assert row["kept_at_target_median"] == pytest.approx(0.1 * 2**0.5 * 1000)
+
+
+def test_require_columns():
+    frame = pd.DataFrame({"a": [1]})
+    tables.require_columns(frame, ["a"], "x")
+    with pytest.raises(ValueError, match=r"x table lacks column\(s\) b, c"):
+        tables.require_columns(frame, ["a", "b", "c"], "x")
+    with pytest.raises(TypeError, match="x must be a pandas DataFrame, got dict"):
+        tables.require_columns({"a": [1]}, ["a"], "x")

@@ -5,9 +5,9 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, plotting  # noqa: E402
+from noiseprune import io, tables  # noqa: E402
 
-for name, digest in (("summary", plotting.digest_summary), ("scaling", plotting.digest_scaling)):
+for name, digest in (("summary", tables.digest_summary), ("scaling", tables.digest_scaling)):
     frame = digest(pd.read_csv(snakemake.input[name]))
     log.info("%s digest: %d rows", name, len(frame))
     with io.atomic_path(snakemake.output[name], ".csv") as tmp:

@@ -1,0 +1,48 @@
+"""Paper-style figures drawn from the tidy result tables (docs/method.md, "Figures").
+
+Every ``fig*`` function is pure: it takes tidy DataFrames (arrays for Fig. 1) with the
+columns of :mod:`noiseprune.tables` and the experiment names to draw, and returns a
+:class:`matplotlib.figure.Figure`; it never reads files, never touches pyplot's global
+state and never shows anything. Figures are built on plain ``Figure`` objects and
+rendered with the non-interactive Agg canvas (PNG) and matplotlib's PDF backend;
+:func:`save` writes both atomically.
+
+Modules
+-------
+style   rcParams, method colours and names (from :mod:`noiseprune.methods`), figure creation, saving
+panels  helpers and panels shared by several figures
+fig1 ... fig6  one module per figure of Moore & Chaudhuri 2020
+"""
+
+from .fig1 import covariance_difference, fig1_probe
+from .fig2 import fig2_spectrum
+from .fig3 import fig3_dynamics
+from .fig4 import fig4_large
+from .fig5 import fig5_sweeps
+from .fig6 import fig6_empirical
+from .panels import ALIGN, EIG_ERR, EPS, LOG_FLOOR, MAX_EIG_ERR, METRIC_LABELS, VEC_ERR
+from .style import METADATA, STYLE, WIDTH, method_color, method_label, paper_style, save
+
+__all__ = [
+    "ALIGN",
+    "EIG_ERR",
+    "EPS",
+    "LOG_FLOOR",
+    "MAX_EIG_ERR",
+    "METADATA",
+    "METRIC_LABELS",
+    "STYLE",
+    "VEC_ERR",
+    "WIDTH",
+    "covariance_difference",
+    "fig1_probe",
+    "fig2_spectrum",
+    "fig3_dynamics",
+    "fig4_large",
+    "fig5_sweeps",
+    "fig6_empirical",
+    "method_color",
+    "method_label",
+    "paper_style",
+    "save",
+]

@@ -1,0 +1,116 @@
+"""Fig. 2: spectrum preservation of one network at one keep fraction (Moore & Chaudhuri
+2020, Fig. 2; metrics of docs/method.md, "Metrics")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .panels import (
+    EIG_ERR,
+    LOG_FLOOR,
+    describe,
+    eigen_scatter,
+    is_complex,
+    legend_handles,
+    log_axis,
+    max_marker,
+    modulus,
+    spectral_data,
+    spectral_distributions,
+)
+from .style import WIDTH, method_color, new_figure, paper_style
+
+
+def _error_by_mode(ax, eigen: pd.DataFrame, methods: Sequence[str], bins: int = 30) -> None:
+    """|eigenvalue error| against |lambda_i|: modes binned by |lambda_i| (equal counts);
+    line = median over draws of each draw's bin median, band = min to max over draws."""
+    lam = modulus(eigen, "eigenvalue")
+    bins = int(max(1, min(bins, len(np.unique(lam)) // 5 or 1)))
+    edges = np.unique(np.quantile(lam, np.linspace(0.0, 1.0, bins + 1)))
+    frame = eigen.assign(
+        _err=np.maximum(modulus(eigen, "eig_err"), LOG_FLOOR),
+        _lam=lam,
+        _bin=np.clip(np.searchsorted(edges, lam, side="right") - 1, 0, max(len(edges) - 2, 0)),
+    )
+    for m in methods:
+        sub = frame[frame["method"] == m]
+        if sub.empty:
+            continue
+        per_draw = sub.groupby(["seed", "prune_seed", "_bin"], sort=True).agg(err=("_err", "median"), lam=("_lam", "median"))
+        stats = per_draw.groupby(level="_bin", sort=True).agg(
+            lam=("lam", "median"), med=("err", "median"), lo=("err", "min"), hi=("err", "max")
+        )
+        color = method_color(m)
+        ax.fill_between(stats["lam"], stats["lo"], stats["hi"], color=color, alpha=0.18, lw=0)
+        ax.plot(stats["lam"], stats["med"], color=color, lw=1.2, marker="o", ms=2)
+    log_axis(ax, "x")
+    log_axis(ax, "y")
+    ax.set_xlabel(r"$|\lambda_i|$ (slow modes on the left)")
+    ax.set_ylabel(EIG_ERR)
+
+
+def fig2_spectrum(
+    eigen: pd.DataFrame, summary: pd.DataFrame | None, network: str, keep_fraction: float | None = None
+) -> Figure:
+    """Fig. 2: spectrum preservation of one network at one keep fraction.
+
+    Top row: violin (density) + box (quartiles, whiskers at min and max) plots per
+    method of (a) |eigenvalue error| |mu_i/lambda_i - 1|, (b) |eigenvector error| and
+    (c) alignment, pooled over every eigenpair, network seed and pruning seed; open
+    diamonds in (a) are the max |eigenvalue error| of each draw (from ``summary``).
+    Bottom row: (d) pruned vs original eigenvalues of every draw with the identity
+    line, (e) the same for the slowest 10 % of modes, (f) |eigenvalue error| against
+    |lambda_i|: modes binned by |lambda_i|, median over draws of each draw's bin median,
+    band from the best to the worst draw.
+
+    Noise-prune uses the exact covariance when the table has it (otherwise the longest
+    simulated duration). Non-symmetric networks: (d, e) in the complex plane.
+
+    Parameters
+    ----------
+    eigen : DataFrame
+        Per-eigenpair table (``results/tables/eigen.parquet``).
+    summary : DataFrame or None
+        Summary table, for the per-draw maxima (left out when None).
+    network : str
+        Experiment name.
+    keep_fraction : float, optional
+        Needed when the network was pruned at several keep fractions.
+
+    Raises
+    ------
+    ValueError
+        ``network`` (or ``keep_fraction``) absent from ``eigen`` (the message names it),
+        several keep fractions and none chosen, missing columns.
+    """
+    rows, methods, covs, draws = spectral_data(eigen, summary, network, keep_fraction)
+    with paper_style():
+        fig = new_figure(WIDTH, 5.2)
+        axes = fig.subplots(2, 3)
+        spectral_distributions(axes[0], rows, methods, draws)
+        eigen_scatter(axes[1, 0], rows, methods)
+        eigen_scatter(axes[1, 1], rows, methods, slow_fraction=0.1)
+        _error_by_mode(axes[1, 2], rows, methods)
+        titles = [
+            "(a) eigenvalue error",
+            "(b) eigenvector error",
+            "(c) eigenvector alignment",
+            "(d) eigenvalues",
+            "(e) slowest 10 % of modes",
+            "(f) error against mode speed",
+        ]
+        for ax, title in zip(axes.flat, titles):
+            ax.set_title(title, loc="left")
+        handles = legend_handles(methods, covs)
+        if draws is not None:
+            handles.append(max_marker())
+        if is_complex(rows):
+            handles.append(Line2D([], [], marker="o", ls="none", mfc="none", mec="black", ms=4, label="original eigenvalues"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+        fig.suptitle(f"Spectrum preservation: {network}, {describe(rows)}")
+    return fig
