@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from . import methods, networks
+from .schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
+
+__all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 
 #: Covariance id of methods that ignore C (path component and table value).
 NO_COVARIANCE = "none"
@@ -47,14 +48,6 @@ INHERITED = (
     "dynamics",
 )
 
-#: The schema shipped with the workflow (present in a source checkout / editable install).
-DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message is one line starting with ``config error:``."""
-
-
 # --------------------------------------------------------------------------- formatting
 
 
@@ -67,212 +60,6 @@ def format_number(value) -> str:
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
-
-
-def _short(value, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _path(parts: Sequence) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out or "<config>"
-
-
-def _fail(path: Sequence, value, message: str):
-    raise ConfigError(f"config error: {_path(path)} = {_short(value)}: {message}")
-
-
-def _fail_key(path: Sequence, message: str):
-    raise ConfigError(f"config error: {_path(path)}: {message}")
-
-
-# --------------------------------------------------------------------------- YAML
-
-
-def load_yaml(path) -> dict:
-    """Read a YAML config file, refusing duplicated keys (PyYAML silently keeps the last)."""
-    import yaml
-
-    class StrictLoader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ConfigError(
-                    f"config error: {path}: line {key_node.start_mark.line + 1}: duplicated key {key!r} "
-                    f"(first on line {seen[key] + 1})"
-                )
-            seen[key] = key_node.start_mark.line
-        return loader.construct_mapping(node, deep=deep)
-
-    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    with open(path) as fh:
-        return yaml.load(fh, Loader=StrictLoader) or {}
-
-
-# --------------------------------------------------------------------------- JSON schema
-
-
-def network_schema() -> dict:
-    """JSON schema of ``network:``: ``kind`` picks a registered builder, whose keys follow."""
-    kinds = list(networks.KINDS)
-    branches = []
-    for name, spec in networks.KINDS.items():
-        branches.append(
-            {
-                "if": {"properties": {"kind": {"const": name}}},
-                "then": {
-                    "properties": {"kind": {"const": name}, **copy.deepcopy(spec.schema)},
-                    "required": list(spec.required),
-                    "additionalProperties": False,
-                },
-            }
-        )
-    return {
-        "description": "The network: `kind` picks a builder of noiseprune.networks "
-        f"({', '.join(kinds)}); the other keys are that builder's.",
-        "type": "object",
-        "properties": {
-            "kind": {
-                "description": "Network builder: " + "; ".join(f"{k}: {s.description}" for k, s in networks.KINDS.items()),
-                "enum": kinds,
-                "default": networks.DEFAULT_KIND,
-            }
-        },
-        "allOf": branches,
-    }
-
-
-def load_schema(schema=DEFAULT_SCHEMA) -> dict:
-    """The JSON schema as a dict, completed from the method and network registries.
-
-    ``schema`` may already be a dict, or a YAML/JSON path. ``$defs.methods`` gets the
-    registered method names as its enum, ``$defs.network`` the registered kinds and
-    ``$defs.network_kinds.<kind>`` each kind's keys.
-    """
-    if isinstance(schema, Mapping):
-        schema = copy.deepcopy(dict(schema))
-    else:
-        import yaml  # deferred: only needed with a schema file
-
-        path = Path(schema)
-        if not path.exists():
-            raise FileNotFoundError(f"config schema not found: {path}")
-        with open(path) as fh:
-            schema = yaml.safe_load(fh)
-    defs = schema.setdefault("$defs", {})
-    registered = methods.names()
-    defs["methods"] = {
-        "description": "Pruning methods (noiseprune.methods): "
-        + "; ".join(f"{m}: {methods.get(m).description}" for m in registered),
-        "type": "array",
-        "minItems": 1,
-        "uniqueItems": True,
-        "items": {"enum": list(registered)},
-    }
-    defs["network"] = network_schema()
-    defs["network_kinds"] = {
-        name: {"type": "object", "properties": copy.deepcopy(spec.schema)} for name, spec in networks.KINDS.items()
-    }
-    return schema
-
-
-def _validator(schema: Mapping):
-    """A jsonschema validator of ``schema`` that also fills in ``default`` values."""
-    import jsonschema  # deferred: the library itself does not need it
-
-    base = jsonschema.validators.validator_for(schema)
-    check_properties = base.VALIDATORS["properties"]
-
-    def properties_with_defaults(validator, properties, instance, subschema):
-        if isinstance(instance, dict):
-            for key, sub in properties.items():
-                if key not in instance and isinstance(sub, Mapping) and "default" in sub:
-                    instance[key] = copy.deepcopy(sub["default"])
-        yield from check_properties(validator, properties, instance, subschema)
-
-    return jsonschema.validators.extend(base, {"properties": properties_with_defaults})(schema)
-
-
-def _number_hint(value) -> str:
-    """A hint for numbers YAML read as text (``3e-1`` needs a dot: ``3.0e-1``)."""
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return ""
-        return f" (YAML read {value!r} as text: write exponents with a dot, e.g. 3.0e-1, or plain decimals)"
-    return ""
-
-
-def _schema_message(error) -> tuple[list, str, object, bool]:
-    """(path, message, value, has_value) of one jsonschema error, phrased for users."""
-    path = list(error.absolute_path)
-    v, s = error.validator, error.validator_value
-    if v == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return path + [extra[0]], f"unknown key (allowed: {allowed})", None, False
-    if v == "required":
-        missing = [k for k in s if k not in error.instance]
-        return path, f"missing required key {missing[0]!r}", None, False
-    if v == "propertyNames":
-        return path, error.message, None, False
-    messages = {
-        "type": lambda: f"must be of type {s if isinstance(s, str) else ' or '.join(s)}"
-        + (_number_hint(error.instance) if "number" in s or "integer" in s else ""),
-        "enum": lambda: "must be one of " + ", ".join(map(str, s)),
-        "const": lambda: f"must be {s!r}",
-        "minimum": lambda: f"must be >= {s}",
-        "maximum": lambda: f"must be <= {s}",
-        "exclusiveMinimum": lambda: f"must be > {s}",
-        "exclusiveMaximum": lambda: f"must be < {s}",
-        "minItems": lambda: f"must have at least {s} item{'s' if s != 1 else ''}",
-        "maxItems": lambda: f"must have at most {s} items",
-        "uniqueItems": lambda: "must not contain duplicates",
-        "pattern": lambda: f"must match {s}",
-        "minProperties": lambda: f"must have at least {s} entr{'ies' if s != 1 else 'y'}",
-    }
-    if v in messages:
-        return path, messages[v](), error.instance, True
-    if v in ("oneOf", "anyOf"):
-        desc = error.schema.get("description", "")
-        hint = desc.split(".")[0] if desc else "does not match any allowed form"
-        return path, f"invalid value ({hint}){_number_hint(error.instance)}", error.instance, True
-    return path, error.message, error.instance, True
-
-
-def check_schema(config: dict, schema: Mapping) -> None:
-    """Validate ``config`` against ``schema`` in one pass, filling in defaults (in place).
-
-    Raises :class:`ConfigError` for the first error (jsonschema's best match).
-    """
-    import jsonschema
-
-    errors = list(_validator(schema).iter_errors(config))
-    if not errors:
-        return
-    error = jsonschema.exceptions.best_match(errors)
-    path, message, value, has_value = _schema_message(error)
-    if has_value:
-        _fail(path, value, message)
-    _fail_key(path, message)
-
-
-def fill_defaults(config: dict, schema: Mapping) -> dict:
-    """``config`` with the schema's defaults filled in (in place; errors are ignored)."""
-    for _ in _validator(schema).iter_errors(config):
-        pass
-    return config
 
 
 # --------------------------------------------------------------------------- checks that compare fields

@@ -18,7 +18,7 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..config import duration_of
+from ..plan import duration_of
 from ..tables import require_columns
 from .style import method_color, method_label, ordered_methods
 
