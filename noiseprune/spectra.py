@@ -102,13 +102,32 @@ def eigendecompose(A) -> tuple[np.ndarray, np.ndarray]:
     return w[order], V[:, order]
 
 
-def spectral_eps(A, A_sparse) -> float:
+def stiffness_factor(A) -> np.ndarray | None:
+    """Cholesky factor L of -A = L L^T, for :func:`spectral_eps` (None where it is not used).
+
+    None for symmetric A small enough for the dense generalized solve, for non-symmetric
+    A, and for -A not positive definite (spectral_eps then reports the problem itself).
+    Computed once per network and shared by every pruned version of it.
+    """
+    A = _checks.square_matrix(A)
+    if A.shape[0] <= _DENSE_GEN_MAX_N or not _checks.is_symmetric(A):
+        return None
+    try:
+        return la.cholesky(-A, lower=True, check_finite=False)
+    except la.LinAlgError:
+        return None
+
+
+def spectral_eps(A, A_sparse, *, factor: np.ndarray | None = None) -> float:
     """Smallest eps with (1 - eps)(-A) <= -A_sparse <= (1 + eps)(-A) (Loewner order).
 
     ``max |mu - 1|`` over the generalized eigenvalues of (-A_sparse, -A). Only the two
     extremal ones are computed: ARPACK on L^{-1} (-A_sparse) L^{-T} with -A = L L^T (two
     triangular solves per product: several times cheaper than going through the
     eigenvectors of A, which cost two full dense products).
+
+    ``factor``: the Cholesky factor of -A from :func:`stiffness_factor`, to reuse it
+    across pruned versions of one network.
 
     Raises
     ------
@@ -126,10 +145,15 @@ def spectral_eps(A, A_sparse) -> float:
         except la.LinAlgError:
             raise ValueError("spectral_eps needs -A positive definite (A stable)") from None
         return float(np.max(np.abs(mu - 1.0)))
-    try:
-        L = la.cholesky(-A, lower=True, check_finite=False)
-    except la.LinAlgError:
-        raise ValueError("spectral_eps needs -A positive definite (A stable)") from None
+    if factor is not None:
+        if factor.shape != A.shape:
+            raise ValueError(f"factor must have the shape of A {A.shape}, got {factor.shape}")
+        L = factor
+    else:
+        try:
+            L = la.cholesky(-A, lower=True, check_finite=False)
+        except la.LinAlgError:
+            raise ValueError("spectral_eps needs -A positive definite (A stable)") from None
 
     def matvec(y):  # L^{-1} (-A_sparse) L^{-T} y: two triangular solves and a sparse product
         z = la.solve_triangular(L, y.ravel(), lower=True, trans="T", check_finite=False)
@@ -150,7 +174,14 @@ def spectral_eps(A, A_sparse) -> float:
     return float(max(abs(e - 1.0) for e in ends))
 
 
-def compare(A, A_sparse, *, eig: tuple[np.ndarray, np.ndarray] | None = None, metrics: str = "full") -> dict:
+def compare(
+    A,
+    A_sparse,
+    *,
+    eig: tuple[np.ndarray, np.ndarray] | None = None,
+    metrics: str = "full",
+    factor: np.ndarray | None = None,
+) -> dict:
     """Spectral metrics of ``A_sparse`` against ``A``.
 
     Parameters
@@ -163,6 +194,8 @@ def compare(A, A_sparse, *, eig: tuple[np.ndarray, np.ndarray] | None = None, me
         Cached :func:`eigendecompose` of A (saves the most expensive step).
     metrics : {"full", "eps"}
         "eps" computes only ``spectral_eps`` (cheap: no full eigendecomposition).
+    factor : ndarray, optional
+        Cached :func:`stiffness_factor` of A (for ``spectral_eps``).
 
     Returns
     -------
@@ -182,7 +215,7 @@ def compare(A, A_sparse, *, eig: tuple[np.ndarray, np.ndarray] | None = None, me
     symmetric = _checks.is_symmetric(A) and not (As != As.T).nnz
     empty = np.empty(0)
     out = {"eigenvalues": empty, "eigenvalues_pruned": empty, "eig_err": empty, "vec_err": empty, "alignment": empty}
-    out["spectral_eps"] = spectral_eps(A, As) if symmetric else float("nan")
+    out["spectral_eps"] = spectral_eps(A, As, factor=factor) if symmetric else float("nan")
     if metrics == "eps":
         return out
 

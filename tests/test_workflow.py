@@ -154,7 +154,9 @@ def test_progress_is_logged(reference):
     assert "simulating T40" in empirical and "(100%)" in empirical
     dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3/prune0.log").read_text()
     assert "(100%)" in dynamics
-    assert (Path(reference) / "results/benchmarks/metrics/smoke/seed0/exact/noise/keep0.3/prune0.tsv").is_file()
+    assert (Path(reference) / "results/benchmarks/prune_measure/smoke/seed0/exact/noise/keep0.3.tsv").is_file()
+    prune = (logs / "prune_measure/smoke/seed0/exact/noise/keep0.3.log").read_text()
+    assert "prune seed 0: kept" in prune and "summary" in prune
 
 
 # ------------------------------------------------------------------ reruns and determinism
@@ -187,7 +189,7 @@ def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_pa
     changed.write_text(yaml.safe_dump(cfg))
     jobs = dry_run_jobs(reference, changed)
     rules = {rule for rule, _ in jobs}
-    assert {"probabilities", "prune", "metrics", "dynamics"} <= rules
+    assert {"prune_measure", "dynamics"} <= rules
     assert {"summary_table", "eigen_table", "sweeps_table", "dynamics_table"} <= rules
     # nothing upstream of the pruning, nor tables that do not depend on the experiment
     assert not rules & {"network", "covariance_exact", "covariance_empirical", "eigendecompose"}
@@ -195,8 +197,8 @@ def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_pa
     for rule, wildcards in jobs:
         if wildcards:
             assert wildcards["exp"] == "smoke" and wildcards["keep"] == "0.5", (rule, wildcards)
-    # 2 seeds x 5 methods (noise with its one covariance source)
-    assert sum(rule == "metrics" for rule, _ in jobs) == 10
+    # 2 seeds x 5 methods (noise with its one covariance source), all pruning seeds in one job
+    assert sum(rule == "prune_measure" for rule, _ in jobs) == 10
     assert sum(rule == "dynamics" for rule, _ in jobs) == 2
 
 

@@ -32,7 +32,8 @@ if _pythonpath[:1] != [workflow.basedir]:
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 try:
     for _configfile in workflow.configfiles:
-        npconfig.load_yaml(_configfile)  # duplicated keys, which Snakemake's loader keeps silently
+        # duplicated keys, which Snakemake's own loader keeps silently
+        npconfig.load_yaml(_configfile)
     PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
 except npconfig.ConfigError as err:
     sys.exit(str(err))
@@ -219,7 +220,8 @@ def dynamics_ids(wildcards):
 
 
 def job_ids(wildcards):
-    """Identifying columns of a metrics job (as in the tables)."""
+    """Identifying columns of a prune_measure job (as in the tables; the pruning seed
+    is added per draw)."""
     return dict(
         network=wildcards.exp,
         n=experiment(wildcards)["n"],
@@ -227,8 +229,27 @@ def job_ids(wildcards):
         covariance=wildcards.cov,
         method=wildcards.method,
         keep_fraction=float(wildcards.keep),
-        prune_seed=int(wildcards.pseed),
     )
+
+
+def prune_measure_rules():
+    """Name, pruning seeds and experiments of each prune_measure rule (one per
+    distinct list of pruning seeds)."""
+    groups = {}
+    for name, exp in EXPERIMENTS.items():
+        groups.setdefault(tuple(exp["prune_seeds"]), []).append(name)
+    return [
+        (
+            (
+                "prune_measure"
+                if len(groups) == 1
+                else "prune_measure_" + "_".join(map(str, pseeds))
+            ),
+            list(pseeds),
+            names,
+        )
+        for pseeds, names in groups.items()
+    ]
 
 
 # ---------------------------------------------------------------- resources
@@ -263,6 +284,16 @@ def runtime_cubic(minutes_at_1000, minimum=5):
     def resource(wildcards, attempt):
         n = size(wildcards)
         return _grow(max(minimum, minutes_at_1000 * (n / 1000) ** 3), attempt)
+
+    return resource
+
+
+def runtime_prune_measure(pseeds):
+    """Probabilities, then a dense eigvalsh and a sparse product with V per pruning seed."""
+
+    def resource(wildcards, attempt):
+        n = size(wildcards)
+        return _grow(max(5, (0.5 + len(pseeds)) * (n / 1000) ** 3), attempt)
 
     return resource
 

@@ -1,0 +1,50 @@
+"""Keep probabilities, pruned networks and spectral metrics of one (network, seed,
+covariance, method, keep fraction), for every pruning seed (rule prune_measure).
+
+A, C and the eigendecomposition are loaded once; each pruning seed writes its pruned
+network (CSR .npz), its per-eigenpair table (parquet; empty with spectra: eps) and its
+one-row summary (JSON; NaN written as null).
+"""
+
+import math
+
+from _job import setup
+
+log = setup(snakemake)
+
+from noiseprune import draws, io, pruning, tables  # noqa: E402
+from noiseprune.seeding import rng_for  # noqa: E402
+
+w = snakemake.wildcards
+params = snakemake.params
+A = io.load_dense(snakemake.input.A)
+C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
+eig = None
+if "eig" in snakemake.input.keys():
+    cached = io.load_arrays(snakemake.input.eig)
+    eig = (cached["w"], cached["V"])
+rngs = [rng_for(int(pseed), "prune", w.exp, int(w.seed), w.cov, w.method, w.keep) for pseed in params.prune_seeds]
+P, results = draws.prune_and_measure(
+    A, C, probability=params.pruning, diagonal=params.diagonal, rngs=rngs, eig=eig, metrics=params.spectra
+)
+edges = pruning.offdiag_nnz(A)
+log.info(
+    "expected kept entries %.1f of %d (target %.1f)",
+    P.sum(),
+    edges,
+    pruning.target_edges(A, params.pruning["keep_fraction"]),
+)
+io.save_sparse(snakemake.output.P, P)
+del P
+for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)):
+    kept = pruning.offdiag_nnz(A_sparse)
+    log.info("prune seed %s: kept %d of %d off-diagonal entries", pseed, kept, edges)
+    io.save_sparse(snakemake.output.pruned[k], A_sparse)
+    ids = dict(params.ids, prune_seed=int(pseed))
+    row = tables.metrics_row(ids, result, edges_original=edges, edges_kept=kept)
+    log.info("summary %s", row)
+    io.save_table(snakemake.output.eigen[k], tables.eigen_frame(ids, result))
+    io.save_json(
+        snakemake.output.summary[k],
+        {key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in row.items()},
+    )
