@@ -1,6 +1,6 @@
 rule metrics:
-    """Spectral metrics of one pruned network against the original (SPEC section 5):
-    a long per-eigenpair table and a one-row summary."""
+    """Spectral metrics of one pruned network against the original (docs/method.md,
+    "Metrics"): a long per-eigenpair table and a one-row summary."""
     input:
         unpack(eigen_input),
         A=NETWORK,

@@ -1,5 +1,6 @@
 rule probabilities:
-    """Keep probabilities p_ij = min(1, K q_ij) of one method and keep fraction (SPEC section 4).
+    """Keep probabilities p_ij = min(1, K q_ij) of one method and keep fraction
+    (docs/method.md, "The rule").
 
     Only methods that use the covariance (noise) take it as input; the others live
     under cov "none", so changing the covariance sources never recomputes them.
