@@ -42,5 +42,5 @@ lint: $(STAMP)
 ## cluster: the same DAG on SLURM through workflow/profiles/slurm (set the partition and
 ## account there first); a preflight names anything missing before any job is submitted
 cluster: $(STAMP)
-	$(BIN)/python workflow/scripts/check_slurm.py
-	$(SNAKEMAKE) --workflow-profile workflow/profiles/slurm $$($(BIN)/python workflow/scripts/check_slurm.py --flags)
+	$(BIN)/python workflow/cluster/check_slurm.py
+	$(SNAKEMAKE) --workflow-profile workflow/profiles/slurm $$($(BIN)/python workflow/cluster/check_slurm.py --flags)

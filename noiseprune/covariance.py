@@ -1,6 +1,6 @@
 """Noise covariance of dx/dt = A x + xi: exact (Lyapunov) and empirical (simulated).
 
-SPEC section 3. With unit white noise the stationary covariance C solves
+docs/method.md, "Covariance". With unit white noise the stationary covariance C solves
 
     A C + C A^T + I = 0.
 

@@ -1,4 +1,5 @@
-"""Noisy dynamics of the original and pruned networks (SPEC section 6).
+"""Noisy dynamics of the original and pruned networks (docs/method.md, "Dynamics";
+the paper's Fig. 3).
 
 Euler-Maruyama, x(t + dt) = x(t) + dt (A x(t) + b) + sqrt(dt) sigma xi, with every
 network driven by the same x(0) ~ Uniform(0, 1)^N and the same noise. All trials

@@ -1,4 +1,4 @@
-"""Spectral comparison of a network and its pruned version (SPEC section 5).
+"""Spectral comparison of a network and its pruned version (docs/method.md, "Metrics").
 
 Per original eigenpair (lambda_i, v_i), sorted ascending:
     eigenvalue error   mu_i / lambda_i - 1   (mu_i: sorted eigenvalues of A_sparse)

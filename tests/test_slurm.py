@@ -1,6 +1,6 @@
 """The cluster path for real: the smoke workflow through SLURM (--executor slurm).
 
-A single-node SLURM is brought up on this machine by workflow/scripts/slurm_local.sh
+A single-node SLURM is brought up on this machine by workflow/cluster/slurm_local.sh
 (session fixture; stopped again at the end), unless one already answers. The smoke
 config then runs from a temporary copy of the workflow (the smoke config as its
 config.yaml) with the SLURM workflow profile, exactly as a user would type it, and once locally (--cores 2; fixture smoke_local_run
@@ -45,8 +45,8 @@ def slurm_test(func):
     return func
 
 ROOT = Path(__file__).resolve().parent.parent
-SLURM_LOCAL = ROOT / "workflow" / "scripts" / "slurm_local.sh"
-CHECK = ROOT / "workflow" / "scripts" / "check_slurm.py"
+SLURM_LOCAL = ROOT / "workflow" / "cluster" / "slurm_local.sh"
+CHECK = ROOT / "workflow" / "cluster" / "check_slurm.py"
 SMOKE = "tests/configs/smoke.yaml"
 # What a checkout needs to run the workflow (the package too: jobs import it from the
 # workflow's base directory).
@@ -99,7 +99,7 @@ def slurm(tmp_path_factory):
         yield env
         return
     if os.geteuid() != 0:
-        pytest.skip("needs root to start munged/slurmd (or start SLURM first: sudo workflow/scripts/slurm_local.sh up)")
+        pytest.skip("needs root to start munged/slurmd (or start SLURM first: sudo workflow/cluster/slurm_local.sh up)")
     state = tmp_path_factory.mktemp("slurm-state")
     env["NOISEPRUNE_SLURM_STATE"] = str(state)
     start = time.monotonic()

@@ -1,5 +1,5 @@
 rule covariance_exact:
-    """Exact noise covariance: A C + C A^T + I = 0 (SPEC section 3)."""
+    """Exact noise covariance: A C + C A^T + I = 0 (docs/method.md, "Covariance")."""
     input:
         A=NETWORK,
     output:
@@ -21,7 +21,8 @@ rule covariance_exact:
 
 
 rule covariance_empirical:
-    """Sample covariance of a simulated run of total observed duration T (SPEC section 3)."""
+    """Sample covariance of a simulated run of total observed duration T
+    (docs/method.md, "Covariance")."""
     input:
         A=NETWORK,
     output:

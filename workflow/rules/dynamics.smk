@@ -1,6 +1,6 @@
 rule dynamics:
     """Trajectory error of every method of the experiment against the original, all
-    simulated with the same x(0) and noise (SPEC section 6)."""
+    simulated with the same x(0) and noise (docs/method.md, "Dynamics")."""
     input:
         A=NETWORK,
         pruned=dynamics_pruned,

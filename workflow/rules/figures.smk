@@ -1,4 +1,4 @@
-# Figures (SPEC section 7) and the report tables.
+# Figures (docs/method.md, "Figures") and the report tables.
 #
 # Every figure rule reads only the tables under results/tables/ (Fig. 1: the fig1
 # network, its covariance and its noise-prune probabilities), so `snakemake figures`

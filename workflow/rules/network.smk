@@ -1,5 +1,6 @@
 rule network:
-    """Clustered random network A = W - D of one experiment and seed (SPEC section 2)."""
+    """Clustered random network A = W - D of one experiment and seed
+    (docs/method.md, "Networks")."""
     output:
         A=NETWORK,
         meta=NETWORK_META,

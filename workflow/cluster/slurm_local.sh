@@ -2,10 +2,10 @@
 # A single-node SLURM cluster on this machine, to try the cluster path
 # (snakemake --executor slurm) without a real cluster; the test suite uses it too.
 #
-#   sudo workflow/scripts/slurm_local.sh up       # start munged, slurmctld, slurmd
+#   sudo workflow/cluster/slurm_local.sh up       # start munged, slurmctld, slurmd
 #   source "$STATE/env"                         # export SLURM_CONF for sbatch/squeue
-#   sudo workflow/scripts/slurm_local.sh status
-#   sudo workflow/scripts/slurm_local.sh down     # stop what `up` started
+#   sudo workflow/cluster/slurm_local.sh status
+#   sudo workflow/cluster/slurm_local.sh down     # stop what `up` started
 #
 # Needs root (slurmd runs jobs as their submitting user) and the Debian/Ubuntu
 # packages slurm-wlm and munge (`apt-get install slurm-wlm munge`).

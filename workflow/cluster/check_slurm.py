@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Preflight check for running the workflow on SLURM (`make cluster`, docs/cluster.md).
 
-    python workflow/scripts/check_slurm.py          # one line: ok, or what is missing
-    python workflow/scripts/check_slurm.py --flags  # extra snakemake flags this cluster needs
+    python workflow/cluster/check_slurm.py          # one line: ok, or what is missing
+    python workflow/cluster/check_slurm.py --flags  # extra snakemake flags this cluster needs
 
 Checks, in order, and stops at the first problem with one line on stderr saying what is
 missing and how to fix it (exit status 1):
@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "workflow" / "profiles" / "slurm" / "config.yaml"
-LOCAL = "workflow/scripts/slurm_local.sh"
+LOCAL = "workflow/cluster/slurm_local.sh"
 CLIENTS = ("sbatch", "squeue", "scontrol", "sinfo")
 NO_ACCOUNTING_FLAGS = ["--slurm-status-command", "squeue", "--slurm-no-account"]
 # Below this, finished jobs leave squeue before the plugin asks about them.
