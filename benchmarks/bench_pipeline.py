@@ -1,0 +1,112 @@
+"""The pipeline's own cost: this checkout against a baseline revision, in the same run.
+
+For each workload (the smoke config, and a many-small-draws config: 72 pruned networks
+at N = 600), Snakemake runs the whole DAG from an empty directory with ``--cores 2``,
+once with this checkout's workflow and once with the baseline's (a ``git worktree`` of
+``--baseline``), alternating, ``--repeats`` times. Reported per workload and tree:
+jobs, summed job-seconds (the ``benchmark:`` files; rules without one are not counted)
+and wall time, as medians over the repeats, and the wall-time ratio.
+
+    .venv/bin/python benchmarks/bench_pipeline.py --baseline e42c184 --repeats 3
+
+Results go to ``benchmarks/out/pipeline.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: 2 network seeds x 3 methods x 4 keep fractions x 3 pruning seeds = 72 pruned networks
+#: at N = 600; valid for the baseline's config schema too (no key newer than it).
+MANY_SMALL = {
+    "defaults": {"methods": ["noise", "weight", "uniform"]},
+    "experiments": {
+        "many600": {
+            "network": {"clusters": [300, 60, 240], "density": 0.6, "long_range": 1500},
+            "seeds": [0, 1],
+            "keep_fractions": [0.05, 0.1, 0.2, 0.4],
+            "prune_seeds": [0, 1, 2],
+        }
+    },
+}
+
+
+def run_once(tree: Path, config: Path, workdir: Path) -> dict:
+    """Wall time, job count and summed job-seconds of one Snakemake run from scratch."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    cmd = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(tree / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(config), "--replace-workflow-config", "--cores", "2",
+        "--workflow-profile", str(tree / "workflow" / "profiles" / "default"),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"snakemake failed in {tree}:\n{proc.stderr[-3000:]}")
+    steps = re.findall(r"(\d+) of (\d+) steps \(100%\) done", proc.stdout + proc.stderr)
+    jobs = int(steps[-1][1]) if steps else -1
+    seconds = sum(
+        float(pd.read_csv(path, sep="\t")["s"].sum()) for path in (workdir / "results" / "benchmarks").rglob("*.tsv")
+    )
+    return {"wall_s": wall, "jobs": jobs, "job_seconds": seconds}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", default="e42c184", help="git revision to compare against")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workloads", default="smoke,many_small")
+    args = ap.parse_args()
+
+    out_dir = ROOT / "benchmarks" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench_pipeline_") as tmp:
+        tmp = Path(tmp)
+        baseline = tmp / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.baseline], cwd=ROOT,
+                       check=True, capture_output=True)
+        try:
+            many = tmp / "many_small.yaml"
+            many.write_text(yaml.safe_dump(MANY_SMALL))
+            configs = {"smoke": ROOT / "tests" / "configs" / "smoke.yaml", "many_small": many}
+            trees = {"baseline": baseline, "current": ROOT}
+            report = {}
+            for workload in args.workloads.split(","):
+                runs = {name: [] for name in trees}
+                for r in range(args.repeats):
+                    for name, tree in trees.items():
+                        result = run_once(tree, configs[workload], tmp / f"{workload}_{name}")
+                        runs[name].append(result)
+                        print(f"{workload} {name} repeat {r}: {result}", flush=True)
+                summary = {
+                    name: {key: statistics.median(run[key] for run in rs) for key in rs[0]} for name, rs in runs.items()
+                }
+                summary["wall_ratio_current_over_baseline"] = summary["current"]["wall_s"] / summary["baseline"]["wall_s"]
+                summary["runs"] = runs
+                report[workload] = summary
+                print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2), flush=True)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)
+    report["baseline"] = args.baseline
+    (out_dir / "pipeline.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
