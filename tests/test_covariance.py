@@ -61,6 +61,17 @@ def test_bad_matrices(bad, message):
         covariance.exact(bad)
 
 
+def test_complex_input_rejected_not_truncated():
+    # casting to float64 used to drop the imaginary part with only a ComplexWarning
+    A = np.array([[-2.0, 0.5j], [0.5j, -2.0]])
+    with pytest.raises(ValueError, match=r"A must be real, found complex value 0\.5j at index \(0, 1\)"):
+        covariance.exact(A)
+    with pytest.raises(ValueError, match="A must be real, got complex dtype complex128"):
+        covariance.exact(np.array([[-1.0 + 0j]]))  # complex dtype, even with zero imaginary parts
+    with pytest.raises(ValueError, match="must be real"):
+        covariance.empirical(A, duration=1.0, burn_in=0.0, rng=np.random.default_rng(0))
+
+
 def test_empirical_ornstein_uhlenbeck_variance():
     # Euler-Maruyama x <- (1 - dt) x + sqrt(dt) xi has stationary variance 1 / (2 - dt)
     dt = 0.01

@@ -58,3 +58,16 @@ def test_progress_and_bad_input():
         dynamics.trajectory_error(-np.eye(3), [-np.eye(2)], rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="trials"):
         dynamics.trajectory_error(-np.eye(3), [], trials=0, rng=np.random.default_rng(0))
+
+
+def test_complex_networks_rejected():
+    # dense and sparse: every entry point rejects complex input instead of dropping the imaginary part
+    A = -np.eye(3)
+    B = -np.eye(3, dtype=complex)
+    B[0, 2] = 0.1j
+    with pytest.raises(ValueError, match=r"A must be real, found complex value 0\.1j at index \(0, 2\)"):
+        dynamics.trajectory_error(B, [A], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"pruned\[0\] must be real, found complex value 0\.1j at index \(0, 2\)"):
+        dynamics.trajectory_error(A, [sp.csr_array(B)], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"pruned\[1\] must be real"):
+        dynamics.trajectory_error(A, [A, B], trials=1, steps=3, rng=np.random.default_rng(0))
