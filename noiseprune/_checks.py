@@ -63,6 +63,35 @@ def sparse_square(M, n: int, name: str = "A_sparse") -> sp.csr_array:
     return M
 
 
+def covariance_matrix(C: np.ndarray, name: str = "C", rtol: float = 1e-8) -> None:
+    """ValueError unless the square float64 ``C`` has a positive diagonal and is symmetric.
+
+    Symmetry is up to ``rtol`` times the largest diagonal entry (which bounds every
+    entry of a covariance), checked in row blocks so that no N x N temporary is made.
+    The first bad index and its value(s) are named.
+    """
+    d = np.diagonal(C)
+    bad = np.flatnonzero(~(d > 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{name} must have a positive diagonal (a covariance of noisy units), found {name}[{i}, {i}] = {d[i]:g}"
+        )
+    tol = rtol * float(d.max())
+    n = C.shape[0]
+    tile = 256  # compare tile (a, b) with the transpose of tile (b, a): cache-friendly, small temporaries
+    for r0 in range(0, n, tile):
+        for c0 in range(r0, n, tile):
+            gap = np.abs(C[r0 : r0 + tile, c0 : c0 + tile] - C[c0 : c0 + tile, r0 : r0 + tile].T)
+            if not gap.max() <= tol:
+                i, j = (int(k) for k in np.argwhere(gap > tol)[0])
+                i, j = i + r0, j + c0
+                raise ValueError(
+                    f"{name} must be symmetric, found {name}[{i}, {j}] = {C[i, j]:g} but {name}[{j}, {i}] = {C[j, i]:g} "
+                    f"(tolerance {tol:.3g})"
+                )
+
+
 def is_symmetric(A: np.ndarray) -> bool:
     """Exact symmetry (bitwise equal to its transpose)."""
     return bool(np.array_equal(A, A.T))
