@@ -8,10 +8,27 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def _reject_complex(values: np.ndarray, name: str) -> None:
+    """ValueError if ``values`` is complex: casting to float64 would drop the imaginary part.
+
+    Names the first entry with a nonzero imaginary part (or the dtype when every
+    imaginary part is zero: complex input is still a caller error here).
+    """
+    if not np.iscomplexobj(values):
+        return
+    nonreal = np.argwhere(np.imag(values) != 0)
+    if nonreal.size:
+        bad = tuple(int(i) for i in nonreal[0])
+        raise ValueError(f"{name} must be real, found complex value {values[bad]} at index {bad}")
+    raise ValueError(f"{name} must be real, got complex dtype {values.dtype}")
+
+
 def square_matrix(A, name: str = "A") -> np.ndarray:
-    """Return ``A`` as a finite float64 square ndarray, or raise ValueError."""
+    """Return ``A`` as a finite real float64 square ndarray, or raise ValueError."""
     if sp.issparse(A):
         raise ValueError(f"{name} must be a dense array, got sparse {type(A).__name__}")
+    A = np.asarray(A)
+    _reject_complex(A, name)
     A = np.asarray(A, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"{name} must be a square 2-D matrix, got shape {A.shape}")
@@ -24,13 +41,55 @@ def square_matrix(A, name: str = "A") -> np.ndarray:
 
 
 def sparse_square(M, n: int, name: str = "A_sparse") -> sp.csr_array:
-    """Return ``M`` (sparse or dense) as finite float64 CSR of shape (n, n)."""
+    """Return ``M`` (sparse or dense) as finite real float64 CSR of shape (n, n)."""
+    if sp.issparse(M):
+        if M.dtype.kind == "c":
+            coo = sp.coo_array(M)
+            nonreal = np.flatnonzero(coo.data.imag)
+            if nonreal.size:
+                k = nonreal[0]
+                raise ValueError(
+                    f"{name} must be real, found complex value {coo.data[k]} at index {(int(coo.row[k]), int(coo.col[k]))}"
+                )
+            raise ValueError(f"{name} must be real, got complex dtype {M.dtype}")
+    else:
+        M = np.asarray(M)
+        _reject_complex(M, name)
     M = sp.csr_array(M, dtype=np.float64)
     if M.shape != (n, n):
         raise ValueError(f"{name} must have shape {(n, n)}, got {M.shape}")
     if not np.isfinite(M.data).all():
         raise ValueError(f"{name} must be finite, found {M.data[~np.isfinite(M.data)][0]}")
     return M
+
+
+def covariance_matrix(C: np.ndarray, name: str = "C", rtol: float = 1e-8) -> None:
+    """ValueError unless the square float64 ``C`` has a positive diagonal and is symmetric.
+
+    Symmetry is up to ``rtol`` times the largest diagonal entry (which bounds every
+    entry of a covariance), checked in row blocks so that no N x N temporary is made.
+    The first bad index and its value(s) are named.
+    """
+    d = np.diagonal(C)
+    bad = np.flatnonzero(~(d > 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{name} must have a positive diagonal (a covariance of noisy units), found {name}[{i}, {i}] = {d[i]:g}"
+        )
+    tol = rtol * float(d.max())
+    n = C.shape[0]
+    tile = 256  # compare tile (a, b) with the transpose of tile (b, a): cache-friendly, small temporaries
+    for r0 in range(0, n, tile):
+        for c0 in range(r0, n, tile):
+            gap = np.abs(C[r0 : r0 + tile, c0 : c0 + tile] - C[c0 : c0 + tile, r0 : r0 + tile].T)
+            if not gap.max() <= tol:
+                i, j = (int(k) for k in np.argwhere(gap > tol)[0])
+                i, j = i + r0, j + c0
+                raise ValueError(
+                    f"{name} must be symmetric, found {name}[{i}, {j}] = {C[i, j]:g} but {name}[{j}, {i}] = {C[j, i]:g} "
+                    f"(tolerance {tol:.3g})"
+                )
 
 
 def is_symmetric(A: np.ndarray) -> bool:

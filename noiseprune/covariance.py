@@ -18,6 +18,7 @@ import scipy.linalg as la
 from scipy.linalg import blas, lapack
 
 from . import _checks
+from .dynamics import DIVERGED, check_euler_step, diverged
 from .networks import check_stable
 
 #: Blocks at or below this size are handed to LAPACK's (unblocked) trsyl.
@@ -202,7 +203,10 @@ def empirical(
     Raises
     ------
     ValueError
-        Bad parameters, or a run too short to take a single sample.
+        Bad parameters, a run too short to take a single sample, A not stable, dt at or
+        above the explicit Euler bound of A (:func:`noiseprune.dynamics.check_euler_step`,
+        before simulating), or a run that still diverges (non-finite or beyond
+        :data:`noiseprune.dynamics.DIVERGED`).
     """
     A = _checks.square_matrix(A)
     duration = _checks.positive(duration, "duration")
@@ -220,6 +224,7 @@ def empirical(
             "leaves fewer than 2 samples per replica"
         )
     total = burn_steps + samples * sample_every
+    check_euler_step(A, dt, "A")
 
     # States are Fortran-ordered (N x R) so BLAS works on them in place.
     step_matrix = np.eye(n) + dt * A  # x <- (I + dt A) x + sqrt(dt) xi
@@ -236,8 +241,14 @@ def empirical(
         if step > burn_steps and (step - burn_steps) % sample_every == 0:
             second = blas.dsyrk(1.0, x, beta=1.0, c=second, overwrite_c=True)
             first += x
-        if progress is not None and (step % report_every == 0 or step == total):
-            progress(step, total)
+        if step % report_every == 0 or step == total:
+            if diverged(x):
+                raise ValueError(
+                    f"the simulation of A diverged by step {step} (t = {step * dt:g}) with dt {dt:g}: "
+                    f"state non-finite or beyond {DIVERGED:g}"
+                )
+            if progress is not None:
+                progress(step, total)
     count = samples * replicas
     C = _mirror_upper(np.array(second, order="C")) / count
     mean = first.sum(axis=1) / count

@@ -14,9 +14,148 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
+import scipy.sparse.linalg as sla
 
 from . import _checks
+from .networks import check_stable
+
+#: Below this size extreme eigenvalues are computed densely (cheaper and more robust than ARPACK).
+_DENSE_EIG_MAX_N = 256
+#: A simulated state (or relative error) beyond this magnitude has diverged.
+DIVERGED = 1e30
+
+
+def _gershgorin(M) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (the diagonal) and radii (off-diagonal absolute row sums) of the Gershgorin discs."""
+    if sp.issparse(M):
+        d = M.diagonal()
+        return d, np.asarray(abs(M).sum(axis=1)).ravel() - np.abs(d)
+    d = np.diagonal(M).copy()
+    n = M.shape[0]
+    step = max(1, (1 << 20) // n)  # row blocks: no N x N temporary
+    rows = np.concatenate([np.abs(M[r0 : r0 + step]).sum(axis=1) for r0 in range(0, n, step)])
+    return d, rows - np.abs(d)
+
+
+def _extreme_eigenvalue(M, which: str) -> float:
+    """Smallest ("SA") or largest ("LA") eigenvalue of a symmetric M, or the largest real part ("LR")."""
+    n = M.shape[0]
+    if n > _DENSE_EIG_MAX_N:
+        v0 = np.ones(n)  # fixed Krylov start: deterministic
+        try:
+            if which == "LR":
+                return float(sla.eigs(M, k=1, which="LR", v0=v0, return_eigenvectors=False).real.max())
+            return float(sla.eigsh(M, k=1, which=which, v0=v0, return_eigenvectors=False)[0])
+        except sla.ArpackNoConvergence:
+            pass
+    D = M.toarray() if sp.issparse(M) else M
+    if which == "LR":
+        return float(la.eigvals(D, check_finite=False).real.max())
+    w = la.eigvalsh(D, check_finite=False)
+    return float(w[0] if which == "SA" else w[-1])
+
+
+def check_euler_step(M, dt: float, name: str = "A", *, allow_zero_modes: bool = False) -> None:
+    """ValueError unless the network M is stable and explicit Euler x <- x + dt M x is stable for it.
+
+    The Euler iteration matrix is I + dt M; it is stable iff |1 + dt lambda| < 1 for every
+    eigenvalue lambda of M, i.e. dt < 2 |Re lambda| / |lambda|^2 (dt < 2 / |lambda_min| for
+    symmetric M). Computing every eigenvalue is O(N^3), so the Gershgorin discs (O(nnz))
+    decide first: their centres are real, so a disc lies in the closed Euler disc
+    |1 + dt z| <= 1 iff d_i + r_i <= 0 and d_i - r_i >= -2 / dt, and touches its edge
+    only at 0 when d_i - r_i > -2 / dt. That settles diagonally dominant networks (the
+    paper's row-sum leak) without an eigensolver, up to whether 0 is an eigenvalue.
+    Otherwise: a Cholesky factorisation (networks.check_stable) or an extreme eigenvalue
+    (ARPACK, fixed start) for symmetric M; for non-symmetric M the rightmost eigenvalue
+    alpha and the bound dt < 2 |alpha| / (||M||_1 ||M||_inf) >= 2 |alpha| / rho^2, and
+    only when that fails every eigenvalue (dense, O(N^3)).
+
+    Parameters
+    ----------
+    M : ndarray or sparse, shape (N, N), finite float64
+    dt : float
+        Time step.
+    name : str
+        How the network is named in the error.
+    allow_zero_modes : bool
+        Accept eigenvalues at 0 (up to rounding): a pruned network with the row-sum
+        diagonal has one for every isolated neuron (its row and column are empty). Those
+        modes are marginal (Euler factor 1), neither growing nor decaying.
+
+    Raises
+    ------
+    ValueError
+        M has an eigenvalue with nonnegative real part (positive beyond rounding with
+        ``allow_zero_modes``), naming it; or dt is at or above the Euler bound, naming
+        dt and the bound.
+    """
+    sparse = sp.issparse(M)
+    n = M.shape[0]
+    symmetric = not (M != M.T).nnz if sparse else _checks.is_symmetric(M)
+    d, r = _gershgorin(M)
+    scale = float(np.max(np.abs(d) + r))
+    if scale == 0.0:
+        if allow_zero_modes:
+            return
+        raise ValueError(f"{name} is not stable: it is zero (largest real eigenvalue 0, must be < 0)")
+    tol = 8 * n * np.finfo(np.float64).eps * scale  # rounding of the row sums
+    zero_tol = max(tol, 1e-9 * scale)  # accuracy of a computed eigenvalue near 0
+    hi = float(np.max(d + r))
+    lo = float(np.min(d - r))
+    slow_ok = hi < -tol or (allow_zero_modes and hi <= tol)
+    fast_ok = lo - tol > -2.0 / dt and (symmetric or hi <= tol)
+    if slow_ok and fast_ok:
+        return
+
+    def unstable(lam):
+        bound = "<= 0 up to rounding" if allow_zero_modes else "< 0"
+        return ValueError(f"{name} is not stable: its largest real eigenvalue is {lam:.6g} (must be {bound})")
+
+    def too_large(bound, lam):
+        how = f"2/|{lam.real:.6g}|, its most negative eigenvalue" if np.isreal(lam) else f"2|Re l|/|l|^2 for its eigenvalue l = {lam:.6g}"
+        return ValueError(
+            f"dt {dt:g} is too large for {name}: explicit Euler (x += dt {name} x) is stable only for dt < {bound:.6g} ({how})"
+        )
+
+    if symmetric:
+        if not slow_ok:
+            if allow_zero_modes:
+                lam = _extreme_eigenvalue(M, "LA")
+                if lam > zero_tol:
+                    raise unstable(lam)
+            else:
+                try:
+                    check_stable(M.toarray() if sparse else M, symmetric=True)
+                except ValueError as err:
+                    raise ValueError(str(err).replace("A is not stable", f"{name} is not stable", 1)) from None
+        if not fast_ok:
+            lam = _extreme_eigenvalue(M, "SA")
+            if not lam > -2.0 / dt:
+                raise too_large(2.0 / abs(lam), lam)
+        return
+
+    alpha = _extreme_eigenvalue(M, "LR")
+    if alpha >= (zero_tol if allow_zero_modes else 0.0):
+        raise unstable(alpha)
+    if fast_ok:
+        return
+    norm1 = float(abs(M).sum(axis=0).max()) if sparse else float(np.abs(M).sum(axis=0).max())
+    if alpha < 0 and dt < 2.0 * -alpha / (norm1 * scale):
+        return  # every |lambda|^2 <= ||M||_1 ||M||_inf and -Re lambda >= |alpha|
+    w = la.eigvals(M.toarray() if sparse else M, check_finite=False)
+    w = w[np.abs(w) > zero_tol] if allow_zero_modes else w
+    if w.size:
+        bounds = 2.0 * -w.real / np.abs(w) ** 2
+        k = int(np.argmin(bounds))
+        if not dt < bounds[k]:
+            raise too_large(bounds[k], w[k])
+
+
+def diverged(values: np.ndarray) -> bool:
+    """True if any value is non-finite or beyond :data:`DIVERGED` in magnitude."""
+    return not np.abs(values).max(initial=0.0) <= DIVERGED
 
 
 def trajectory_error(
@@ -58,6 +197,14 @@ def trajectory_error(
     Returns
     -------
     err : ndarray, shape (len(pruned), trials, steps), float64; err[:, :, 0] == 0.
+
+    Raises
+    ------
+    ValueError
+        Bad parameters; A not stable or a pruned network with an eigenvalue of positive
+        real part (zero modes of isolated neurons are allowed); dt at or above the
+        explicit Euler bound of any network (:func:`check_euler_step`, before simulating);
+        or a simulation that still diverges (non-finite or beyond :data:`DIVERGED`).
     """
     A = _checks.square_matrix(A)
     n = A.shape[0]
@@ -73,6 +220,9 @@ def trajectory_error(
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    check_euler_step(A, dt, "A")
+    for k, M in enumerate(mats):
+        check_euler_step(M, dt, f"pruned[{k}]", allow_zero_modes=True)
 
     # One step is x <- x + (dt A) x + drive; the drive (input + noise) is shared. dt A is
     # stored as is: folding it into I + dt A would round it to float32 resolution near 1.
@@ -103,6 +253,12 @@ def trajectory_error(
             xk += dx
             xk = xk - x_orig
             err[k, :, t] = np.linalg.norm(xk, axis=0) / norm
+        if diverged(norm) or diverged(err[:, :, t]):
+            who = "A" if diverged(norm) else f"pruned[{np.flatnonzero(~(np.abs(err[:, :, t]) <= DIVERGED).any(axis=1))[0]}]"
+            raise ValueError(
+                f"the simulation of {who} diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
+                f"state or relative error non-finite or beyond {DIVERGED:g}"
+            )
         if progress is not None and (t % report_every == 0 or t == steps - 1):
             progress(t, steps - 1)
     return err

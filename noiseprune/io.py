@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -17,17 +18,39 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def _create_temp(directory: Path, prefix: str, suffix: str) -> Path:
+    """Create a new empty file ``directory/prefix<random>suffix`` with mode 0666 minus the umask.
+
+    Like ``tempfile.mkstemp`` (exclusive creation, so never an existing file or link),
+    but mkstemp always uses mode 0600, which left result files unreadable to
+    collaborators on shared storage; ``os.open`` applies the process umask (0644
+    under umask 022) and any default ACL of the directory.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(tempfile.TMP_MAX):
+        tmp = directory / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f"no unused temporary name {prefix}XXXX{suffix} in {directory}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    The file is created with the permissions of an ordinary new file (0666 minus the
+    umask), so results are as readable as anything else the user writes.
 
     ``suffix`` is appended to the temporary name (numpy appends ``.npy``/``.npz``
     to names lacking it, so pass the real extension).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
-    os.close(fd)
+    tmp = _create_temp(path.parent, f".{path.name}.", suffix or path.suffix)
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -83,6 +83,7 @@ def edge_scores(A: np.ndarray, C: np.ndarray | None, method: str, i: np.ndarray,
         C = _checks.square_matrix(C, "C")
         if C.shape != A.shape:
             raise ValueError(f"C must have the shape of A {A.shape}, got {C.shape}")
+        _checks.covariance_matrix(C, "C")
     else:
         C = None
     q = np.asarray(spec.score(A, C, i, j), dtype=np.float64)
@@ -164,14 +165,20 @@ def probabilities(
     q = edge_scores(A, C, method, i, j)
     per_entry = 2 if symmetric else 1  # a symmetric pair is two matrix entries
     spec = methods.get(method)
+    positive = q > 0
+    if not q.size:
+        return np.zeros_like(A)  # no off-diagonal entries: the target is 0 kept entries
+    if not positive.any():
+        asked = f"keep_fraction {keep_fraction:g}" if keep_fraction is not None else f"normalization {normalization!r}"
+        raise ValueError(
+            f"every {method!r} score of the {q.size} edges is 0, so nothing can be kept although {asked} was asked for"
+            + (": is C a degenerate covariance?" if spec.uses_covariance else "")
+        )
     if spec.deterministic:
         count = int(round(keep_fraction * offdiag_nnz(A))) // per_entry
         p = np.zeros_like(q)
         p[np.argsort(-q, kind="stable")[:count]] = 1.0
         return _scatter(n, i, j, p, symmetric=symmetric)
-    positive = q > 0
-    if not positive.any():
-        return np.zeros_like(A)
     if normalization == "theory":
         if not spec.supports_theory:
             supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)

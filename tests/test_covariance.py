@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.linalg as la
 
-from noiseprune import covariance, networks
+from noiseprune import covariance, dynamics, networks
 
 
 def test_symmetric_closed_form_and_residual():
@@ -61,6 +61,17 @@ def test_bad_matrices(bad, message):
         covariance.exact(bad)
 
 
+def test_complex_input_rejected_not_truncated():
+    # casting to float64 used to drop the imaginary part with only a ComplexWarning
+    A = np.array([[-2.0, 0.5j], [0.5j, -2.0]])
+    with pytest.raises(ValueError, match=r"A must be real, found complex value 0\.5j at index \(0, 1\)"):
+        covariance.exact(A)
+    with pytest.raises(ValueError, match="A must be real, got complex dtype complex128"):
+        covariance.exact(np.array([[-1.0 + 0j]]))  # complex dtype, even with zero imaginary parts
+    with pytest.raises(ValueError, match="must be real"):
+        covariance.empirical(A, duration=1.0, burn_in=0.0, rng=np.random.default_rng(0))
+
+
 def test_empirical_ornstein_uhlenbeck_variance():
     # Euler-Maruyama x <- (1 - dt) x + sqrt(dt) xi has stationary variance 1 / (2 - dt)
     dt = 0.01
@@ -109,3 +120,21 @@ def test_empirical_bad_parameters(kwargs, message):
     kwargs = {"burn_in": 1.0, **kwargs}
     with pytest.raises(ValueError, match=message):
         covariance.empirical(-np.eye(2), rng=np.random.default_rng(0), **kwargs)
+
+
+def test_empirical_rejects_dt_above_euler_bound_and_unstable_networks(monkeypatch):
+    # used to return a covariance of 1e57 or NaN without an error
+    A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(0))
+    bound = 2 / abs(la.eigvalsh(A)[0])
+    kw = dict(duration=200.0, burn_in=0.0, replicas=2, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=rf"^dt {1.01 * bound:g} is too large for A: .* dt < {bound:.6g} \("):
+        covariance.empirical(A, dt=1.01 * bound, **kw)
+    with pytest.raises(ValueError, match=r"^A is not stable: its largest real eigenvalue is 0\.25 "):
+        covariance.empirical(np.diag([-1.0, 0.25]), **kw)
+    B = np.array([[-0.01, 1.0], [-1.0, -0.01]])  # eigenvalues -0.01 +- i: dt < 0.019998
+    with pytest.raises(ValueError, match=r"^dt 0\.05 is too large for A: .* dt < 0\.019998"):
+        covariance.empirical(B, dt=0.05, **kw)
+    # and if the check is bypassed, the diverging run itself raises
+    monkeypatch.setattr(covariance, "check_euler_step", lambda *a, **k: None)
+    with pytest.raises(ValueError, match=rf"^the simulation of A diverged by step \d+ .* with dt {1.5 * bound:g}:"):
+        covariance.empirical(A, dt=1.5 * bound, **{**kw, "duration": 4000.0})

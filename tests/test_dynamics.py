@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.linalg as la
 import scipy.sparse as sp
 
 from noiseprune import covariance, dynamics, networks, pruning
@@ -58,3 +59,80 @@ def test_progress_and_bad_input():
         dynamics.trajectory_error(-np.eye(3), [-np.eye(2)], rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="trials"):
         dynamics.trajectory_error(-np.eye(3), [], trials=0, rng=np.random.default_rng(0))
+
+
+def test_complex_networks_rejected():
+    # dense and sparse: every entry point rejects complex input instead of dropping the imaginary part
+    A = -np.eye(3)
+    B = -np.eye(3, dtype=complex)
+    B[0, 2] = 0.1j
+    with pytest.raises(ValueError, match=r"A must be real, found complex value 0\.1j at index \(0, 2\)"):
+        dynamics.trajectory_error(B, [A], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"pruned\[0\] must be real, found complex value 0\.1j at index \(0, 2\)"):
+        dynamics.trajectory_error(A, [sp.csr_array(B)], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"pruned\[1\] must be real"):
+        dynamics.trajectory_error(A, [A, B], trials=1, steps=3, rng=np.random.default_rng(0))
+
+
+@pytest.fixture(scope="module")
+def small():
+    A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(0))
+    return A, 2 / abs(la.eigvalsh(A)[0])  # the explicit Euler bound on dt
+
+
+def test_dt_above_euler_bound_rejected_before_simulating(small):
+    # used to return inf/NaN errors: x += dt A x grows like |1 + dt lambda_min|^k
+    A, bound = small
+    for dt in (1.01 * bound, 2.0):
+        with pytest.raises(ValueError, match=rf"^dt {dt:g} is too large for A: .* stable only for dt < {bound:.6g} \("):
+            dynamics.trajectory_error(A, [A], trials=2, steps=400, dt=dt, rng=np.random.default_rng(0))
+    # below the bound the run is valid (and finite, although dt is absurdly coarse)
+    err = dynamics.trajectory_error(A, [A], trials=2, steps=400, dt=0.99 * bound, rng=np.random.default_rng(0))
+    assert np.isfinite(err).all()
+    # a pruned network is held to its own bound
+    with pytest.raises(ValueError, match=r"dt 0\.3 is too large for pruned\[1\]: .* dt < 0\.2 "):
+        dynamics.trajectory_error(-np.eye(2), [-np.eye(2), -10 * np.eye(2)], trials=1, steps=3, dt=0.3, rng=np.random.default_rng(0))
+
+
+def test_complex_eigenvalues_euler_bound():
+    # eigenvalues -0.01 +- 1i: |1 + dt lambda| < 1 iff dt < 2 * 0.01 / |lambda|^2 = 0.019998
+    B = np.array([[-0.01, 1.0], [-1.0, -0.01]])
+    with pytest.raises(ValueError, match=r"dt 0\.03 is too large for A: .* dt < 0\.019998 .*-0\.01\+1j"):
+        dynamics.trajectory_error(B, [B], trials=1, steps=3, dt=0.03, rng=np.random.default_rng(0))
+    dynamics.trajectory_error(B, [B], trials=1, steps=3, dt=0.019, rng=np.random.default_rng(0))
+
+
+def test_unstable_networks_rejected():
+    with pytest.raises(ValueError, match=r"^A is not stable: its largest real eigenvalue is 0\.1 "):
+        dynamics.trajectory_error(np.diag([-1.0, 0.1]), [-np.eye(2)], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^A is not stable: its largest real eigenvalue is 0 "):
+        dynamics.trajectory_error(np.diag([-1.0, 0.0]), [-np.eye(2)], trials=1, steps=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^pruned\[0\] is not stable: its largest real eigenvalue is 0\.5 "):
+        dynamics.trajectory_error(-np.eye(2), [np.diag([-1.0, 0.5])], trials=1, steps=3, rng=np.random.default_rng(0))
+    B = np.array([[0.1, 1.0], [-1.0, 0.1]])  # non-symmetric, eigenvalues 0.1 +- i
+    with pytest.raises(ValueError, match=r"^A is not stable: its largest real eigenvalue is 0\.1 "):
+        dynamics.trajectory_error(B, [-np.eye(2)], trials=1, steps=3, rng=np.random.default_rng(0))
+
+
+def test_pruned_zero_modes_of_isolated_neurons_allowed():
+    # row-sum pruning leaves an isolated neuron with an empty row and column: eigenvalue 0,
+    # marginal (Euler factor 1), a legitimate pruned network
+    A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(0))
+    P = pruning.probabilities(A, method="uniform", keep_fraction=0.5)
+    P[0, :] = P[:, 0] = 0
+    As = pruning.prune(A, P, rng=np.random.default_rng(1))
+    D = As.toarray()
+    assert not D[0, 1:].any() and abs(D[0, 0]) < 1e-15 and abs(la.eigvalsh(D)[-1]) < 1e-14
+    err = dynamics.trajectory_error(A, [As], trials=2, steps=200, rng=np.random.default_rng(2))
+    assert np.isfinite(err).all()
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_divergence_during_simulation_raises(small, monkeypatch):
+    # the a priori check is bypassed: the run itself must still refuse non-finite results
+    A, bound = small
+    monkeypatch.setattr(dynamics, "check_euler_step", lambda *a, **k: None)
+    with pytest.raises(ValueError, match=r"^the simulation of A diverged at step \d+ \(t = [\d.e+]+\) with dt 3:"):
+        dynamics.trajectory_error(A, [A], trials=2, steps=4000, dt=3.0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^the simulation of pruned\[1\] diverged at step"):
+        dynamics.trajectory_error(-np.eye(2), [-np.eye(2), -10 * np.eye(2)], trials=1, steps=4000, dt=0.3, rng=np.random.default_rng(0))

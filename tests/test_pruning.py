@@ -186,6 +186,39 @@ def test_noise_needs_covariance(net):
         pruning.probabilities(net[0], method="noise", keep_fraction=0.1)
 
 
+def test_zero_or_degenerate_covariance_rejected():
+    # an all-zero C used to give all-zero scores and so all-zero probabilities, silently
+    with pytest.raises(ValueError, match=r"C must have a positive diagonal .*found C\[0, 0\] = 0$"):
+        pruning.probabilities(A3, np.zeros((3, 3)), method="noise", keep_fraction=0.5)
+    C = C3.copy()
+    C[2, 2] = -1.0
+    with pytest.raises(ValueError, match=r"found C\[2, 2\] = -1$"):
+        pruning.probabilities(A3, C, method="noise", keep_fraction=0.5)
+    C = C3.copy()
+    C[1, 0] += 1e-3
+    with pytest.raises(ValueError, match=r"C must be symmetric, found C\[0, 1\] = 0\.5 but C\[1, 0\] = 0\.501"):
+        pruning.scores(A3, C, "noise")
+    # rounding-level asymmetry is accepted and gives the same probabilities
+    C = C3.copy()
+    C[1, 0] *= 1 + 1e-15
+    np.testing.assert_array_equal(
+        pruning.probabilities(A3, C, method="noise", keep_fraction=0.5),
+        pruning.probabilities(A3, C3, method="noise", keep_fraction=0.5),
+    )
+
+
+def test_all_zero_scores_rejected():
+    # a valid-looking C of perfectly correlated units: every excitatory pair has variance 0
+    A = np.array([[-2.0, 1.0, 1.0], [1.0, -2.0, 1.0], [1.0, 1.0, -2.0]])
+    for normalization in ("exact", "authors"):
+        with pytest.raises(ValueError, match=r"every 'noise' score of the 3 edges is 0, so nothing can be kept although keep_fraction 0\.5"):
+            pruning.probabilities(A, np.ones((3, 3)), method="noise", keep_fraction=0.5, normalization=normalization)
+    with pytest.raises(ValueError, match="normalization 'theory'"):
+        pruning.probabilities(A, np.ones((3, 3)), method="noise", normalization="theory")
+    # a network without off-diagonal entries still has nothing to keep: zero probabilities, no error
+    assert not pruning.probabilities(-np.eye(3), np.eye(3), method="noise", keep_fraction=0.5).any()
+
+
 @pytest.mark.parametrize("bad", [1.5, -0.1, np.nan])
 def test_prune_rejects_bad_probabilities(bad):
     P = np.full((3, 3), 0.5)

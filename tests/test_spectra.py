@@ -112,3 +112,80 @@ def test_two_stage_eigvalsh_and_threaded_product_match_reference():
     ref = S @ V
     for workers in (1, 2, 3):
         assert np.array_equal(spectra.sparse_times_dense(S, V, workers), ref)
+
+
+def _balanced_components(off: np.ndarray) -> int:
+    """Connected components of the graph of ``off`` that are structurally balanced: the
+    neurons split into two camps with excitatory edges inside and inhibitory edges across
+    (every tree, and so every isolated neuron, is balanced)."""
+    import scipy.sparse.csgraph as cg
+
+    n_comp, label = cg.connected_components(sp.csr_array(off != 0), directed=False)
+    camp = np.full(len(off), -1)
+    balanced = 0
+    for c in range(n_comp):
+        root = int(np.flatnonzero(label == c)[0])
+        camp[root], stack, ok = 0, [root], True
+        while stack:
+            u = stack.pop()
+            for v in np.flatnonzero(off[u]):
+                want = camp[u] ^ int(off[u, v] < 0)
+                if camp[v] < 0:
+                    camp[v] = want
+                    stack.append(v)
+                ok &= camp[v] == want
+        balanced += ok
+    return balanced
+
+
+def test_isolated_neuron_gives_an_exact_zero_eigenvalue_and_error_one():
+    # Row-sum diagonal: a neuron whose every edge is dropped keeps a_ii + sum_j |a_ij| = 0
+    # (up to one rounding) on the diagonal and nothing else in its row and column, so
+    # the pruned network has the eigenvalue 0 and some lambda_i gets |0 / lambda_i - 1| = 1.
+    A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(2))
+    P = (A != 0).astype(float)
+    np.fill_diagonal(P, 0)
+    P[5, :] = P[:, 5] = 0  # neuron 5 loses every edge; everything else is kept as is
+    D = pruning.prune(A, P, rng=np.random.default_rng(0)).toarray()
+    assert not D[5, np.arange(30) != 5].any() and not D[np.arange(30) != 5, 5].any()
+    assert abs(D[5, 5]) <= 4 * np.finfo(float).eps * abs(A[5, 5])
+    r = spectra.compare(A, sp.csr_array(D))
+    mu = r["eigenvalues_pruned"]
+    assert r["eigenvalues"].size == mu.size == 30  # no eigenvalue missing, none clipped
+    assert abs(mu[-1]) < 1e-15 and mu[-2] < -1e-3  # exactly one zero mode, sorted to the top
+    assert r["eig_err"][-1] == pytest.approx(-1.0, abs=1e-12)  # paired with the slowest mode
+    np.testing.assert_array_equal(r["eig_err"], mu / r["eigenvalues"] - 1.0)
+
+
+def test_sparse_controls_leave_balanced_components_with_zero_modes():
+    """Fig. 4 at 3 %: why many control eigenvalue errors are exactly 1 (|mu_i / lambda_i - 1|, mu_i = 0).
+
+    A small-cluster neuron has about 18 edges; the weight and uniform controls keep each
+    with p ~ 0.03, so more than half of those neurons keep none (isolated) and most of the rest
+    end in tiny trees. With the row-sum diagonal every connected component of the kept
+    graph that is structurally balanced (trees and isolated neurons always are) makes
+    -A_sparse a singular signed Laplacian on it: one eigenvalue 0 per balanced component.
+    Each such mu = 0 (to rounding) gives |eig_err| = 1 for the slow mode it is sorted
+    against, whatever the matching. Noise-prune gives the weakly coupled small clusters
+    the large scores, so it rarely isolates them.
+    """
+    A = networks.clustered([300, 30, 30], long_range=300, rng=np.random.default_rng(7))
+    C = covariance.exact(A)
+    eig = spectra.eigendecompose(A)
+    small = np.arange(360) >= 300
+    isolated = {}
+    for method in ("weight", "uniform", "noise"):
+        P = pruning.probabilities(A, C, method=method, keep_fraction=0.03)
+        D = pruning.prune(A, P, rng=np.random.default_rng(0)).toarray()
+        off = D - np.diag(np.diag(D))
+        alone = ~off.any(axis=1)
+        isolated[method] = alone[small].sum()
+        r = spectra.compare(A, sp.csr_array(D), eig=eig)
+        zero = np.abs(r["eigenvalues_pruned"]) < 1e-12
+        one = np.abs(r["eig_err"] + 1.0) < 1e-9
+        assert zero.sum() == one.sum() == _balanced_components(off) >= alone.sum()
+        assert one[-one.sum() :].all()  # the zero modes are matched with the slowest modes
+        if method != "noise":
+            assert isolated[method] >= 20  # of the 60 small-cluster neurons
+            assert np.abs(np.diag(D)[alone]).max() < 1e-15
+    assert isolated["noise"] <= 2
