@@ -37,6 +37,17 @@ TABLES = {
 }
 FIGURE = "results/figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
+#: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
+#: MEM_BASE_MB + matrices x 8 N^2 bytes (the rules' mem_mb, and the config's memory check).
+JOB_MATRICES = {
+    "network": 4,
+    "covariance_exact": 5,
+    "covariance_empirical": 4,
+    "eigendecompose": 5,
+    "prune_measure": 8,
+    "dynamics": 3,
+}
+MEM_BASE_MB = 500
 #: Figure names in the order of the paper.
 FIGURES = ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical")
 
@@ -82,6 +93,11 @@ def dynamics_covariances(exp: Mapping) -> list[str]:
 def dynamics_members(exp: Mapping, cov: str) -> list[tuple[str, str]]:
     """(method, covariance id) pairs simulated together in the dynamics file of ``cov``."""
     return [(m, cov if methods.uses_covariance(m) else NO_COVARIANCE) for m in exp["methods"]]
+
+
+def memory_mb(n: int, matrices: int, base: float = MEM_BASE_MB) -> float:
+    """Memory estimate (MB) of a job holding ``matrices`` dense N x N float64 matrices."""
+    return base + matrices * 8.0 * n * n / 2**20
 
 
 # ---------------------------------------------------------------- the plan
@@ -132,6 +148,18 @@ class Plan:
 
     def dynamics_files(self) -> list[str]:
         return [DYNAMICS.format(**job) for job in self.dynamics_jobs()]
+
+    def check_memory(self, available_mb: float, source: str) -> None:
+        """Refuse, before any job, an experiment whose largest job cannot fit in ``available_mb``."""
+        largest = max(JOB_MATRICES.values())
+        for name, exp in self.experiments.items():
+            need = memory_mb(exp["n"], largest)
+            if need > available_mb:
+                raise ConfigError(
+                    f"config error: experiments.{name}: its largest job needs about {need / 1024:.1f} GiB "
+                    f"({largest} dense N x N matrices at N = {exp['n']}), more than the "
+                    f"{available_mb / 1024:.1f} GiB of {source}"
+                )
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:

@@ -427,3 +427,15 @@ def test_figure_naming_a_missing_experiment_is_an_error():
     cfg["figures"] = {"fig3_dynamics": {"experiment": "small"}}
     with pytest.raises(ConfigError, match="has dynamics: false; the figure needs dynamics: true"):
         npplan.Plan(prepare(cfg, schema=SCHEMA))
+
+
+def test_memory_check_names_the_experiment_and_estimate():
+    plan = npplan.Plan(prepare(minimal(network={"clusters": [40000], "long_range": 0}), schema=SCHEMA))
+    with pytest.raises(ConfigError) as info:
+        plan.check_memory(24 * 1024, "this machine's memory")
+    assert str(info.value) == (
+        "config error: experiments.small: its largest job needs about 95.9 GiB (8 dense N x N matrices "
+        "at N = 40000), more than the 24.0 GiB of this machine's memory"
+    )
+    plan.check_memory(200 * 1024, "--resources mem_mb")  # fits
+    assert npplan.memory_mb(1000, 8) == pytest.approx(500 + 8 * 8e6 / 2**20)

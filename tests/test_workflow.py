@@ -254,6 +254,11 @@ def test_cores_1_after_kill_is_bit_identical_to_cores_2(reference, tmp_path):
             "long_range, strong_pairs, strong_scale, symmetric)",
         ),
         (
+            lambda c: c["experiments"]["asym"]["network"].update(clusters=[10000000], long_range=0),
+            "config error: experiments.asym: its largest job needs about 5960465.0 GiB (8 dense N x N matrices "
+            "at N = 10000000), more than the 3.0 GiB of --resources mem_mb",
+        ),
+        (
             lambda c: c["scaling"].update(cluster_fractions=[0.5, 0.2]),
             "config error: scaling.cluster_fractions = [0.5, 0.2]: must sum to 1 (sum is 0.7)",
         ),
@@ -271,7 +276,7 @@ def test_bad_config_fails_fast_with_one_line(tmp_path, edit, message):
     bad.write_text(yaml.safe_dump(cfg))
     workdir = tmp_path / "run"
     workdir.mkdir()
-    proc = snakemake(workdir, "--cores", "1", configfile=bad, check=False, timeout=60)
+    proc = snakemake(workdir, "--cores", "1", "--resources", "mem_mb=3072", configfile=bad, check=False, timeout=60)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     errors = [line for line in output.splitlines() if "config error" in line]

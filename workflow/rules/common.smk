@@ -24,6 +24,20 @@ if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
 
 # ---------------------------------------------------------------- configuration
+def available_memory_mb():
+    """(MB, what it is) that jobs may use: --resources mem_mb if given, else this
+    machine's memory for local runs; (None, None) on a cluster, where nodes differ."""
+    given = workflow.global_resources.get("mem_mb")
+    given = getattr(given, "value", given)
+    if isinstance(given, (int, float)) and given > 0:
+        return float(given), "--resources mem_mb"
+    if not getattr(workflow, "local_exec", True):
+        return None, None
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return pages / 2**20, "this machine's memory"
+
+
+
 # One validation pass (noiseprune.config): the JSON schema, completed from the method
 # and network registries, fills in defaults and reports the first error as one line
 # naming the key path and value; then the checks that compare fields, and the
@@ -35,6 +49,9 @@ try:
         # duplicated keys, which Snakemake's own loader keeps silently
         npconfig.load_yaml(_configfile)
     PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
+    _available_mb, _source = available_memory_mb()
+    if _available_mb:
+        PLAN.check_memory(_available_mb, _source)
 except npconfig.ConfigError as err:
     sys.exit(str(err))
 
@@ -268,12 +285,11 @@ def _grow(value, attempt):
     return int(math.ceil(value * (1 + 0.5 * (attempt - 1))))
 
 
-def mem_mb(matrices, base=500):
-    """mem_mb resource: `base` MB + `matrices` dense N x N float64 matrices."""
+def mem_mb(rule):
+    """mem_mb resource of `rule`: noiseprune.plan.memory_mb with its JOB_MATRICES."""
 
     def resource(wildcards, attempt):
-        n = size(wildcards)
-        return _grow(base + matrices * 8 * n * n / 2**20, attempt)
+        return _grow(npplan.memory_mb(size(wildcards), npplan.JOB_MATRICES[rule]), attempt)
 
     return resource
 

@@ -12,7 +12,7 @@ rule covariance_exact:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
-        mem_mb=mem_mb(5),
+        mem_mb=mem_mb("covariance_exact"),
         runtime=runtime_cubic(0.5),
     params:
         blas_threads=blas_threads,
@@ -35,7 +35,7 @@ rule covariance_empirical:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
-        mem_mb=mem_mb(4),
+        mem_mb=mem_mb("covariance_empirical"),
         runtime=runtime_empirical,
     params:
         duration=duration_param,

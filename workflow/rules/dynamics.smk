@@ -14,7 +14,7 @@ rule dynamics:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
-        mem_mb=mem_mb(3),
+        mem_mb=mem_mb("dynamics"),
         runtime=runtime_dynamics,
     params:
         ids=dynamics_ids,

@@ -12,7 +12,7 @@ rule network:
         "../envs/noiseprune.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(4),
+        mem_mb=mem_mb("network"),
         runtime=runtime_cubic(0.5),
     params:
         network=network_params,

@@ -31,7 +31,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
             "../envs/noiseprune.yaml"
         threads: blas_threads
         resources:
-            mem_mb=mem_mb(8),
+            mem_mb=mem_mb("prune_measure"),
             runtime=runtime_prune_measure(_pseeds),
         params:
             pruning=probability_params,

@@ -13,7 +13,7 @@ rule eigendecompose:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
-        mem_mb=mem_mb(5),
+        mem_mb=mem_mb("eigendecompose"),
         runtime=runtime_cubic(1),
     params:
         blas_threads=blas_threads,
