@@ -90,3 +90,9 @@ def large_experiments():
 def large_keeps(wildcards):
     """Keep fraction drawn in Fig. 4, per network: the first of each experiment's list."""
     return {name: PLAN.keep_fraction_drawn(name) for name in large_experiments()}
+
+
+def trained_keep_drawn():
+    """Keep fraction of Fig. 9c: the middle of the trained keep fractions (largest first)."""
+    keeps = sorted(TRAINED.get("keep_fractions", [1.0]), reverse=True)
+    return keeps[len(keeps) // 2]
