@@ -61,7 +61,8 @@ def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray |
 
 
 def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
-    """Train the network of ``seed``; return its parameters and a summary (losses, seconds)."""
+    """Train the network of ``seed``; return its parameters and a summary (losses; the
+    seconds are logged, not returned, so that the summary file is the same in every run)."""
     from . import training
 
     rng = rng_for(int(seed), "trained", cfg["name"], "train")
@@ -74,9 +75,10 @@ def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
         params, task_of(cfg), model_of(cfg), rng, steps=int(tr["steps"]), batch=int(tr["batch"]),
         learning_rate=float(tr["learning_rate"]), clip=float(tr["clip"]), log=log,
     )
-    seconds = time.monotonic() - start
+    if log is not None:
+        log(f"trained in {time.monotonic() - start:.1f} s")
     after = training.fixed_batch_loss(params, batch, model_of(cfg))
-    info = dict(seconds=seconds, steps=len(history), loss_history=[float(v) for v in history],
+    info = dict(steps=len(history), loss_history=[float(v) for v in history],
                 heldout_loss_before=before, heldout_loss_after=after)
     return params, info
 

@@ -17,6 +17,6 @@ try:
 except TrainingDiverged as err:
     log.error("%s", err)
     sys.exit(f"train_rnn {cfg['name']} seed {seed}: {err}")
-log.info("trained in %.1f s; held-out loss %.5f -> %.5f", info["seconds"], info["heldout_loss_before"], info["heldout_loss_after"])
+log.info("held-out loss %.5f -> %.5f", info["heldout_loss_before"], info["heldout_loss_after"])
 rnn.save(snakemake.output.params, params)
 io.save_json(snakemake.output.info, info)
