@@ -152,15 +152,42 @@ def jacobian(params, x_star: np.ndarray, model: Model) -> np.ndarray:
     return (-np.eye(n) + params["W"] * phi_prime(x_star, model.phi)[None, :]) / model.tau
 
 
-def lnp_covariance(params, u_mean: np.ndarray, model: Model) -> tuple[np.ndarray, np.ndarray]:
-    """(C, x*): the stationary covariance of the network linearized at its operating point,
-    J C + C J^T + (sigma / tau)^2 I = 0, from :func:`noiseprune.covariance.exact`."""
+def lnp_covariance(params, u_mean: np.ndarray, model: Model, horizon: float | None = None):
+    """(C, x*, stationary): covariance of the network linearized at its operating point x*.
+
+    With J = (-I + W diag(phi'(x*))) / tau stable: the stationary covariance,
+    J C + C J^T + (sigma / tau)^2 I = 0, from :func:`noiseprune.covariance.exact`
+    (``stationary`` True). With J unstable and a ``horizon`` T (ms): the covariance the
+    linearized network accumulates from x* in time T,
+    C(T) = int_0^T e^{Js} Q e^{J^T s} ds with Q = (sigma / tau)^2 I (Van Loan's block
+    exponential; ``stationary`` False). J unstable and no horizon: ValueError.
+    """
     x_star = operating_point(params, u_mean, model)
     J = jacobian(params, x_star, model)
+    q = (model.sigma / model.tau) ** 2
     top = np.linalg.eigvals(J).real.max()
-    if top >= 0:
+    if top < 0:
+        return covariance.exact(J) * q, x_star, True
+    if horizon is None:
         raise ValueError(f"the Jacobian at the operating point is unstable (largest real eigenvalue {top:.3g} / ms)")
-    return covariance.exact(J) * (model.sigma / model.tau) ** 2, x_star
+    return finite_horizon_covariance(J, q, float(horizon)), x_star, False
+
+
+def finite_horizon_covariance(J: np.ndarray, q: float, horizon: float) -> np.ndarray:
+    """int_0^T e^{Js} (q I) e^{J^T s} ds: with M = [[-J, qI], [0, J^T]] T and
+    expm(M) = [[F11, F12], [0, F22]], the integral is F22^T F12 (Van Loan 1978)."""
+    from scipy.linalg import expm
+
+    n = J.shape[0]
+    M = np.zeros((2 * n, 2 * n))
+    M[:n, :n] = -J
+    M[:n, n:] = q * np.eye(n)
+    M[n:, n:] = J.T
+    F = expm(M * horizon)
+    C = F[n:, n:].T @ F[:n, n:]
+    if not np.all(np.isfinite(C)):
+        raise ValueError(f"the finite-horizon L-NP covariance over {horizon:g} ms overflows")
+    return 0.5 * (C + C.T)
 
 
 def snp_covariance(params, u: np.ndarray, model: Model, rng: np.random.Generator) -> np.ndarray:

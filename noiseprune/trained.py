@@ -83,13 +83,18 @@ def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
     return params, info
 
 
-def probe(params, cfg, seed: int, covariances) -> dict[str, np.ndarray]:
-    """The requested covariances: ``lnp`` (operating point under the mean held-out input)
-    and/or ``snp`` (probe_trials noisy task trials)."""
+def probe(params, cfg, seed: int, covariances, log=None) -> dict[str, np.ndarray]:
+    """The requested covariances: ``lnp`` (operating point under the mean held-out input;
+    the stationary covariance, or, when the operating point is unstable, the covariance
+    accumulated over one trial) and/or ``snp`` (probe_trials noisy task trials)."""
     model, out = model_of(cfg), {}
     if "lnp" in covariances:
         u_mean = eval_batch(cfg).u.mean(axis=(0, 1))
-        out["lnp"], _ = rnn.lnp_covariance(params, u_mean, model)
+        task = task_of(cfg)
+        out["lnp"], _, stationary = rnn.lnp_covariance(params, u_mean, model, horizon=task.steps * task.dt)
+        if log is not None:
+            log("L-NP covariance: " + ("stationary (stable operating point)" if stationary else
+                f"the operating point is unstable: covariance accumulated over one trial ({task.steps * task.dt:g} ms)"))
     if "snp" in covariances:
         trials = tasks.trials(task_of(cfg), int(cfg["probe_trials"]), rng_for(int(seed), "trained", cfg["name"], "probe"))
         out["snp"] = rnn.snp_covariance(params, trials.u, model, rng_for(int(seed), "trained", cfg["name"], "probe-noise"))

@@ -119,7 +119,8 @@ def test_lnp_covariance_of_a_linear_network_is_the_exact_covariance():
     # A = (W - I) / tau, times (sigma / tau)^2.
     params = small_params(n=10, gain=0.6)
     model = rnn.Model(phi="tanh", tau=20.0, dt=5.0, sigma=0.7)
-    C, x_star = rnn.lnp_covariance(params, np.zeros(2), model)
+    C, x_star, stationary = rnn.lnp_covariance(params, np.zeros(2), model)
+    assert stationary
     assert np.allclose(x_star, 0.0, atol=1e-12)
     A = (params["W"] - np.eye(10)) / model.tau
     expected = covariance.exact(A) * (model.sigma / model.tau) ** 2
@@ -130,11 +131,20 @@ def test_lnp_covariance_of_a_linear_network_is_the_exact_covariance():
     assert np.abs(residual).max() < 1e-12 * np.abs(J @ C).max() + 1e-18
 
 
-def test_lnp_rejects_an_unstable_operating_point():
-    params = small_params(n=6)
-    params["W"] = 3.0 * np.eye(6)  # x* = 0 with J = 2 I / tau
+def test_lnp_at_an_unstable_operating_point_is_the_finite_horizon_covariance():
+    params = small_params(n=6, gain=0.3)
+    params["W"][np.diag_indices(6)] = 1.3  # x* = 0 with J = (W - I) / tau unstable
     with pytest.raises(ValueError, match="unstable"):
         rnn.lnp_covariance(params, np.zeros(2), MODEL)
+    C, x_star, stationary = rnn.lnp_covariance(params, np.zeros(2), MODEL, horizon=300.0)
+    assert not stationary
+    J = rnn.jacobian(params, x_star, MODEL)
+    q = (MODEL.sigma / MODEL.tau) ** 2
+    # C(T) = int_0^T e^{Js} Q e^{J^T s} ds solves J C + C J^T + Q = e^{JT} Q e^{J^T T}
+    from scipy.linalg import expm
+
+    E = expm(J * 300.0)
+    np.testing.assert_allclose(J @ C + C @ J.T + q * np.eye(6), q * E @ E.T, rtol=1e-8, atol=1e-12)
 
 
 def test_snp_covariance_is_a_covariance():

@@ -11,7 +11,7 @@ from noiseprune import io, reducers, rnn, trained  # noqa: E402
 cfg = snakemake.params.trained
 seed = int(snakemake.wildcards.tseed)
 params = rnn.load(snakemake.input.params)
-covs = trained.probe(params, cfg, seed, snakemake.params.covariances)
+covs = trained.probe(params, cfg, seed, snakemake.params.covariances, log=log.info)
 for path, name in zip(snakemake.output.covariances, snakemake.params.covariances):
     C = covs[name]
     if not np.all(np.isfinite(C)):
