@@ -174,20 +174,33 @@ def lnp_covariance(params, u_mean: np.ndarray, model: Model, horizon: float | No
 
 
 def finite_horizon_covariance(J: np.ndarray, q: float, horizon: float) -> np.ndarray:
-    """int_0^T e^{Js} (q I) e^{J^T s} ds: with M = [[-J, qI], [0, J^T]] T and
-    expm(M) = [[F11, F12], [0, F22]], the integral is F22^T F12 (Van Loan 1978)."""
+    """int_0^T e^{Js} (q I) e^{J^T s} ds, by doubling from a short step h = T / 2^k.
+
+    On [0, h] (h |J|_1 <= 1/2) Van Loan's block exponential: with
+    M = [[-J, qI], [0, J^T]] h and expm(M) = [[F11, F12], [0, F22]], the integral is
+    F22^T F12. Then k doublings, C(2t) = C(t) + e^{Jt} C(t) e^{J^T t}: sums of positive
+    semidefinite terms, without the cancellation of one Van Loan step over all of T.
+    """
     from scipy.linalg import expm
 
     n = J.shape[0]
+    rho = float(np.abs(J).sum(axis=0).max())
+    k = max(0, int(np.ceil(np.log2(max(horizon * rho / 0.5, 1.0)))))
+    h = horizon / 2**k
     M = np.zeros((2 * n, 2 * n))
     M[:n, :n] = -J
     M[:n, n:] = q * np.eye(n)
     M[n:, n:] = J.T
-    F = expm(M * horizon)
+    F = expm(M * h)
     C = F[n:, n:].T @ F[:n, n:]
+    E = F[n:, n:].T  # e^{J h}
+    for _ in range(k):
+        C = C + E @ C @ E.T
+        E = E @ E
+    C = 0.5 * (C + C.T)
     if not np.all(np.isfinite(C)):
         raise ValueError(f"the finite-horizon L-NP covariance over {horizon:g} ms overflows")
-    return 0.5 * (C + C.T)
+    return C
 
 
 def snp_covariance(params, u: np.ndarray, model: Model, rng: np.random.Generator) -> np.ndarray:

@@ -145,6 +145,7 @@ def test_lnp_at_an_unstable_operating_point_is_the_finite_horizon_covariance():
 
     E = expm(J * 300.0)
     np.testing.assert_allclose(J @ C + C @ J.T + q * np.eye(6), q * E @ E.T, rtol=1e-8, atol=1e-12)
+    assert np.linalg.eigvalsh(C).min() > 0
 
 
 def test_snp_covariance_is_a_covariance():
