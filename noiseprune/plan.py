@@ -234,6 +234,9 @@ class Plan:
             name = self.trained["name"] if self.trained else None
             if names != [name]:
                 return f"the trained section is {'named ' + repr(name) if name else 'not configured'}, not {names[0]!r}"
+            keep = (self.figure_config.get(figure) or {}).get("keep_fraction")
+            if keep is not None and not any(math.isclose(keep, k) for k in self.trained["keep_fractions"]):
+                return f"keep_fraction {keep} is not one of trained.keep_fractions {self.trained['keep_fractions']}"
             return None
         missing = [n for n in names if n not in self.experiments]
         if missing:
@@ -276,6 +279,15 @@ class Plan:
 
     def figure_files(self) -> list[str]:
         return [FIGURE.format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
+
+    def trained_keep_drawn(self) -> float:
+        """Keep fraction of Fig. 9c: figures.fig9_trained.keep_fraction, else the second
+        largest of trained.keep_fractions (the only one if there is one)."""
+        keep = (self.figure_config.get("fig9_trained") or {}).get("keep_fraction")
+        if keep is not None:
+            return float(keep)
+        keeps = sorted(self.trained["keep_fractions"], reverse=True) if self.trained else [1.0]
+        return float(keeps[min(1, len(keeps) - 1)])
 
     def keep_fraction_drawn(self, name: str) -> float:
         """Keep fraction an experiment is drawn at in Fig. 2-4: the first of its list."""

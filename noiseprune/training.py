@@ -2,7 +2,8 @@
 "Task-trained networks").
 
 Backpropagation through time of :func:`noiseprune.rnn.step` (scanned with
-``jax.lax.scan``), Adam with global-norm gradient clipping, float32. Trials, noise and
+``jax.lax.scan``), Adam with global-norm gradient clipping and a cosine learning-rate
+decay to 5 % over the steps, float32. Trials, noise and
 the initial parameters come from numpy generators, so a run is fixed by its seed. XLA
 runs on one CPU thread (set before jax is imported), which keeps a job's results
 independent of the machine's core count and of the jobs running beside it.
@@ -59,7 +60,8 @@ def train(
     log=None,
     log_every: int = 100,
 ) -> tuple[dict, np.ndarray]:
-    """Train ``params`` for ``steps`` Adam steps on fresh noisy trials; return the
+    """Train ``params`` for ``steps`` Adam steps (learning rate decaying from
+    ``learning_rate`` to 5 % of it, cosine) on fresh noisy trials; return the
     parameters (float64 numpy) and the training loss of each step.
 
     ``mask_W`` (0/1, shape of W) keeps the masked recurrent weights at zero (retraining
@@ -80,7 +82,10 @@ def train(
     f32 = jnp.float32
     p = {k: jnp.asarray(params[k], dtype=f32) for k in rnn.PARAM_KEYS}
     mW = jnp.asarray(np.ones_like(params["W"]) if mask_W is None else mask_W, dtype=f32)
-    opt = optax.chain(optax.clip_by_global_norm(clip), optax.adam(learning_rate))
+    # cosine decay to 5 % of the learning rate: late large steps undid a solved task
+    # (a loss of 0.006 jumped to 0.2 at step 300 and never came back at a constant 0.003)
+    schedule = optax.cosine_decay_schedule(learning_rate, steps, alpha=0.05)
+    opt = optax.chain(optax.clip_by_global_norm(clip), optax.adam(schedule))
     state = opt.init(p)
     loss = _loss_fn(model)
 

@@ -93,6 +93,5 @@ def large_keeps(wildcards):
 
 
 def trained_keep_drawn():
-    """Keep fraction of Fig. 9c: the middle of the trained keep fractions (largest first)."""
-    keeps = sorted(TRAINED.get("keep_fractions", [1.0]), reverse=True)
-    return keeps[len(keeps) // 2]
+    """Keep fraction of Fig. 9c (noiseprune.plan.Plan.trained_keep_drawn)."""
+    return PLAN.trained_keep_drawn()
