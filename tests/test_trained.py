@@ -216,6 +216,11 @@ def test_trained_section_defaults_and_plan():
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
     assert npplan.TRAINED_TABLES["trained"] in plan.table_targets()
     assert plan.figures["fig9_trained"] == ["rsg"]
+    assert plan.trained_keep_drawn() == 0.5  # the only keep fraction
+    bad = copy.deepcopy(cfg)
+    bad["figures"] = {"fig9_trained": {"experiment": "rsg", "keep_fraction": 0.7}}
+    with pytest.raises(npconfig.ConfigError, match=r"figures.fig9_trained: keep_fraction 0.7 is not one of"):
+        npplan.Plan(npconfig.prepare(bad))
     del cfg["trained"]
     assert "fig9_trained" not in npplan.Plan(npconfig.prepare(cfg)).figures
 
