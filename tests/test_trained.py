@@ -276,3 +276,18 @@ def test_trained_rules_in_the_smoke_run(smoke_local_run):
     assert (results / "figures/fig9_trained.png").is_file()
     info = yaml.safe_load((results / "trained/rsg/seed0/training.json").read_text())
     assert info["steps"] == 30 and info["heldout_loss_after"] < info["heldout_loss_before"]
+
+
+def test_retraining_switch_adds_retrained_rows():
+    cfg = npconfig.prepare(smoke_config())["trained"]
+    cfg = dict(cfg, eval_trials=4, retrain_steps=2, training=dict(cfg["training"], batch=2))
+    params = rnn.init_params(cfg["n"], cfg["gain"], np.random.default_rng(0))
+    batch = trained.eval_batch(cfg)
+    _, _, y0 = trained.evaluate(params, cfg, 0, batch)
+    arrays, rows, produced = trained.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
+    assert [(r["rescale"], r["retrained"]) for r in rows] == [
+        ("rescale", False), ("rescale", True), ("mask", False), ("mask", True)
+    ]
+    # retraining keeps the pruned weights at zero
+    assert np.array_equal(arrays["rescale_retrained.W"] != 0, arrays["rescale.W"] != 0)
+    assert len(produced) == 4 and len(produced[0]) == 4
