@@ -23,6 +23,7 @@ include: "workflow/rules/covariance.smk"
 include: "workflow/rules/spectra.smk"
 include: "workflow/rules/prune_measure.smk"
 include: "workflow/rules/dynamics.smk"
+include: "workflow/rules/trained.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 

@@ -115,6 +115,25 @@ def _check_settings(exp: Mapping, path: list) -> None:
             )
 
 
+def check_trained(trained: Mapping) -> dict:
+    """Cross-field checks of a schema-complete ``trained`` section; returns it (a copy)."""
+    path = ["trained"]
+    task = trained["task"]
+    if not task["interval_max"] > task["interval_min"]:
+        _fail(path + ["task", "interval_max"], task["interval_max"],
+              f"must be > task.interval_min ({task['interval_min']}): the interval range is empty")
+    if task["ready_max"] < task["ready_min"]:
+        _fail(path + ["task", "ready_max"], task["ready_max"], f"must be >= task.ready_min ({task['ready_min']})")
+    if trained["dt"] > trained["tau"]:
+        _fail(path + ["dt"], trained["dt"], f"must be <= tau ({trained['tau']}) for a stable Euler step")
+    if task["pulse"] < trained["dt"]:
+        _fail(path + ["task", "pulse"], task["pulse"], f"must be >= dt ({trained['dt']}): a pulse lasts at least one step")
+    _check_unique_numbers(trained["keep_fractions"], path + ["keep_fractions"])
+    if trained["name"].startswith(SCALING_PREFIX):
+        _fail(path + ["name"], trained["name"], f"names starting with {SCALING_PREFIX!r} are reserved")
+    return copy.deepcopy(dict(trained))
+
+
 # --------------------------------------------------------------------------- expansion
 
 
@@ -210,7 +229,10 @@ def expand(config: Mapping) -> dict:
         _check_settings(full, path)
         full.update(name=name, n=n, scaling=generated)
         resolved[name] = full
-    return {"experiments": resolved, "scaling": scaling_info, "figures": config.get("figures", {})}
+    trained = check_trained(config["trained"]) if config.get("trained") is not None else None
+    if trained is not None and trained["name"] in resolved:
+        _fail(["trained", "name"], trained["name"], "is also the name of an experiment")
+    return {"experiments": resolved, "scaling": scaling_info, "trained": trained, "figures": config.get("figures", {})}
 
 
 def prepare(config: Mapping, schema=DEFAULT_SCHEMA) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from . import methods
+from . import methods, reducers
 from .config import NO_COVARIANCE, ConfigError, format_number
 
 # ---------------------------------------------------------------- path templates
@@ -35,6 +35,18 @@ TABLES = {
     "scaling": "results/tables/scaling.csv",
     "empirical": "results/tables/empirical.csv",
 }
+# Task-trained networks (the `trained` section).
+TRAINED_PARAMS = "results/trained/{tname}/seed{tseed}/params.npz"
+TRAINED_LOG = "results/trained/{tname}/seed{tseed}/training.json"
+TRAINED_COVARIANCE = "results/trained/{tname}/seed{tseed}/covariance/{tcov}.npy"
+TRAINED_ORIGINAL = "results/trained/{tname}/seed{tseed}/original.npz"
+TRAINED_ORIGINAL_METRICS = "results/trained/{tname}/seed{tseed}/original.json"
+TRAINED_REDUCED = "results/trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.npz"
+TRAINED_METRICS = "results/trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.json"
+TRAINED_TABLES = {
+    "trained": "results/tables/trained.csv",
+    "trained_intervals": "results/tables/trained_intervals.parquet",
+}
 FIGURE = "results/figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
 #: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
@@ -49,7 +61,15 @@ JOB_MATRICES = {
 }
 MEM_BASE_MB = 500
 #: Figure names in the order of the paper.
-FIGURES = ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical")
+FIGURES = (
+    "fig1_probe",
+    "fig2_spectrum",
+    "fig3_dynamics",
+    "fig4_large",
+    "fig5_sweeps",
+    "fig6_empirical",
+    "fig9_trained",
+)
 
 
 # ---------------------------------------------------------------- covariance ids
@@ -107,6 +127,7 @@ class Plan:
     def __init__(self, prepared: Mapping):
         self.experiments: dict = prepared["experiments"]
         self.scaling: dict | None = prepared["scaling"]
+        self.trained: dict | None = prepared.get("trained")
         self.figure_config: dict = prepared.get("figures") or {}
         self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
         self.figures: dict[str, list[str]] = self._figures()
@@ -161,6 +182,54 @@ class Plan:
                     f"{available_mb / 1024:.1f} GiB of {source}"
                 )
 
+    # ------------------------------------------------------------ trained networks
+    def trained_covariances(self) -> list[str]:
+        """Covariance ids the trained section needs computed (lnp, snp), in that order."""
+        if not self.trained:
+            return []
+        needed = set()
+        for name in self.trained["reducers"]:
+            needed.update(self.trained_reducer_covariances(name))
+        return [c for c in reducers.COVARIANCES if c in needed and c != NO_COVARIANCE]
+
+    def trained_reducer_covariances(self, name: str) -> list[str]:
+        """Covariance ids reducer ``name`` runs with (the noise reducer: trained.covariances)."""
+        own = reducers.get(name).covariances
+        if set(own) == {"lnp", "snp"}:
+            return list(self.trained["covariances"])
+        return list(own)
+
+    def trained_prune_seeds(self, name: str) -> list[int]:
+        """Pruning seeds of a reducer: all of them, or the first for a deterministic one."""
+        seeds = list(self.trained["prune_seeds"])
+        return seeds if reducers.get(name).stochastic else seeds[:1]
+
+    def trained_reduce_jobs(self) -> list[dict]:
+        """Wildcard dicts of every reduction job: (seed, reducer, covariance, keep fraction)."""
+        if not self.trained:
+            return []
+        t = self.trained
+        return [
+            dict(tname=t["name"], tseed=seed, tcov=cov, reducer=name, tkeep=format_number(keep))
+            for seed in t["seeds"]
+            for name in t["reducers"]
+            for cov in self.trained_reducer_covariances(name)
+            for keep in t["keep_fractions"]
+        ]
+
+    def trained_metrics(self) -> list[str]:
+        """Every reduction's metrics file (one per pruning seed)."""
+        return [
+            TRAINED_METRICS.format(**job, tpseed=p)
+            for job in self.trained_reduce_jobs()
+            for p in self.trained_prune_seeds(job["reducer"])
+        ]
+
+    def trained_originals(self) -> list[str]:
+        if not self.trained:
+            return []
+        return [TRAINED_ORIGINAL_METRICS.format(tname=self.trained["name"], tseed=s) for s in self.trained["seeds"]]
+
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:
         """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
@@ -189,6 +258,14 @@ class Plan:
     # ------------------------------------------------------------ figures
     def _figure_problem(self, figure: str, names: list[str]) -> str | None:
         """Why ``figure`` cannot draw ``names`` (None when it can)."""
+        if figure == "fig9_trained":
+            name = self.trained["name"] if self.trained else None
+            if names != [name]:
+                return f"the trained section is {'named ' + repr(name) if name else 'not configured'}, not {names[0]!r}"
+            keep = (self.figure_config.get(figure) or {}).get("keep_fraction")
+            if keep is not None and not any(math.isclose(keep, k) for k in self.trained["keep_fractions"]):
+                return f"keep_fraction {keep} is not one of trained.keep_fractions {self.trained['keep_fractions']}"
+            return None
         missing = [n for n in names if n not in self.experiments]
         if missing:
             return f"experiment {missing[0]!r} is not configured (experiments: {', '.join(self.experiments)})"
@@ -198,6 +275,8 @@ class Plan:
                 return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
             if figure == "fig3_dynamics" and not exp["dynamics"]:
                 return f"experiment {name!r} has dynamics: false; the figure needs dynamics: true"
+            if figure == "fig9_trained":
+                continue
             if figure == "fig1_probe" and "noise" not in exp["methods"]:
                 return f"experiment {name!r} does not run method 'noise', whose probabilities the figure shows"
         return None
@@ -229,9 +308,18 @@ class Plan:
     def figure_files(self) -> list[str]:
         return [FIGURE.format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
 
+    def trained_keep_drawn(self) -> float:
+        """Keep fraction of Fig. 9c: figures.fig9_trained.keep_fraction, else the second
+        largest of trained.keep_fractions (the only one if there is one)."""
+        keep = (self.figure_config.get("fig9_trained") or {}).get("keep_fraction")
+        if keep is not None:
+            return float(keep)
+        keeps = sorted(self.trained["keep_fractions"], reverse=True) if self.trained else [1.0]
+        return float(keeps[min(1, len(keeps) - 1)])
+
     def keep_fraction_drawn(self, name: str) -> float:
         """Keep fraction an experiment is drawn at in Fig. 2-4: the first of its list."""
         return self.experiments[name]["keep_fractions"][0]
 
     def table_targets(self) -> list[str]:
-        return list(TABLES.values())
+        return list(TABLES.values()) + (list(TRAINED_TABLES.values()) if self.trained else [])

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import methods, networks
+from . import methods, networks, reducers
 
 #: The schema shipped with the workflow (present in a source checkout / editable install).
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
@@ -133,6 +133,14 @@ def load_schema(schema=DEFAULT_SCHEMA) -> dict:
         "minItems": 1,
         "uniqueItems": True,
         "items": {"enum": list(registered)},
+    }
+    defs["reducers"] = {
+        "description": "Reducers of the trained networks (noiseprune.reducers): "
+        + "; ".join(f"{r}: {reducers.get(r).description}" for r in reducers.names()),
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "items": {"enum": list(reducers.names())},
     }
     defs["network"] = network_schema()
     defs["network_kinds"] = {

@@ -409,7 +409,8 @@ def test_default_figures_follow_the_paper_experiments():
     assert plan.figures["fig4_large"] == ["paper3000", "paper10000"]
     assert plan.figures["fig5_sweeps"][0] == "sweep2000"
     assert plan.figures["fig6_empirical"] == ["empirical1000"]
-    assert len(plan.figure_files()) == 12
+    assert plan.figures["fig9_trained"] == ["rsg"]
+    assert len(plan.figure_files()) == 14
 
 
 def test_figures_section_names_the_experiments_drawn():

@@ -12,6 +12,7 @@ Modules
 style   rcParams, method colours and names (from :mod:`noiseprune.methods`), figure creation, saving
 panels  helpers and panels shared by several figures
 fig1 ... fig6  one module per figure of Moore & Chaudhuri 2020
+fig9    task-trained networks (beyond the paper)
 """
 
 from .fig1 import covariance_difference, fig1_probe
@@ -20,6 +21,7 @@ from .fig3 import fig3_dynamics
 from .fig4 import fig4_large
 from .fig5 import fig5_sweeps
 from .fig6 import fig6_empirical
+from .fig9 import fig9_trained
 from .panels import ALIGN, EIG_ERR, EPS, LOG_FLOOR, MAX_EIG_ERR, METRIC_LABELS, VEC_ERR
 from .style import METADATA, STYLE, WIDTH, method_color, method_label, paper_style, save
 
@@ -41,6 +43,7 @@ __all__ = [
     "fig4_large",
     "fig5_sweeps",
     "fig6_empirical",
+    "fig9_trained",
     "method_color",
     "method_label",
     "paper_style",

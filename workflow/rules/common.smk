@@ -78,6 +78,15 @@ METRICS_EIGEN = npplan.METRICS_EIGEN
 METRICS_SUMMARY = npplan.METRICS_SUMMARY
 DYNAMICS = npplan.DYNAMICS
 TABLES = npplan.TABLES
+TRAINED_PARAMS = npplan.TRAINED_PARAMS
+TRAINED_LOG = npplan.TRAINED_LOG
+TRAINED_COVARIANCE = npplan.TRAINED_COVARIANCE
+TRAINED_ORIGINAL = npplan.TRAINED_ORIGINAL
+TRAINED_ORIGINAL_METRICS = npplan.TRAINED_ORIGINAL_METRICS
+TRAINED_REDUCED = npplan.TRAINED_REDUCED
+TRAINED_METRICS = npplan.TRAINED_METRICS
+TRAINED_TABLES = npplan.TRAINED_TABLES
+TRAINED = PLAN.trained or {}
 
 
 # ---------------------------------------------------------------- wildcard constraints
@@ -104,6 +113,12 @@ wildcard_constraints:
     duration=alternation(
         fmt(d) for e in EXPERIMENTS.values() for d in e["covariance"]["durations"]
     ),
+    tname=alternation([TRAINED["name"]] if TRAINED else []),
+    tseed=alternation(TRAINED.get("seeds", [])),
+    tpseed=alternation(TRAINED.get("prune_seeds", [])),
+    tkeep=alternation(fmt(k) for k in TRAINED.get("keep_fractions", [])),
+    tcov=alternation(["lnp", "snp", npconfig.NO_COVARIANCE]),
+    reducer=alternation(TRAINED.get("reducers", [])),
 
 
 # ---------------------------------------------------------------- targets
@@ -119,6 +134,10 @@ empirical_experiments = PLAN.empirical_experiments
 scaling_experiments = PLAN.scaling_experiments
 scaling_target_eps = PLAN.scaling_target_eps
 table_targets = PLAN.table_targets
+
+
+trained_metrics = PLAN.trained_metrics
+trained_originals = PLAN.trained_originals
 
 
 def figure_targets():
@@ -167,6 +186,61 @@ def dynamics_pruned(wildcards):
         )
         for method, mcov in npplan.dynamics_members(exp, wildcards.cov)
     ]
+
+
+def trained_covariance_input(wildcards):
+    """Covariance file of a reduction job: none for reducers that read no covariance."""
+    if wildcards.tcov == npconfig.NO_COVARIANCE:
+        return {}
+    return {"C": TRAINED_COVARIANCE.format(**wildcards)}
+
+
+def trained_covariance_ids():
+    """Covariances the probe job computes (those the configured reducers read)."""
+    return PLAN.trained_covariances()
+
+
+def trained_covariance_outputs():
+    return expand(TRAINED_COVARIANCE, tcov=trained_covariance_ids(), allow_missing=True)
+
+
+def trained_reduce_rules():
+    """Name, pruning seeds and reducers of each reduction rule: one rule for the
+    reducers that depend on the pruning seed, one for those that do not."""
+    if not TRAINED:
+        return []
+    groups = {}
+    for name in TRAINED["reducers"]:
+        groups.setdefault(tuple(PLAN.trained_prune_seeds(name)), []).append(name)
+    return [
+        (
+            "trained_reduce" if i == 0 else f"trained_reduce_{i}",
+            list(pseeds),
+            names,
+        )
+        for i, (pseeds, names) in enumerate(groups.items())
+    ]
+
+
+# Keys of the trained section every trained job reads (the model, the task, the
+# training and the held-out batch); a job adds its own. Reducer lists, keep fractions
+# and pruning seeds are wildcards, so changing them reruns only what they name.
+TRAINED_CORE = (
+    "name",
+    "n",
+    "phi",
+    "tau",
+    "dt",
+    "sigma",
+    "gain",
+    "task",
+    "training",
+    "eval_trials",
+)
+
+
+def trained_params(*extra):
+    return canonical({k: TRAINED[k] for k in TRAINED_CORE + extra}) if TRAINED else {}
 
 
 # ---------------------------------------------------------------- params

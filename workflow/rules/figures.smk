@@ -113,6 +113,25 @@ rule fig6_empirical:
         "../scripts/plot_fig6.py"
 
 
+rule fig9_trained:
+    """Fig. 9: task-trained networks, accuracy against recurrent weights kept per reducer."""
+    input:
+        table=TRAINED_TABLES["trained"],
+        intervals=TRAINED_TABLES["trained_intervals"],
+    output:
+        pdf=report_figure("fig9_trained", "pdf", 9),
+        png=report_figure("fig9_trained", "png", 9),
+    log:
+        log("figures", "fig9_trained"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        network=spectrum_network("fig9_trained"),
+        keep_fraction=trained_keep_drawn(),
+    script:
+        "../scripts/plot_fig9.py"
+
+
 rule report_tables:
     """Summary and scaling tables condensed over seeds (median, min, max), for the report."""
     input:

@@ -90,3 +90,8 @@ def large_experiments():
 def large_keeps(wildcards):
     """Keep fraction drawn in Fig. 4, per network: the first of each experiment's list."""
     return {name: PLAN.keep_fraction_drawn(name) for name in large_experiments()}
+
+
+def trained_keep_drawn():
+    """Keep fraction of Fig. 9c (noiseprune.plan.Plan.trained_keep_drawn)."""
+    return PLAN.trained_keep_drawn()

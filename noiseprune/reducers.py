@@ -1,0 +1,189 @@
+"""Reducers of a trained rate RNN: one registry (docs/method.md, "Task-trained networks").
+
+A reducer takes the trained parameters, a covariance (L-NP, S-NP, or None), a keep
+fraction of the recurrent weights and a generator, and returns the reduced networks it
+makes, one per variant:
+
+- ``noise``, ``weight``, ``uniform``: the pruning methods of :mod:`noiseprune.methods`
+  applied to W through :func:`noiseprune.pruning.probabilities` and
+  :func:`noiseprune.pruning.prune` (off-diagonal entries, each on its own; W's
+  diagonal kept as it is, ``diagonal: original``). Two variants from the same draw:
+  ``rescale`` (kept w_ij / p_ij, the rule) and ``mask`` (kept w_ij unchanged).
+- ``merge``: the most correlated pair of units (correlation from the S-NP covariance)
+  is merged, repeatedly, down to M units with M(M - 1) ~ keep fraction x N(N - 1)
+  off-diagonal weights; variant ``fold``.
+
+To add a reducer, decorate ``reduce(params, C, keep_fraction, rng) -> [(variant,
+params), ...]`` with :func:`reducer`; the config schema's reducer list, the jobs and
+the plots read this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import methods, pruning
+
+#: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
+#: (noisy rollouts), none.
+COVARIANCES = ("lnp", "snp", "none")
+
+
+@dataclass(frozen=True)
+class Reducer:
+    name: str
+    reduce: Callable
+    covariances: tuple[str, ...]
+    stochastic: bool
+    label: str
+    color: str
+    description: str
+
+
+REGISTRY: dict[str, Reducer] = {}
+
+
+def reducer(name: str, *, covariances, stochastic: bool, label: str | None = None, color: str | None = None,
+            description: str = ""):
+    """Decorator registering ``reduce(params, C, keep_fraction, rng)`` as reducer ``name``.
+
+    ``covariances``: the covariance ids it is run with (``("none",)`` when it reads
+    none); ``stochastic``: its result depends on the pruning seed (else one seed runs).
+    """
+
+    def register(fn: Callable) -> Callable:
+        if name in REGISTRY:
+            raise ValueError(f"reducer {name!r} is registered twice")
+        doc = description or ((fn.__doc__ or name).strip().splitlines() or [name])[0]
+        REGISTRY[name] = Reducer(name, fn, tuple(covariances), stochastic, label or name,
+                                 color or methods.DEFAULT_COLOR, doc)
+        return fn
+
+    return register
+
+
+def names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def get(name: str) -> Reducer:
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown reducer {name!r}; expected one of {', '.join(map(repr, REGISTRY))}") from None
+
+
+def label(name: str) -> str:
+    return REGISTRY[name].label if name in REGISTRY else str(name)
+
+
+def color(name: str) -> str:
+    return REGISTRY[name].color if name in REGISTRY else methods.DEFAULT_COLOR
+
+
+# ----------------------------------------------------------------------------- pruning
+
+
+def prune_weights(params: dict, C, method: str, keep_fraction: float, rng) -> list[tuple[str, dict]]:
+    """W pruned by ``method``: the rescaled draw (w_ij / p_ij) and the same draw as a mask."""
+    W = np.asarray(params["W"], dtype=np.float64)
+    P = pruning.probabilities(W, C, method=method, keep_fraction=keep_fraction)
+    rescaled = pruning.prune(W, P, rng=rng, diagonal="original").toarray()
+    masked = np.where(rescaled != 0, W, 0.0)
+    return [("rescale", dict(params, W=rescaled)), ("mask", dict(params, W=masked))]
+
+
+def _register_pruner(method: str) -> None:
+    spec = methods.get(method)
+    covs = ("lnp", "snp") if spec.uses_covariance else ("none",)
+
+    def reduce(params, C, keep_fraction, rng):
+        return prune_weights(params, C, method, keep_fraction, rng)
+
+    reducer(method, covariances=covs, stochastic=True, label=spec.label, color=spec.color,
+            description=f"pruning method {method!r} on W: {spec.description}")(reduce)
+
+
+for _method in ("noise", "weight", "uniform"):
+    _register_pruner(_method)
+
+
+# ----------------------------------------------------------------------------- merging
+
+
+def merged_size(n: int, keep_fraction: float) -> int:
+    """M with M (M - 1) closest to keep_fraction x N (N - 1) (at least 2, at most N)."""
+    target = keep_fraction * n * (n - 1)
+    m = int(round((1.0 + np.sqrt(1.0 + 4.0 * target)) / 2.0))
+    return int(min(n, max(2, m)))
+
+
+def merge_units(params: dict, a: int, b: int) -> dict:
+    """Unit b folded into unit a (a != b), then removed.
+
+    Outgoing: column b of W and w_out[b] are added to unit a's (b's rate is taken to be
+    a's). Incoming: a's row of W (after the column fold), W_in row and bias become the
+    mean of a's and b's. Two identical units (equal incoming weights, inputs and
+    initial state) merge without changing the network's output.
+    """
+    if a == b:
+        raise ValueError(f"cannot merge unit {a} with itself")
+    W = np.array(params["W"], dtype=np.float64)
+    W[:, a] += W[:, b]
+    W[a, :] = 0.5 * (W[a, :] + W[b, :])
+    W_in = np.array(params["W_in"], dtype=np.float64)
+    W_in[a] = 0.5 * (W_in[a] + W_in[b])
+    bias = np.array(params["b"], dtype=np.float64)
+    bias[a] = 0.5 * (bias[a] + bias[b])
+    w_out = np.array(params["w_out"], dtype=np.float64)
+    w_out[a] += w_out[b]
+    units = np.asarray(params.get("units", np.arange(W.shape[0])))
+    keep = np.arange(W.shape[0]) != b
+    return dict(params, W=W[np.ix_(keep, keep)], W_in=W_in[keep], b=bias[keep], w_out=w_out[keep], units=units[keep])
+
+
+def merge_correlated(params: dict, C: np.ndarray, m: int) -> dict:
+    """Merge the most correlated pair of units, repeatedly, down to ``m`` units.
+
+    Correlations come from the covariance C of the units' activity; after a merge the
+    merged unit's activity is taken as the mean of the two, so its row of C becomes
+    (C_a. + C_b.) / 2 and its variance (C_aa + C_bb + 2 C_ab) / 4.
+    """
+    C = np.array(C, dtype=np.float64)
+    n = C.shape[0]
+    if not 1 <= m <= n:
+        raise ValueError(f"cannot merge {n} units down to {m}")
+    if np.any(~(np.diagonal(C) > 0)):
+        raise ValueError("merging needs a covariance with a positive diagonal")
+    params = dict(params)
+    while C.shape[0] > m:
+        d = np.sqrt(np.diagonal(C))
+        R = C / np.outer(d, d)
+        np.fill_diagonal(R, -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(R)), R.shape))
+        params = merge_units(params, int(a), int(b))
+        row = 0.5 * (C[a] + C[b])
+        row[a] = 0.25 * (C[a, a] + C[b, b] + 2.0 * C[a, b])
+        C[a], C[:, a] = row, row
+        keep = np.arange(C.shape[0]) != b
+        C = C[np.ix_(keep, keep)]
+    return params
+
+
+@reducer("merge", covariances=("snp",), stochastic=False, label="merge", color="#7B1FA2")
+def merge(params, C, keep_fraction, rng):
+    """Merge the most correlated units (S-NP activity) down to M units, M(M-1) ~ f N(N-1)."""
+    return [("fold", merge_correlated(params, C, merged_size(params["W"].shape[0], keep_fraction)))]
+
+
+def reduce(name: str, params: dict, C, keep_fraction: float, rng) -> list[tuple[str, dict]]:
+    """The reduced networks of reducer ``name`` (see the module docstring)."""
+    return get(name).reduce(params, C, keep_fraction, rng)
+
+
+def weights_kept(W: np.ndarray) -> int:
+    """Nonzero off-diagonal recurrent weights."""
+    return pruning.offdiag_nnz(W)

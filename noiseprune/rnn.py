@@ -1,0 +1,232 @@
+"""Continuous-time rate RNN of the task-trained experiments (docs/method.md,
+"Task-trained networks"): the model, its simulation, and the two covariances that
+noise-prune reads (L-NP and S-NP).
+
+    tau dx/dt = -x + W phi(x) + W_in u + b + sigma xi(t),    y = w_out . phi(x) + b_out
+
+Euler-Maruyama with step dt (ms): x <- x + (dt/tau) (-x + W phi(x) + W_in u + b)
++ (sigma sqrt(dt) / tau) xi. :func:`step` is written once for numpy and jax.numpy
+(the training in :mod:`noiseprune.training` scans the same function).
+
+Parameters are a dict of arrays ``W (N, N), W_in (N, 2), b (N,), w_out (N,),
+b_out ()``; a reduced network may add ``units`` (the original indices of its units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import covariance, io
+
+PHIS = ("tanh", "relu")
+PARAM_KEYS = ("W", "W_in", "b", "w_out", "b_out")
+
+
+@dataclass(frozen=True)
+class Model:
+    """Dynamics constants: nonlinearity, time constant tau (ms), step dt (ms), noise sigma."""
+
+    phi: str = "tanh"
+    tau: float = 50.0
+    dt: float = 10.0
+    sigma: float = 1.0
+
+    def __post_init__(self):
+        if self.phi not in PHIS:
+            raise ValueError(f"phi must be one of {', '.join(PHIS)}, got {self.phi!r}")
+        if not 0 < self.dt <= self.tau:
+            raise ValueError(f"dt = {self.dt!r} must be in (0, tau = {self.tau!r}] for a stable Euler step")
+        if not self.sigma >= 0:
+            raise ValueError(f"sigma must be >= 0, got {self.sigma!r}")
+
+    @property
+    def alpha(self) -> float:
+        return self.dt / self.tau
+
+    @property
+    def noise_scale(self) -> float:
+        """Standard deviation of the noise increment of one step: sigma sqrt(dt) / tau."""
+        return self.sigma * np.sqrt(self.dt) / self.tau
+
+
+def phi(x, name: str, xp=np):
+    return xp.tanh(x) if name == "tanh" else xp.maximum(x, 0.0)
+
+
+def phi_prime(x, name: str):
+    return 1.0 - np.tanh(x) ** 2 if name == "tanh" else (x > 0).astype(np.float64)
+
+
+def step(params, x, u_t, xi_t, model: Model, xp=np):
+    """One Euler-Maruyama step of a batch of states x (B, N) under inputs u_t (B, 2) and
+    standard normal noise xi_t (B, N); returns (x_next, y) with y the readout of x."""
+    r = phi(x, model.phi, xp)
+    y = r @ params["w_out"] + params["b_out"]
+    drive = -x + r @ params["W"].T + u_t @ params["W_in"].T + params["b"]
+    return x + model.alpha * drive + model.noise_scale * xi_t, y
+
+
+def init_params(n: int, gain: float, rng: np.random.Generator) -> dict:
+    """W ~ N(0, gain^2 / N), W_in ~ N(0, 1), w_out ~ N(0, 1 / N), b = b_out = 0."""
+    if n < 2:
+        raise ValueError(f"the network needs at least 2 units, got n = {n}")
+    return dict(
+        W=rng.normal(0.0, gain / np.sqrt(n), (n, n)),
+        W_in=rng.normal(0.0, 1.0, (n, 2)),
+        b=np.zeros(n),
+        w_out=rng.normal(0.0, 1.0 / np.sqrt(n), n),
+        b_out=np.zeros(()),
+    )
+
+
+def simulate(params, u: np.ndarray, model: Model, rng: np.random.Generator | None, *, noise_units: int | None = None,
+             states: bool = False):
+    """Outputs y (B, T) of a batch of trials u (B, T, 2) from x(0) = 0 (float64).
+
+    Noise is drawn per step as (B, ``noise_units``) standard normals (default N); a
+    reduced network with ``params["units"]`` uses the columns of its units, so that it
+    sees the noise the original units saw. ``rng`` None: no noise. With ``states``,
+    also returns the states x (B, T, N).
+    """
+    B, T, _ = u.shape
+    n = params["W"].shape[0]
+    units = params.get("units")
+    full = noise_units or n
+    x = np.zeros((B, n))
+    y = np.empty((B, T))
+    xs = np.empty((B, T, n)) if states else None
+    zero = np.zeros((B, n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            if rng is None:
+                xi = zero
+            else:
+                xi = rng.standard_normal((B, full))
+                if units is not None:
+                    xi = xi[:, units]
+                elif full != n:
+                    raise ValueError(f"noise_units = {full} but the network has {n} units and no 'units' map")
+            if states:
+                xs[:, t] = x
+            x, y[:, t] = step(params, x, u[:, t], xi, model)
+    return (y, xs) if states else y
+
+
+# ----------------------------------------------------------------------------- covariances
+
+
+def operating_point(params, u_mean: np.ndarray, model: Model, relax_steps: int = 2000, tol: float = 1e-9) -> np.ndarray:
+    """Fixed point x* of the noise-free dynamics under the constant input ``u_mean``:
+    -x + W phi(x) + W_in u_mean + b = 0, solved by Newton's method (scipy's hybrid
+    solver) from the state reached by ``relax_steps`` Euler steps from x = 0.
+
+    Raises ValueError if no fixed point is found (its stability is checked by
+    :func:`lnp_covariance`).
+    """
+    from scipy.optimize import root
+
+    W = params["W"]
+    drive_in = params["W_in"] @ u_mean + params["b"]
+    x = np.zeros(W.shape[0])
+    for _ in range(relax_steps):
+        x = x + model.alpha * (-x + W @ phi(x, model.phi) + drive_in)
+
+    def residual(x):
+        return -x + W @ phi(x, model.phi) + drive_in
+
+    def jac(x):
+        return -np.eye(x.size) + W * phi_prime(x, model.phi)[None, :]
+
+    sol = root(residual, x, jac=jac, tol=1e-12)
+    worst = float(np.max(np.abs(residual(sol.x))))
+    if not worst <= tol:
+        raise ValueError(f"no fixed point under the mean input: the solver stopped at |dx/dt| tau = {worst:.3g}")
+    return sol.x
+
+
+def jacobian(params, x_star: np.ndarray, model: Model) -> np.ndarray:
+    """J = (-I + W diag(phi'(x*))) / tau, the linearization at x*."""
+    n = x_star.size
+    return (-np.eye(n) + params["W"] * phi_prime(x_star, model.phi)[None, :]) / model.tau
+
+
+def lnp_covariance(params, u_mean: np.ndarray, model: Model, horizon: float | None = None):
+    """(C, x*, stationary): covariance of the network linearized at its operating point x*.
+
+    With J = (-I + W diag(phi'(x*))) / tau stable: the stationary covariance,
+    J C + C J^T + (sigma / tau)^2 I = 0, from :func:`noiseprune.covariance.exact`
+    (``stationary`` True). With J unstable and a ``horizon`` T (ms): the covariance the
+    linearized network accumulates from x* in time T,
+    C(T) = int_0^T e^{Js} Q e^{J^T s} ds with Q = (sigma / tau)^2 I (Van Loan's block
+    exponential; ``stationary`` False). J unstable and no horizon: ValueError.
+    """
+    x_star = operating_point(params, u_mean, model)
+    J = jacobian(params, x_star, model)
+    q = (model.sigma / model.tau) ** 2
+    top = np.linalg.eigvals(J).real.max()
+    if top < 0:
+        return covariance.exact(J) * q, x_star, True
+    if horizon is None:
+        raise ValueError(f"the Jacobian at the operating point is unstable (largest real eigenvalue {top:.3g} / ms)")
+    return finite_horizon_covariance(J, q, float(horizon)), x_star, False
+
+
+def finite_horizon_covariance(J: np.ndarray, q: float, horizon: float) -> np.ndarray:
+    """int_0^T e^{Js} (q I) e^{J^T s} ds, by doubling from a short step h = T / 2^k.
+
+    On [0, h] (h |J|_1 <= 1/2) Van Loan's block exponential: with
+    M = [[-J, qI], [0, J^T]] h and expm(M) = [[F11, F12], [0, F22]], the integral is
+    F22^T F12. Then k doublings, C(2t) = C(t) + e^{Jt} C(t) e^{J^T t}: sums of positive
+    semidefinite terms, without the cancellation of one Van Loan step over all of T.
+    """
+    from scipy.linalg import expm
+
+    n = J.shape[0]
+    rho = float(np.abs(J).sum(axis=0).max())
+    k = max(0, int(np.ceil(np.log2(max(horizon * rho / 0.5, 1.0)))))
+    h = horizon / 2**k
+    M = np.zeros((2 * n, 2 * n))
+    M[:n, :n] = -J
+    M[:n, n:] = q * np.eye(n)
+    M[n:, n:] = J.T
+    F = expm(M * h)
+    C = F[n:, n:].T @ F[:n, n:]
+    E = F[n:, n:].T  # e^{J h}
+    for _ in range(k):
+        C = C + E @ C @ E.T
+        E = E @ E
+    C = 0.5 * (C + C.T)
+    if not np.all(np.isfinite(C)):
+        raise ValueError(f"the finite-horizon L-NP covariance over {horizon:g} ms overflows")
+    return C
+
+
+def snp_covariance(params, u: np.ndarray, model: Model, rng: np.random.Generator) -> np.ndarray:
+    """Sample covariance of the states x over every step of noisy task trials u (pooled
+    over time and trials, around the grand mean, divided by the sample count)."""
+    _, xs = simulate(params, u, model, rng, states=True)
+    X = xs.reshape(-1, xs.shape[-1])
+    mean = X.mean(axis=0)
+    C = X.T @ X / X.shape[0] - np.outer(mean, mean)
+    return 0.5 * (C + C.T)
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+def save(path, params) -> None:
+    """Parameters as one .npz (pickle-free); refuses non-finite values."""
+    for key, value in params.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"parameter {key} has non-finite values; not saved to {path}")
+    io.save_arrays(path, **{k: np.asarray(v) for k, v in params.items()})
+
+
+def load(path) -> dict:
+    arrays = io.load_arrays(path)
+    missing = [k for k in PARAM_KEYS if k not in arrays]
+    if missing:
+        raise ValueError(f"{path}: missing parameter(s) {', '.join(missing)}")
+    return arrays

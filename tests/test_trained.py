@@ -1,0 +1,293 @@
+"""Task-trained networks: the ready-set-go task, the rate RNN, its training (jax +
+optax), the L-NP / S-NP covariances, the reducers, the config section, and the trained
+rules of the smoke workflow (tests/configs/smoke.yaml, `trained:`)."""
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from helpers import SMOKE
+
+from noiseprune import config as npconfig
+from noiseprune import covariance, reducers, rnn, trained, training
+from noiseprune import plan as npplan
+from noiseprune import task as tasks
+
+TINY_TASK = tasks.Task(interval_min=100.0, interval_max=200.0, ready_min=20.0, ready_max=50.0, pulse=20.0, tail=50.0)
+MODEL = rnn.Model()
+
+
+def smoke_config():
+    with open(SMOKE) as fh:
+        return yaml.safe_load(fh)
+
+
+def small_params(n=8, seed=0, gain=0.5):
+    return rnn.init_params(n, gain, np.random.default_rng(seed))
+
+
+# ------------------------------------------------------------------ task
+
+
+def test_target_ramp_reproduces_the_sampled_interval():
+    batch = tasks.trials(TINY_TASK, 12, np.random.default_rng(0))
+    assert batch.u.shape == (12, TINY_TASK.steps, 2) and batch.target.shape == (12, TINY_TASK.steps)
+    produced, reached = tasks.produced_intervals(TINY_TASK, batch, batch.target)
+    assert reached.all()
+    # the ramp reaches 1 at the first step at or after set + t_s (set is rounded to the grid)
+    assert np.all(np.abs(produced - batch.interval) <= TINY_TASK.dt + 1e-9)
+    m = tasks.metrics(TINY_TASK, batch, batch.target, batch.target)
+    assert m["task_loss"] == 0.0 and m["task_accuracy"] == 1.0 and m["readout_r2"] == 1.0
+    assert abs(m["interval_slope"] - 1.0) < 0.1
+
+
+def test_silent_or_diverging_output_gives_finite_metrics():
+    batch = tasks.trials(TINY_TASK, 6, np.random.default_rng(1))
+    for y in (np.zeros_like(batch.target), np.full_like(batch.target, np.nan)):
+        m = tasks.metrics(TINY_TASK, batch, y, batch.target)
+        assert all(np.isfinite(v) for v in m.values()), m
+    assert tasks.metrics(TINY_TASK, batch, np.zeros_like(batch.target))["task_accuracy"] == 0.0
+
+
+def test_empty_interval_range_is_rejected():
+    with pytest.raises(ValueError, match="interval range"):
+        tasks.Task(interval_min=500.0, interval_max=500.0)
+
+
+# ------------------------------------------------------------------ model and training
+
+
+def test_jax_loss_matches_the_numpy_simulation():
+    import jax.numpy as jnp
+
+    params = small_params()
+    batch = tasks.trials(TINY_TASK, 4, np.random.default_rng(2))
+    xi = np.random.default_rng(3).standard_normal((*batch.u.shape[:2], 8))
+    f32 = [jnp.asarray(a, dtype=jnp.float32) for a in (batch.u, xi, batch.target, batch.mask)]
+    p = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in params.items()}
+    jax_loss = float(training._loss_fn(MODEL)(p, jnp.ones((8, 8)), *f32))
+    # the numpy simulation draws its noise per step; replay the same noise
+    ys = []
+    x = np.zeros((4, 8))
+    for t in range(batch.u.shape[1]):
+        x, y = rnn.step(params, x, batch.u[:, t], xi[:, t], MODEL)
+        ys.append(y)
+    np_loss = tasks.loss(batch, np.stack(ys, axis=1))
+    assert jax_loss == pytest.approx(np_loss, rel=1e-4)
+
+
+def test_training_decreases_the_loss_on_a_fixed_batch():
+    params = small_params(n=16, seed=0, gain=0.8)
+    fixed = tasks.trials(TINY_TASK, 16, np.random.default_rng(5))
+    before = training.fixed_batch_loss(params, fixed, MODEL)
+    trained_params, history = training.train(
+        params, TINY_TASK, MODEL, np.random.default_rng(6), steps=25, batch=8, learning_rate=0.01
+    )
+    after = training.fixed_batch_loss(trained_params, fixed, MODEL)
+    assert history.shape == (25,) and np.isfinite(history).all()
+    assert after < 0.8 * before, (before, after)
+
+
+def test_diverging_training_names_the_step_and_saves_nothing(tmp_path):
+    params = small_params()
+    params["W"][0, 0] = np.nan
+    with pytest.raises(training.TrainingDiverged, match=r"training diverged at step 0: loss = nan"):
+        training.train(params, TINY_TASK, MODEL, np.random.default_rng(0), steps=3, batch=2, learning_rate=0.01)
+    with pytest.raises(ValueError, match="parameter W has non-finite values"):
+        rnn.save(tmp_path / "params.npz", params)
+    assert not (tmp_path / "params.npz").exists()
+
+
+def test_retraining_keeps_pruned_weights_at_zero():
+    params = small_params()
+    mask = (np.random.default_rng(0).random((8, 8)) < 0.5).astype(float)
+    params["W"] = params["W"] * mask
+    out, _ = training.train(params, TINY_TASK, MODEL, np.random.default_rng(1), steps=3, batch=2,
+                            learning_rate=0.01, mask_W=mask)
+    assert np.all(out["W"][mask == 0] == 0)
+
+
+# ------------------------------------------------------------------ covariances
+
+
+def test_lnp_covariance_of_a_linear_network_is_the_exact_covariance():
+    # tanh network with no bias and no input: x* = 0, phi'(0) = 1, so the linearization is
+    # tau dx/dt = (W - I) x + sigma xi, whose covariance solves A C + C A^T + I = 0 for
+    # A = (W - I) / tau, times (sigma / tau)^2.
+    params = small_params(n=10, gain=0.6)
+    model = rnn.Model(phi="tanh", tau=20.0, dt=5.0, sigma=0.7)
+    C, x_star, stationary = rnn.lnp_covariance(params, np.zeros(2), model)
+    assert stationary
+    assert np.allclose(x_star, 0.0, atol=1e-12)
+    A = (params["W"] - np.eye(10)) / model.tau
+    expected = covariance.exact(A) * (model.sigma / model.tau) ** 2
+    np.testing.assert_allclose(C, expected, rtol=1e-10, atol=1e-15)
+    # and it is the Lyapunov solution of the Jacobian with noise (sigma / tau)^2
+    J = rnn.jacobian(params, x_star, model)
+    residual = J @ C + C @ J.T + (model.sigma / model.tau) ** 2 * np.eye(10)
+    assert np.abs(residual).max() < 1e-12 * np.abs(J @ C).max() + 1e-18
+
+
+def test_lnp_at_an_unstable_operating_point_is_the_finite_horizon_covariance():
+    params = small_params(n=6, gain=0.3)
+    params["W"][np.diag_indices(6)] = 1.3  # x* = 0 with J = (W - I) / tau unstable
+    with pytest.raises(ValueError, match="unstable"):
+        rnn.lnp_covariance(params, np.zeros(2), MODEL)
+    C, x_star, stationary = rnn.lnp_covariance(params, np.zeros(2), MODEL, horizon=300.0)
+    assert not stationary
+    J = rnn.jacobian(params, x_star, MODEL)
+    q = (MODEL.sigma / MODEL.tau) ** 2
+    # C(T) = int_0^T e^{Js} Q e^{J^T s} ds solves J C + C J^T + Q = e^{JT} Q e^{J^T T}
+    from scipy.linalg import expm
+
+    E = expm(J * 300.0)
+    np.testing.assert_allclose(J @ C + C @ J.T + q * np.eye(6), q * E @ E.T, rtol=1e-8, atol=1e-12)
+    assert np.linalg.eigvalsh(C).min() > 0
+
+
+def test_snp_covariance_is_a_covariance():
+    params = small_params()
+    batch = tasks.trials(TINY_TASK, 4, np.random.default_rng(0))
+    C = rnn.snp_covariance(params, batch.u, MODEL, np.random.default_rng(1))
+    assert np.array_equal(C, C.T) and np.linalg.eigvalsh(C).min() > -1e-12
+
+
+# ------------------------------------------------------------------ reducers
+
+
+def test_merging_two_identical_units_leaves_the_output_unchanged():
+    params = small_params(n=6, gain=0.9)
+    # unit 5 duplicates unit 2: same incoming weights (row), input weights and bias
+    params["W"][5] = params["W"][2]
+    params["W_in"][5] = params["W_in"][2]
+    params["b"] = np.linspace(-0.2, 0.2, 6)
+    params["b"][5] = params["b"][2]
+    batch = tasks.trials(TINY_TASK, 3, np.random.default_rng(0))
+    y = rnn.simulate(params, batch.u, MODEL, None)
+    merged = reducers.merge_units(params, 2, 5)
+    assert merged["W"].shape == (5, 5) and list(merged["units"]) == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(rnn.simulate(merged, batch.u, MODEL, None), y, rtol=1e-12, atol=1e-12)
+
+
+def test_merge_picks_the_most_correlated_pair_down_to_the_budget():
+    params = small_params(n=5)
+    C = np.eye(5)
+    C[1, 3] = C[3, 1] = 0.9
+    merged = reducers.merge_correlated(params, C, 4)
+    assert list(merged["units"]) == [0, 1, 2, 4]
+    assert reducers.merged_size(128, 0.1) == 41 and 41 * 40 == pytest.approx(0.1 * 128 * 127, rel=0.01)
+    out = reducers.reduce("merge", params, C + 0.1, 0.5, None)
+    assert [v for v, _ in out] == ["fold"] and out[0][1]["W"].shape[0] == reducers.merged_size(5, 0.5)
+
+
+@pytest.mark.parametrize("name", ["noise", "weight", "uniform"])
+def test_pruning_reducers_rescale_and_mask_the_same_draw(name):
+    params = small_params(n=12)
+    C = rnn.snp_covariance(params, tasks.trials(TINY_TASK, 4, np.random.default_rng(0)).u, MODEL,
+                           np.random.default_rng(1))
+    out = dict(reducers.reduce(name, params, C, 0.4, np.random.default_rng(2)))
+    W, rescaled, masked = params["W"], out["rescale"]["W"], out["mask"]["W"]
+    assert np.array_equal(rescaled != 0, masked != 0)
+    assert np.array_equal(np.diagonal(rescaled), np.diagonal(W))  # diagonal: original
+    kept = masked != 0
+    assert np.array_equal(masked[kept], W[kept])
+    off = ~np.eye(12, dtype=bool)
+    assert abs(reducers.weights_kept(masked) - 0.4 * 132) < 25
+    assert np.all(np.abs(rescaled[kept & off]) >= np.abs(W[kept & off]))
+
+
+# ------------------------------------------------------------------ config and plan
+
+
+def test_trained_section_defaults_and_plan():
+    cfg = smoke_config()
+    prepared = npconfig.prepare(cfg)
+    t = prepared["trained"]
+    assert t["name"] == "rsg" and t["phi"] == "tanh" and t["reducers"] == ["noise", "weight", "uniform", "merge"]
+    plan = npplan.Plan(prepared)
+    assert plan.trained_covariances() == ["lnp", "snp"]
+    jobs = plan.trained_reduce_jobs()
+    assert {(j["reducer"], j["tcov"]) for j in jobs} == {
+        ("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("merge", "snp")
+    }
+    assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
+    assert npplan.TRAINED_TABLES["trained"] in plan.table_targets()
+    assert plan.figures["fig9_trained"] == ["rsg"]
+    assert plan.trained_keep_drawn() == 0.5  # the only keep fraction
+    bad = copy.deepcopy(cfg)
+    bad["figures"] = {"fig9_trained": {"experiment": "rsg", "keep_fraction": 0.7}}
+    with pytest.raises(npconfig.ConfigError, match=r"figures.fig9_trained: keep_fraction 0.7 is not one of"):
+        npplan.Plan(npconfig.prepare(bad))
+    del cfg["trained"]
+    assert "fig9_trained" not in npplan.Plan(npconfig.prepare(cfg)).figures
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t.update(training={"learning_rate": 0.0}),
+         "config error: trained.training.learning_rate = 0.0: must be > 0"),
+        (lambda t: t.update(task={"interval_min": 800.0, "interval_max": 800.0}),
+         "config error: trained.task.interval_max = 800.0: must be > task.interval_min (800.0): the interval range is empty"),
+        (lambda t: t.update(reducers=["noise", "prune"]),
+         "config error: trained.reducers[1] = 'prune': must be one of noise, weight, uniform, merge"),
+        (lambda t: t.update(dt=60.0), "config error: trained.dt = 60.0: must be <= tau (50.0) for a stable Euler step"),
+    ],
+)
+def test_bad_trained_config_is_one_line(edit, message):
+    cfg = copy.deepcopy(smoke_config())
+    edit(cfg["trained"])
+    with pytest.raises(npconfig.ConfigError) as err:
+        npconfig.prepare(cfg)
+    assert str(err.value) == message
+
+
+# ------------------------------------------------------------------ the smoke workflow
+
+
+@pytest.mark.workflow
+def test_trained_rules_in_the_smoke_run(smoke_local_run):
+    results = Path(smoke_local_run[0]) / "results"
+    cfg = npconfig.prepare(smoke_config())
+    plan = npplan.Plan(cfg)
+    assert (results / "trained/rsg/seed0/params.npz").is_file()
+    params = rnn.load(results / "trained/rsg/seed0/params.npz")
+    assert params["W"].shape == (16, 16)
+    for cov in ("lnp", "snp"):
+        assert (results / f"trained/rsg/seed0/covariance/{cov}.npy").is_file()
+    table = pd.read_csv(results / "tables/trained.csv")
+    for column in (*trained.ID_COLUMNS, *trained.METRIC_COLUMNS):
+        assert column in table
+    # the original, 2 variants per pruning draw, one merge
+    draws = sum(len(plan.trained_prune_seeds(j["reducer"])) for j in plan.trained_reduce_jobs())
+    merges = sum(j["reducer"] == "merge" for j in plan.trained_reduce_jobs())
+    assert len(table) == 1 + 2 * (draws - merges) + merges
+    assert np.isfinite(table[list(trained.METRIC_COLUMNS)].to_numpy(dtype=float)).all()
+    pruned = table[table["rescale"].isin(["rescale", "mask"])]
+    assert (pruned["units_kept"] == 16).all()
+    assert (abs(pruned["weights_kept"] - 0.5 * 240) < 40).all()
+    merged = table[table["reducer"] == "merge"]
+    assert (merged["units_kept"] == reducers.merged_size(16, 0.5)).all()
+    intervals = pd.read_parquet(results / "tables/trained_intervals.parquet")
+    assert len(intervals) == len(table) * 16
+    assert (results / "figures/fig9_trained.png").is_file()
+    info = yaml.safe_load((results / "trained/rsg/seed0/training.json").read_text())
+    assert info["steps"] == 30 and info["heldout_loss_after"] < info["heldout_loss_before"]
+
+
+def test_retraining_switch_adds_retrained_rows():
+    cfg = npconfig.prepare(smoke_config())["trained"]
+    cfg = dict(cfg, eval_trials=4, retrain_steps=2, training=dict(cfg["training"], batch=2))
+    params = rnn.init_params(cfg["n"], cfg["gain"], np.random.default_rng(0))
+    batch = trained.eval_batch(cfg)
+    _, _, y0 = trained.evaluate(params, cfg, 0, batch)
+    arrays, rows, produced = trained.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
+    assert [(r["rescale"], r["retrained"]) for r in rows] == [
+        ("rescale", False), ("rescale", True), ("mask", False), ("mask", True)
+    ]
+    # retraining keeps the pruned weights at zero
+    assert np.array_equal(arrays["rescale_retrained.W"] != 0, arrays["rescale.W"] != 0)
+    assert len(produced) == 4 and len(produced[0]) == 4

@@ -1,0 +1,21 @@
+"""Reduce one trained network by one reducer at one keep fraction, for every pruning
+seed, and evaluate each reduced network on the held-out batch (rules trained_reduce*)."""
+
+from _job import setup
+
+log = setup(snakemake)
+
+from noiseprune import io, rnn, trained  # noqa: E402
+
+cfg = snakemake.params.trained
+w = snakemake.wildcards
+params = rnn.load(snakemake.input.params)
+C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
+reference = io.load_arrays(snakemake.input.original)["y"]
+interval = io.load_arrays(snakemake.input.original)["interval"]
+for k, pseed in enumerate(snakemake.params.prune_seeds):
+    arrays, rows, produced = trained.reduce_and_evaluate(
+        params, C, cfg, int(w.tseed), w.reducer, w.tcov, float(w.tkeep), int(pseed), reference, log=log.info
+    )
+    io.save_arrays(snakemake.output.reduced[k], **arrays)
+    io.save_json(snakemake.output.metrics[k], {"rows": rows, "produced": produced, "interval": [float(v) for v in interval]})
