@@ -61,6 +61,10 @@ METRICS_EIGEN = npplan.METRICS_EIGEN
 METRICS_SUMMARY = npplan.METRICS_SUMMARY
 DYNAMICS = npplan.DYNAMICS
 TABLES = npplan.TABLES
+FIXED_POINT = npplan.FIXED_POINT
+RELU_METRICS = npplan.RELU_METRICS
+RELU_EIGEN = npplan.RELU_EIGEN
+RELU_TABLES = npplan.RELU_TABLES
 
 
 # ---------------------------------------------------------------- wildcard constraints
@@ -136,6 +140,13 @@ def eigen_input(wildcards):
     return {}
 
 
+def fixed_point_input(wildcards):
+    """Fixed point (and input b) of a rectified-linear experiment's network; none otherwise."""
+    if npplan.is_relu(experiment(wildcards)):
+        return {"fp": FIXED_POINT.format(exp=wildcards.exp, seed=wildcards.seed)}
+    return {}
+
+
 def dynamics_pruned(wildcards):
     """Pruned networks simulated together: every method of the experiment."""
     exp = experiment(wildcards)
@@ -198,13 +209,23 @@ def spectra_param(wildcards):
 def dynamics_params(wildcards):
     exp = experiment(wildcards)
     members = npplan.dynamics_members(exp, wildcards.cov)
+    extra = {"nonlinearity": "relu"} if npplan.is_relu(exp) else {}
     return canonical(
         dict(
             exp["dynamics_params"],
             methods=[m for m, _ in members],
             method_covariances=[c for _, c in members],
+            **extra,
         )
     )
+
+
+def nonlinearity_param(wildcards):
+    return experiment(wildcards)["dynamics_model"]
+
+
+def relu_input_param(wildcards):
+    return canonical(experiment(wildcards)["input"])
 
 
 def dynamics_ids(wildcards):
@@ -232,24 +253,26 @@ def job_ids(wildcards):
     )
 
 
-def prune_measure_rules():
+def prune_measure_rules(base="prune_measure", relu=False):
     """Name, pruning seeds and experiments of each prune_measure rule (one per
-    distinct list of pruning seeds)."""
+    distinct list of pruning seeds; linear-model experiments), or of each prune_relu
+    rule (relu experiments) with `relu`."""
     groups = {}
     for name, exp in EXPERIMENTS.items():
-        groups.setdefault(tuple(exp["prune_seeds"]), []).append(name)
+        if npplan.is_relu(exp) == relu:
+            groups.setdefault(tuple(exp["prune_seeds"]), []).append(name)
     return [
         (
-            (
-                "prune_measure"
-                if len(groups) == 1
-                else "prune_measure_" + "_".join(map(str, pseeds))
-            ),
+            (base if len(groups) == 1 else f"{base}_{'_'.join(map(str, pseeds))}"),
             list(pseeds),
             names,
         )
         for pseeds, names in groups.items()
     ]
+
+
+def relu_experiments():
+    return PLAN.relu_experiments()
 
 
 # ---------------------------------------------------------------- resources
