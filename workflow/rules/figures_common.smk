@@ -90,3 +90,16 @@ def large_experiments():
 def large_keeps(wildcards):
     """Keep fraction drawn in Fig. 4, per network: the first of each experiment's list."""
     return {name: PLAN.keep_fraction_drawn(name) for name in large_experiments()}
+
+
+def relu_figure_experiments():
+    """Experiments drawn by Fig. 7 (one column each)."""
+    return PLAN.figures.get("fig7_relu", [])
+
+
+def relu_figure_inputs(wildcards):
+    return {
+        "relu": RELU_TABLES["relu"],
+        "eigen": RELU_TABLES["relu_eigen"],
+        "dynamics": TABLES["dynamics"],
+    }
