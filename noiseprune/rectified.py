@@ -178,7 +178,8 @@ def fixed_point(A, b, *, nonlinearity: str = "relu", active=None) -> np.ndarray:
     res = float(np.linalg.norm(residual(A, x, b, nonlinearity)))
     if not res <= RESIDUAL_TOL * float(np.linalg.norm(x)):
         raise ValueError(f"no accurate fixed point: relative residual {res / max(np.linalg.norm(x), 1e-300):.3g} > {RESIDUAL_TOL:g}")
-    check_jacobian_stable(A, S, symmetric)
+    # symmetric A: the last solve factorized -A_SS by Cholesky for this very S, so A_SS is stable
+    check_jacobian_stable(A, S, symmetric, active_block_stable=symmetric)
     return x
 
 
@@ -210,16 +211,19 @@ def jacobian_eigenvalues(A, S: np.ndarray, symmetric: bool | None = None) -> np.
     inactive = np.diagonal(A)[~S]
     A_SS = A[np.ix_(S, S)]
     if symmetric:
-        return np.sort(np.concatenate([la.eigvalsh(A_SS, check_finite=False) if S.any() else [], inactive]))
+        from .spectra import eigvalsh  # two-stage LAPACK where available
+
+        return np.sort(np.concatenate([eigvalsh(A_SS) if S.any() else [], inactive]))
     w = np.concatenate([la.eigvals(A_SS, check_finite=False) if S.any() else np.empty(0, complex), inactive])
     return w[np.lexsort((w.imag, w.real))]
 
 
-def check_jacobian_stable(A: np.ndarray, S: np.ndarray, symmetric: bool) -> None:
-    """ValueError unless J (active set S) is stable: A_SS stable and every inactive leak d_i > 0."""
+def check_jacobian_stable(A: np.ndarray, S: np.ndarray, symmetric: bool, *, active_block_stable: bool = False) -> None:
+    """ValueError unless J (active set S) is stable: A_SS stable (known already with
+    ``active_block_stable``) and every inactive leak d_i > 0."""
     d_inactive = -np.diagonal(A)[~S]
     worst = -float(d_inactive.min()) if d_inactive.size else -np.inf
-    if S.any():
+    if S.any() and not active_block_stable:
         A_SS = A[np.ix_(S, S)]
         stable = False
         if symmetric:
