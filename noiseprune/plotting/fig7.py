@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..tables import pooled_trials, require_columns
-from .panels import TIME_UNIT, band, eigen_scatter, log_axis, median_band, note, percent, seeds_text
+from .panels import TIME_UNIT, band, eigen_scatter, log_axis, median_band, note, percent
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 FP_ERR = r"$\|x^*_s - x^*\| \,/\, \|x^*\|$"
@@ -53,7 +53,9 @@ def fig7_relu(relu: pd.DataFrame, eigen: pd.DataFrame, dynamics: pd.DataFrame | 
     fraction (median line, min-max band over network and pruning seeds; dashed: the
     noise rule with an empirical covariance); eigenvalues mu_i of J_s against lambda_i of J
     at ``keep_fraction`` (default: the kept fraction closest to 10 %); trajectory error
-    of the nonlinear noisy dynamics over time at that fraction (when simulated).
+    of the nonlinear noisy dynamics over time at that fraction (when simulated). Pruned
+    networks without a stable fixed point (status ``no_stable_fixed_point``) have no
+    metrics and leave their point out.
 
     Raises
     ------
@@ -76,7 +78,8 @@ def fig7_relu(relu: pd.DataFrame, eigen: pd.DataFrame, dynamics: pd.DataFrame | 
             keep = keep_fraction if keep_fraction in keeps else min(keeps, key=lambda k: abs(np.log(k / 0.1)))
             active = rows.drop_duplicates("seed")["active_fraction"]
             n = int(rows["n"].iloc[0])
-            axes[0, col].set_title(f"{name}: $N = {n}$, {100 * active.mean():.0f} % active\n{seeds_text(rows)}", loc="left")
+            draws = f"{rows['seed'].nunique()} $\\times$ {rows['prune_seed'].nunique()} draws"
+            axes[0, col].set_title(f"{name}\n$N = {n}$, {100 * active.mean():.0f} % active\n{draws}", loc="left")
             _keep_panel(axes[0, col], rows, "fixed_point_err", FP_ERR)
             _keep_panel(axes[1, col], rows, "max_abs_jac_eig_err", JAC_ERR)
             eig = eigen[(eigen["network"] == name) & (eigen["keep_fraction"] == keep)]
@@ -88,7 +91,7 @@ def fig7_relu(relu: pd.DataFrame, eigen: pd.DataFrame, dynamics: pd.DataFrame | 
                 eigen_scatter(ax, eig, ordered_methods(eig["method"].unique()), short_labels=True)
                 ax.set_xlabel(r"$\lambda_i$ of $J$")
                 ax.set_ylabel(r"$\mu_i$ of $J_s$")
-            ax.set_title(f"Jacobian eigenvalues, {percent(keep)} kept", loc="left")
+            ax.set_title(f"eigenvalues, {percent(keep)} kept", loc="left")
             ax = axes[3, col]
             dyn = None if dynamics is None else dynamics[(dynamics["network"] == name) & (dynamics["keep_fraction"] == keep)]
             if dyn is None or dyn.empty:
@@ -107,9 +110,11 @@ def fig7_relu(relu: pd.DataFrame, eigen: pd.DataFrame, dynamics: pd.DataFrame | 
                 ax.set_ylim(bottom=0)
                 ax.set_xlabel(f"time $t$ {TIME_UNIT}")
                 ax.set_ylabel(r"$\|x(t) - x_s(t)\| \,/\, \|x(t)\|$")
-            ax.set_title(f"nonlinear trajectory error, {percent(keep)} kept", loc="left")
+            ax.set_title(f"trajectories, {percent(keep)} kept", loc="left")
         handles = [Line2D([], [], label=method_label(m, c), **_style(m, c), ms=3) for m, c in variants]
         handles.append(Line2D([], [], color="0.5", lw=6, alpha=0.3, label="min to max over draws"))
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(5, len(handles)))
-        fig.suptitle("Rectified-linear networks: fixed point, Jacobian spectrum and trajectories after pruning")
+        handles.append(Line2D([], [], ls="none", label="no point: no pruned draw with a stable fixed point"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=3)
+        fig.suptitle("Rectified-linear networks after pruning: fixed point, Jacobian spectrum, noisy nonlinear trajectories\n"
+                     "(draws: network seeds $\\times$ pruning seeds)")
     return fig
