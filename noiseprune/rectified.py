@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
+from scipy.linalg import lapack
 
 from . import _checks
 from .networks import max_real_eigenvalue
@@ -29,6 +30,9 @@ from .networks import max_real_eigenvalue
 NONLINEARITIES = ("linear", "relu")
 #: Relative residual ||-D x* + phi(W x* + b)|| / ||x*|| a fixed point must reach.
 RESIDUAL_TOL = 1e-10
+#: Smallest reciprocal condition number of A_SS accepted: below it A_SS is singular to
+#: working precision and the fixed point does not exist (or is not isolated).
+RCOND_MIN = 1e-12
 #: Active-set iterations before falling back to damped iteration.
 _MAX_ACTIVE_SET_ITER = 100
 
@@ -67,20 +71,27 @@ def residual(A, x: np.ndarray, b: np.ndarray, nonlinearity: str = "relu") -> np.
 
 
 def _solve_active(A: np.ndarray, b: np.ndarray, S: np.ndarray, symmetric: bool):
-    """x with x_I = 0 and A_SS x_S = -b_S; None if A_SS is singular (or not negative
-    definite, for symmetric A)."""
+    """x with x_I = 0 and A_SS x_S = -b_S; None if A_SS is singular to working precision
+    (reciprocal condition number below :data:`RCOND_MIN`, e.g. the zero mode of a
+    component of a pruned network with the row-sum diagonal) or, for symmetric A, not
+    negative definite."""
     x = np.zeros(A.shape[0])
     if not S.any():
         return x
     M = -A[np.ix_(S, S)]
+    anorm = float(np.abs(M).sum(axis=0).max())
     try:
         if symmetric:
-            x[S] = la.cho_solve(la.cho_factor(M, check_finite=False), b[S], check_finite=False)
+            factor = la.cho_factor(M, check_finite=False)
+            rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L" if factor[1] else "U")
+            x[S] = la.cho_solve(factor, b[S], check_finite=False)
         else:
-            x[S] = la.solve(M, b[S], check_finite=False)
+            lu = la.lu_factor(M, check_finite=False)
+            rcond, _ = lapack.dgecon(lu[0], anorm)
+            x[S] = la.lu_solve(lu, b[S], check_finite=False)
     except (la.LinAlgError, np.linalg.LinAlgError):
         return None
-    if not np.isfinite(x).all():
+    if not rcond >= RCOND_MIN or not np.isfinite(x).all():
         return None
     return x
 
@@ -169,8 +180,12 @@ def fixed_point(A, b, *, nonlinearity: str = "relu", active=None) -> np.ndarray:
             S = _damped(A, b, _solve_active(A, b, np.zeros(n, dtype=bool), symmetric))
             x = None if S is None else _active_set_iteration(A, b, S, symmetric)
     if x is None:
-        check_jacobian_stable(A, np.ones(n, dtype=bool) if nonlinearity == "linear" else S, symmetric)
-        raise ValueError("no stable fixed point: the active-set iteration did not converge")
+        if S is not None:
+            check_jacobian_stable(A, S, symmetric)  # names the eigenvalue when J is unstable
+        raise ValueError(
+            "no stable fixed point: the active-set iteration did not converge or met an active block "
+            f"A_SS singular to working precision (reciprocal condition < {RCOND_MIN:g})"
+        )
     S = np.ones(n, dtype=bool) if nonlinearity == "linear" else drive(A, x, b) > 0
     if not S.any():
         raise ValueError("no active neuron at the fixed point: the input silences every neuron (max drive "

@@ -194,3 +194,14 @@ def test_linear_trajectory_error_accepts_a_vector_background():
     kw["rng"] = np.random.default_rng(1)
     v = dynamics.trajectory_error(A, [-np.eye(60)], background=np.full(60, 0.3), **kw)
     np.testing.assert_allclose(a, v, rtol=1e-12)
+
+
+def test_pruned_network_with_a_zero_mode_has_no_stable_fixed_point():
+    # a component with only positive weights under the row-sum diagonal has the zero mode
+    # (1, 1): Cholesky may still succeed by rounding, but the fixed point is not finite
+    A = np.array([[-1.0, 0.5, 0.2], [0.5, -1.0, 0.3], [0.2, 0.3, -1.0]])
+    b = np.ones(3)
+    pruned = sp.csr_array(np.array([[-0.5, 0.5, 0.0], [0.5, -0.5, 0.0], [0.0, 0.0, -1.0]]))
+    assert rectified.compare(A, pruned, b)["status"] == "no_stable_fixed_point"
+    with pytest.raises(ValueError, match="no stable fixed point"):
+        dynamics.fixed_point(pruned.toarray(), b)
