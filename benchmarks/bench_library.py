@@ -20,6 +20,11 @@ hold on whatever machine runs the script:
 4. empirical2000: achieved float64 flop rate of the empirical covariance at N = 2000
    (2 N^2 R per step for the propagation + N^2 R per sample for the covariance) against
    the measured rate of a square float64 matrix product of the same N.
+6. relu2000: one rectified-linear draw at N = 2000 (fixed point, Jacobian eigenvalues,
+   linearized covariance, noise-prune at 10 %, the relu metrics of the pruned network)
+   against one linear draw of the same network in the same run (exact covariance,
+   eigendecomposition, noise-prune at 10 %, spectra.compare), with every neuron active
+   and with about 40 % active; target: at most 2x.
 5. large10000: symmetric N = 10000 paper network + exact covariance + one pruning at 3 %
    + every spectral metric, wall time and peak resident memory (in a child process).
 """
@@ -38,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg as la
 
-from noiseprune import covariance, dynamics, networks, pruning, spectra
+from noiseprune import covariance, dynamics, networks, pruning, rectified, spectra
 
 CLUSTERS_2000 = [1000, 200, 800]
 DYN = dict(trials=20, steps=8001, dt=0.005, noise_std=0.01, background=2e-4)
@@ -223,6 +228,42 @@ def bench_empirical(repeats: int, replicas: int = 64, duration: float = 64.0) ->
     }
 
 
+def linear_draw(A, seed: int):
+    C = covariance.exact(A)
+    eig = spectra.eigendecompose(A)
+    As = pruning.prune(A, pruning.probabilities(A, C, method="noise", keep_fraction=0.1), rng=np.random.default_rng(seed))
+    return spectra.compare(A, As, eig=eig)
+
+
+def relu_draw(A, b, seed: int):
+    x = rectified.fixed_point(A, b)
+    w = rectified.jacobian_eigenvalues(A, rectified.active_set(A, x, b))
+    C = covariance.linearized(A, b)
+    As = pruning.prune(A, pruning.probabilities(A, C, method="noise", keep_fraction=0.1), rng=np.random.default_rng(seed))
+    return rectified.compare(A, As, b, x_star=x, eigenvalues=w)
+
+
+def bench_relu(repeats: int) -> dict:
+    A = networks.clustered(CLUSTERS_2000, long_range=5000, rng=np.random.default_rng(0))
+    out = {}
+    for regime, (mean, std) in {"all_active": (1.0, 0.25), "active40": (-0.5, 1.0)}.items():
+        b = np.random.default_rng(1).normal(mean, std, A.shape[0])
+        lin, relu = [], []
+        for r in range(repeats):
+            lin.append(timed(linear_draw, A, r)[0])
+            t, res = timed(relu_draw, A, b, r)
+            relu.append(t)
+        print(f"  {regime}: linear {lin} relu {relu}", flush=True)
+        out[regime] = {
+            "active_fraction": res["active_fraction"],
+            "linear_draw_s": median_of(lin),
+            "relu_draw_s": median_of(relu),
+            "ratio": median_of(relu) / median_of(lin),
+        }
+    out["max_ratio"] = max(v["ratio"] for v in out.values())
+    return out
+
+
 LARGE_CHILD = """
 import resource, time, json, numpy as np
 from noiseprune import networks, covariance, pruning, spectra
@@ -251,7 +292,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline-trials", type=int, default=2)
     ap.add_argument("--skip-large", action="store_true", help="skip the N = 10000 check (minutes)")
-    ap.add_argument("--only", choices=["paper2000", "lyapunov1000", "empirical2000", "large10000"])
+    ap.add_argument("--only", choices=["paper2000", "lyapunov1000", "empirical2000", "relu2000", "large10000"])
     ap.add_argument("--out", default="benchmarks/out/library.json")
     args = ap.parse_args(argv)
 
@@ -260,6 +301,7 @@ def main(argv=None) -> int:
         "lyapunov1000": lambda: bench_lyapunov(args.repeats),
         "empirical2000": lambda: bench_empirical(args.repeats),
         "paper2000": lambda: bench_paper2000(args.repeats, args.baseline_trials),
+        "relu2000": lambda: bench_relu(args.repeats),
         "large10000": bench_large,
     }
     for name, fn in checks.items():
@@ -280,6 +322,9 @@ def main(argv=None) -> int:
     if "empirical2000" in report:
         r = report["empirical2000"]
         targets.append(("empirical >= 40% of matmul rate", r["fraction_of_matmul"], r["fraction_of_matmul"] >= 0.4))
+    if "relu2000" in report:
+        r = report["relu2000"]
+        targets.append(("relu draw / linear draw <= 2", r["max_ratio"], r["max_ratio"] <= 2))
     if "large10000" in report:
         r = report["large10000"]
         targets += [("N=10000 under 300 s", r["seconds"], r["seconds"] < 300),

@@ -94,6 +94,8 @@ def _check_settings(exp: Mapping, path: list) -> None:
         if others:
             supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)
             _fail(path + ["normalization"], "theory", f"applies to methods {supported} only, not {', '.join(others)}")
+    if exp.get("input") is not None and exp.get("dynamics_model", "linear") != "relu":
+        _fail(path + ["input"], dict(exp["input"]), "applies to dynamics_model: relu only (a linear experiment's input is dynamics_params.background)")
     cov, emp = exp["covariance"], exp["empirical"]
     durations = cov["durations"]
     _check_unique_numbers(exp["keep_fractions"], path + ["keep_fractions"])
@@ -227,6 +229,7 @@ def expand(config: Mapping) -> dict:
         full = merge({k: defaults[k] for k in INHERITED if k in defaults}, exp)
         n = _check_network(full["network"], path + ["network"])
         _check_settings(full, path)
+        full.setdefault("dynamics_model", "linear")
         full.update(name=name, n=n, scaling=generated)
         resolved[name] = full
     trained = check_trained(config["trained"]) if config.get("trained") is not None else None

@@ -1,4 +1,6 @@
-"""Noise covariance of dx/dt = A x + xi: exact (Lyapunov) and empirical (simulated).
+"""Noise covariance of dx/dt = A x + xi: exact (Lyapunov) and empirical (simulated);
+of a rectified-linear network dx/dt = -D x + max(W x + b, 0) + xi: linearized at its
+fixed point (:func:`linearized`) or empirical (``nonlinearity="relu"``).
 
 docs/method.md, "Covariance". With unit white noise the stationary covariance C solves
 
@@ -20,6 +22,7 @@ from scipy.linalg import blas, lapack
 from . import _checks
 from .dynamics import DIVERGED, check_euler_step, diverged
 from .networks import check_stable
+from .rectified import drive, fixed_point, input_vector, jacobian, lyapunov_structured, nonlinearity_of
 
 #: Blocks at or below this size are handed to LAPACK's (unblocked) trsyl.
 _TRSYL_BLOCK = 64
@@ -159,6 +162,30 @@ def exact(A) -> np.ndarray:
     return solve_lyapunov(A, -np.eye(A.shape[0]))
 
 
+def linearized(A, b, *, nonlinearity: str = "relu") -> np.ndarray:
+    """Covariance of the dynamics linearized at the fixed point: J C + C J^T + I = 0.
+
+    J = -D + diag(1_S) W at x* (:func:`noiseprune.dynamics.fixed_point`). When every
+    neuron is active (or ``nonlinearity="linear"``), J = A and this is :func:`exact`.
+    Otherwise: symmetric A by one eigendecomposition of A_SS
+    (:func:`noiseprune.rectified.lyapunov_structured`), else the general solver.
+
+    Raises
+    ------
+    ValueError
+        As :func:`noiseprune.dynamics.fixed_point` (no stable fixed point, every neuron silent).
+    """
+    A = _checks.square_matrix(A)
+    x = fixed_point(A, b, nonlinearity=nonlinearity)
+    b = input_vector(b, A.shape[0])
+    S = np.ones(A.shape[0], dtype=bool) if nonlinearity_of(nonlinearity) == "linear" else drive(A, x, b) > 0
+    if S.all():
+        return exact(A)
+    if _checks.is_symmetric(A):
+        return lyapunov_structured(A, S)[0]
+    return solve_lyapunov(jacobian(A, x, b, nonlinearity=nonlinearity), -np.eye(A.shape[0]))
+
+
 def empirical(
     A,
     *,
@@ -169,6 +196,8 @@ def empirical(
     sample_every: int = 1,
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None = None,
+    nonlinearity: str = "linear",
+    background=0.0,
 ) -> np.ndarray:
     """Sample covariance of a simulated noisy run (what a brain could measure).
 
@@ -195,6 +224,12 @@ def empirical(
     rng : numpy.random.Generator
     progress : callable(done, total), optional
         Called with the number of steps done, about a hundred times per run.
+    nonlinearity : {"linear", "relu"}
+        "relu": x(t+dt) = x + dt (-D x + max(W x + b, 0)) + sqrt(dt) xi, every replica
+        started at the fixed point x* (:func:`noiseprune.dynamics.fixed_point`).
+    background : float or array_like, shape (N,)
+        The input b of the rectified-linear model ("linear" accepts only 0: the covariance
+        of the linear model does not depend on a constant input).
 
     Returns
     -------
@@ -203,7 +238,7 @@ def empirical(
     Raises
     ------
     ValueError
-        Bad parameters, a run too short to take a single sample, A not stable, dt at or
+        Bad parameters, no stable fixed point (relu), a run too short to take a single sample, A not stable, dt at or
         above the explicit Euler bound of A (:func:`noiseprune.dynamics.check_euler_step`,
         before simulating), or a run that still diverges (non-finite or beyond
         :data:`noiseprune.dynamics.DIVERGED`).
@@ -224,6 +259,10 @@ def empirical(
             "leaves fewer than 2 samples per replica"
         )
     total = burn_steps + samples * sample_every
+    if nonlinearity_of(nonlinearity) == "relu":
+        return _empirical_relu(A, input_vector(background, n), dt, burn_steps, samples, sample_every, replicas, rng, progress)
+    if np.any(np.asarray(background) != 0):
+        raise ValueError("background applies to nonlinearity='relu' only (a constant input does not change a linear network's covariance)")
     check_euler_step(A, dt, "A")
 
     # States are Fortran-ordered (N x R) so BLAS works on them in place.
@@ -247,6 +286,46 @@ def empirical(
                     f"the simulation of A diverged by step {step} (t = {step * dt:g}) with dt {dt:g}: "
                     f"state non-finite or beyond {DIVERGED:g}"
                 )
+            if progress is not None:
+                progress(step, total)
+    count = samples * replicas
+    C = _mirror_upper(np.array(second, order="C")) / count
+    mean = first.sum(axis=1) / count
+    C -= np.outer(mean, mean)
+    return 0.5 * (C + C.T)
+
+
+def _empirical_relu(A, b, dt, burn_steps, samples, sample_every, replicas, rng, progress):
+    """:func:`empirical` of the rectified-linear network, replicas started at x*."""
+    from .dynamics import _check_relu_step
+
+    n = A.shape[0]
+    x_star = fixed_point(A, b)
+    _check_relu_step(A, dt, "A")
+    d = np.diagonal(A).copy()[:, None]  # -leak
+    W = A - np.diag(d[:, 0])
+    x = np.repeat(x_star[:, None], replicas, axis=1)
+    second = np.zeros((n, n), order="F")
+    first = np.zeros((n, replicas))
+    noise = np.empty((n, replicas))
+    sqdt = math.sqrt(dt)
+    total = burn_steps + samples * sample_every
+    report_every = max(1, total // 100)
+    for step in range(1, total + 1):
+        rng.standard_normal(out=noise)
+        u = W @ x
+        u += b[:, None]
+        np.maximum(u, 0.0, out=u)
+        u += d * x
+        u *= dt
+        u += sqdt * noise
+        x += u
+        if step > burn_steps and (step - burn_steps) % sample_every == 0:
+            second = blas.dsyrk(1.0, x, beta=1.0, c=second, overwrite_c=True)
+            first += x
+        if step % report_every == 0 or step == total:
+            if diverged(x):
+                raise ValueError(f"the rectified-linear simulation diverged by step {step} (t = {step * dt:g})")
             if progress is not None:
                 progress(step, total)
     count = samples * replicas

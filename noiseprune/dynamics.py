@@ -1,8 +1,11 @@
 """Noisy dynamics of the original and pruned networks (docs/method.md, "Dynamics";
 the paper's Fig. 3).
 
-Euler-Maruyama, x(t + dt) = x(t) + dt (A x(t) + b) + sqrt(dt) sigma xi, with every
-network driven by the same x(0) ~ Uniform(0, 1)^N and the same noise. All trials
+Euler-Maruyama, x(t + dt) = x(t) + dt (A x(t) + b) + sqrt(dt) sigma xi (linear), or
+x(t + dt) = x(t) + dt (-D x(t) + max(W x(t) + b, 0)) + sqrt(dt) sigma xi (rectified
+linear, A = W - D), with every network driven by the same x(0) ~ Uniform(0, 1)^N and the
+same noise. The fixed point and Jacobian of a rectified-linear network
+(:func:`fixed_point`, :func:`jacobian`) live in :mod:`noiseprune.rectified`. All trials
 advance together: one (N x N) @ (N x trials) product per network and step, the
 original dense and the pruned networks sparse. Only the error is kept, never the
 (trials x steps x N) trajectories.
@@ -20,6 +23,9 @@ import scipy.sparse.linalg as sla
 
 from . import _checks
 from .networks import check_stable
+from .rectified import fixed_point, input_vector, jacobian, nonlinearity_of
+
+__all__ = ["check_euler_step", "diverged", "fixed_point", "jacobian", "trajectory_error"]
 
 #: Below this size extreme eigenvalues are computed densely (cheaper and more robust than ARPACK).
 _DENSE_EIG_MAX_N = 256
@@ -166,9 +172,10 @@ def trajectory_error(
     steps: int = 8001,
     dt: float = 0.005,
     noise_std: float = 0.01,
-    background: float = 2e-4,
+    background=2e-4,
     rng: np.random.Generator,
     dtype=np.float32,
+    nonlinearity: str = "linear",
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Relative trajectory error ||x_orig(t) - x_pruned(t)|| / ||x_orig(t)|| of each pruned network.
@@ -183,8 +190,10 @@ def trajectory_error(
         Independent trials (columns simulated together).
     steps : int
         Time points, t = 0, dt, ..., (steps - 1) dt (the paper: 8001, T = 40).
-    dt, noise_std, background : float
-        Time step, noise sigma, constant input b to every neuron.
+    dt, noise_std : float
+        Time step, noise sigma.
+    background : float or array_like, shape (N,)
+        Constant input b (the same for every neuron when a float).
     rng : numpy.random.Generator
         Draws x(0) and the noise.
     dtype : numpy float dtype
@@ -193,6 +202,8 @@ def trajectory_error(
         against float64.
     progress : callable(done, total), optional
         Called with the number of steps done, about a hundred times per run.
+    nonlinearity : {"linear", "relu"}
+        phi of dx/dt = -D x + phi(W x + b) + sigma xi; "linear" is dx/dt = A x + b + sigma xi.
 
     Returns
     -------
@@ -203,7 +214,9 @@ def trajectory_error(
     ValueError
         Bad parameters; A not stable or a pruned network with an eigenvalue of positive
         real part (zero modes of isolated neurons are allowed); dt at or above the
-        explicit Euler bound of any network (:func:`check_euler_step`, before simulating);
+        explicit Euler bound of any network (:func:`check_euler_step`, before simulating;
+        for ``relu`` the Gershgorin bound dt < 2 / max_i (d_i + sum_j |w_ij|), which
+        covers the Jacobian of every active set);
         or a simulation that still diverges (non-finite or beyond :data:`DIVERGED`).
     """
     A = _checks.square_matrix(A)
@@ -213,13 +226,19 @@ def trajectory_error(
     steps = _checks.positive_int(steps, "steps")
     dt = _checks.positive(dt, "dt")
     noise_std = _checks.non_negative(noise_std, "noise_std")
-    background = float(background)
-    if not np.isfinite(background):
-        raise ValueError(f"background must be finite, got {background!r}")
+    nonlinearity = nonlinearity_of(nonlinearity)
+    if np.ndim(background) == 0:
+        background = float(background)
+        if not np.isfinite(background):
+            raise ValueError(f"background must be finite, got {background!r}")
+    else:
+        background = input_vector(background, n, "background")
     rng = _checks.generator(rng)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if nonlinearity == "relu":
+        return _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress)
     check_euler_step(A, dt, "A")
     for k, M in enumerate(mats):
         check_euler_step(M, dt, f"pruned[{k}]", allow_zero_modes=True)
@@ -236,7 +255,7 @@ def trajectory_error(
     draws = np.empty((n, trials))  # float64 draws: the same noise whatever the state dtype
     noise = np.empty((n, trials), dtype=dtype)
     noise_scale = dtype.type(math.sqrt(dt) * noise_std)
-    input_step = dtype.type(dt * background)
+    input_step = dtype.type(dt * background) if np.ndim(background) == 0 else (dt * background).astype(dtype)[:, None]
     report_every = max(1, (steps - 1) // 100)
     for t in range(1, steps):
         rng.standard_normal(out=draws)
@@ -257,6 +276,61 @@ def trajectory_error(
             who = "A" if diverged(norm) else f"pruned[{np.flatnonzero(~(np.abs(err[:, :, t]) <= DIVERGED).any(axis=1))[0]}]"
             raise ValueError(
                 f"the simulation of {who} diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
+                f"state or relative error non-finite or beyond {DIVERGED:g}"
+            )
+        if progress is not None and (t % report_every == 0 or t == steps - 1):
+            progress(t, steps - 1)
+    return err
+
+
+def _check_relu_step(M, dt: float, name: str) -> None:
+    """dt < 2 / max_i (d_i + r_i): every Gershgorin disc of every Jacobian -D + diag(1_S) W
+    (centre -d_i, radius at most r_i = sum_j |w_ij|) then lies left of -2/dt."""
+    d, r = _gershgorin(M)
+    top = float(np.max(-d + r))
+    if top > 0 and not dt < 2.0 / top:
+        raise ValueError(f"dt {dt:g} is too large for {name}: explicit Euler of the rectified-linear network needs dt < {2.0 / top:.6g}")
+
+
+def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress):
+    """:func:`trajectory_error` of the rectified-linear dynamics (same x(0), same noise)."""
+    n = A.shape[0]
+    _check_relu_step(A, dt, "A")
+    for k, M in enumerate(mats):
+        _check_relu_step(M, dt, f"pruned[{k}]")
+    b = np.broadcast_to(np.asarray(background, dtype=np.float64), (n,))[:, None].astype(dtype)
+
+    def parts(M, sparse):
+        d = (M.diagonal() if sparse else np.diagonal(M)).astype(dtype)[:, None]
+        W = M - (sp.diags_array(M.diagonal()) if sparse else np.diag(np.diagonal(M)))
+        return (sp.csr_array(W, dtype=dtype) if sparse else W.astype(dtype)), dt * d
+
+    nets = [parts(A, False)] + [parts(M, True) for M in mats]
+    x0 = rng.uniform(0.0, 1.0, size=(n, trials)).astype(dtype)
+    states = [x0.copy() for _ in nets]
+    err = np.zeros((len(mats), trials, steps))
+    draws = np.empty((n, trials))
+    noise = np.empty((n, trials), dtype=dtype)
+    noise_scale = dtype.type(math.sqrt(dt) * noise_std)
+    step_dt = dtype.type(dt)
+    report_every = max(1, (steps - 1) // 100)
+    for t in range(1, steps):
+        rng.standard_normal(out=draws)
+        np.multiply(draws, noise_scale, out=noise, casting="same_kind")
+        for (W, dtd), x in zip(nets, states):
+            u = W @ x
+            u += b
+            np.maximum(u, 0, out=u)
+            u *= step_dt
+            u += dtd * x  # dt d_i x_i with d_i = A_ii = -leak
+            u += noise
+            x += u
+        norm = np.linalg.norm(states[0], axis=0)
+        for k in range(len(mats)):
+            err[k, :, t] = np.linalg.norm(states[k + 1] - states[0], axis=0) / norm
+        if diverged(norm) or diverged(err[:, :, t]):
+            raise ValueError(
+                f"the rectified-linear simulation diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
                 f"state or relative error non-finite or beyond {DIVERGED:g}"
             )
         if progress is not None and (t % report_every == 0 or t == steps - 1):

@@ -27,6 +27,12 @@ PRUNED = "results/pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}
 METRICS_EIGEN = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
 METRICS_SUMMARY = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
 DYNAMICS = "results/dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
+# rectified-linear experiments (dynamics_model: relu)
+FIXED_POINT = "results/fixed_points/{exp}/seed{seed}.npz"
+RELU_METRICS = "results/relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
+RELU_EIGEN = "results/relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+#: Covariance id of the covariance linearized at the fixed point (relu experiments).
+LINEARIZED = "linearized"
 TABLES = {
     "summary": "results/tables/summary.csv",
     "eigen": "results/tables/eigen.parquet",
@@ -47,6 +53,11 @@ TRAINED_TABLES = {
     "trained": "results/tables/trained.csv",
     "trained_intervals": "results/tables/trained_intervals.parquet",
 }
+#: Tables of the rectified-linear experiments (targets only when there are any).
+RELU_TABLES = {
+    "relu": "results/tables/relu.csv",
+    "relu_eigen": "results/tables/relu_eigen.parquet",
+}
 FIGURE = "results/figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
 #: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
@@ -58,18 +69,16 @@ JOB_MATRICES = {
     "eigendecompose": 5,
     "prune_measure": 8,
     "dynamics": 3,
+    "fixed_point": 4,
+    "covariance_linearized": 6,
+    "prune_relu": 8,
 }
 MEM_BASE_MB = 500
 #: Figure names in the order of the paper.
 FIGURES = (
-    "fig1_probe",
-    "fig2_spectrum",
-    "fig3_dynamics",
-    "fig4_large",
-    "fig5_sweeps",
-    "fig6_empirical",
-    "fig9_trained",
-)
+    "fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical",
+    "fig7_relu", "fig8_nonsymmetric", "fig9_trained",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- covariance ids
@@ -78,9 +87,14 @@ def covariance_id(duration=None) -> str:
     return "exact" if duration is None else f"T{format_number(duration)}"
 
 
+def is_relu(exp: Mapping) -> bool:
+    return exp.get("dynamics_model", "linear") == "relu"
+
+
 def duration_of(cov: str) -> float:
-    """Simulated duration of a covariance id: inf for ``exact``, nan for ``none``, T for ``T<T>``."""
-    if cov == "exact":
+    """Simulated duration of a covariance id: inf for ``exact`` and ``linearized``, nan for
+    ``none``, T for ``T<T>``."""
+    if cov in ("exact", LINEARIZED):
         return math.inf
     if cov == NO_COVARIANCE:
         return math.nan
@@ -92,7 +106,7 @@ def duration_of(cov: str) -> float:
 def covariance_ids(exp: Mapping) -> list[str]:
     """Covariance sources of a resolved experiment: ``exact`` first, then ``T<d>`` in config order."""
     cov = exp["covariance"]
-    ids = ["exact"] if cov["exact"] else []
+    ids = [LINEARIZED if is_relu(exp) else "exact"] if cov["exact"] else []
     return ids + [covariance_id(d) for d in cov["durations"]]
 
 
@@ -133,11 +147,14 @@ class Plan:
         self.figures: dict[str, list[str]] = self._figures()
 
     # ------------------------------------------------------------ jobs
-    def metric_jobs(self, names=None) -> list[dict]:
-        """Wildcard dicts of every metrics job of the experiments ``names`` (default: all)."""
+    def metric_jobs(self, names=None, *, relu: bool = False) -> list[dict]:
+        """Wildcard dicts of every metrics job (one per pruned network) of the experiments
+        ``names`` (default: all) of the linear model, or of the relu model with ``relu``."""
         jobs = []
         for name in self.experiments if names is None else names:
             exp = self.experiments[name]
+            if is_relu(exp) != relu:
+                continue
             for seed in exp["seeds"]:
                 for method in exp["methods"]:
                     for cov in method_covariances(exp, method):
@@ -160,6 +177,21 @@ class Plan:
                         for pseed in exp["prune_seeds"]:
                             jobs.append(dict(exp=name, seed=seed, cov=cov, keep=format_number(keep), pseed=pseed))
         return jobs
+
+    def relu_experiments(self) -> list[str]:
+        return [name for name, exp in self.experiments.items() if is_relu(exp)]
+
+    def fixed_points(self) -> list[str]:
+        return [FIXED_POINT.format(exp=n, seed=s) for n in self.relu_experiments() for s in self.experiments[n]["seeds"]]
+
+    def relu_metrics(self) -> list[str]:
+        return [RELU_METRICS.format(**job) for job in self.metric_jobs(relu=True)]
+
+    def relu_eigen_tables(self) -> list[str]:
+        return [RELU_EIGEN.format(**job) for job in self.metric_jobs(relu=True)]
+
+    def relu_dynamics_files(self) -> list[str]:
+        return [DYNAMICS.format(**job) for job in self.dynamics_jobs() if is_relu(self.experiments[job["exp"]])]
 
     def metrics_summaries(self, names=None) -> list[str]:
         return [METRICS_SUMMARY.format(**job) for job in self.metric_jobs(names)]
@@ -234,12 +266,16 @@ class Plan:
     def sweep_experiments(self) -> list[str]:
         """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
         return sorted(
-            name for name, exp in self.experiments.items() if len(exp["keep_fractions"]) > 1 and not exp["scaling"]
+            name
+            for name, exp in self.experiments.items()
+            if len(exp["keep_fractions"]) > 1 and not exp["scaling"] and not is_relu(exp)
         )
 
     def empirical_experiments(self) -> list[str]:
-        """Experiments with at least one simulated (empirical) covariance."""
-        return sorted(name for name, exp in self.experiments.items() if exp["covariance"]["durations"])
+        """Linear-model experiments with at least one simulated (empirical) covariance."""
+        return sorted(
+            name for name, exp in self.experiments.items() if exp["covariance"]["durations"] and not is_relu(exp)
+        )
 
     def scaling_experiments(self) -> list[str]:
         return list(self.scaling["experiments"]) if self.scaling else []
@@ -279,6 +315,12 @@ class Plan:
                 continue
             if figure == "fig1_probe" and "noise" not in exp["methods"]:
                 return f"experiment {name!r} does not run method 'noise', whose probabilities the figure shows"
+            if figure == "fig7_relu" and not is_relu(exp):
+                return f"experiment {name!r} has dynamics_model: {exp['dynamics_model']}; the figure needs dynamics_model: relu"
+            if figure in ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig8_nonsymmetric") and is_relu(exp):
+                return f"experiment {name!r} has dynamics_model: relu; the figure draws linear networks"
+            if figure == "fig8_nonsymmetric" and exp["spectra"] != "full":
+                return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
         return None
 
     def _figures(self) -> dict[str, list[str]]:
@@ -322,4 +364,8 @@ class Plan:
         return self.experiments[name]["keep_fractions"][0]
 
     def table_targets(self) -> list[str]:
-        return list(TABLES.values()) + (list(TRAINED_TABLES.values()) if self.trained else [])
+        return (
+            list(TABLES.values())
+            + (list(RELU_TABLES.values()) if self.relu_experiments() else [])
+            + (list(TRAINED_TABLES.values()) if self.trained else [])
+        )

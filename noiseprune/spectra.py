@@ -174,6 +174,17 @@ def spectral_eps(A, A_sparse, *, factor: np.ndarray | None = None) -> float:
     return float(max(abs(e - 1.0) for e in ends))
 
 
+def match_eigenvalues(w: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``mu`` reordered to pair with ``w``: by rank when both are real (``w`` ascending),
+    else by the linear assignment minimizing sum |w_i - mu_pi(i)|."""
+    w, mu = np.asarray(w), np.asarray(mu)
+    if not np.iscomplexobj(w) and not np.iscomplexobj(mu):
+        return np.sort(mu)
+    cost = np.abs(w[:, None] - mu[None, :])
+    rows, cols = linear_sum_assignment(cost)
+    return mu[cols[np.argsort(rows)]]
+
+
 def compare(
     A,
     A_sparse,
@@ -220,13 +231,7 @@ def compare(
         return out
 
     w, V = eig if eig is not None else eigendecompose(A)
-    if symmetric:
-        mu = eigvalsh(As.toarray())
-    else:
-        mu = la.eigvals(As.toarray(), check_finite=False)
-        cost = np.abs(w[:, None] - mu[None, :])
-        rows, cols = linear_sum_assignment(cost)
-        mu = mu[cols[np.argsort(rows)]]
+    mu = eigvalsh(As.toarray()) if symmetric else match_eigenvalues(w, la.eigvals(As.toarray(), check_finite=False))
     AsV = sparse_times_dense(As, V)
     rayleigh = np.einsum("ij,ij->j", V.conj(), AsV)
     out.update(

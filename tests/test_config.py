@@ -407,10 +407,12 @@ def test_default_figures_follow_the_paper_experiments():
     assert plan.figures["fig1_probe"] == ["fig1"]
     assert plan.figures["fig2_spectrum"] == ["paper2000"]
     assert plan.figures["fig4_large"] == ["paper3000", "paper10000"]
-    assert plan.figures["fig5_sweeps"][0] == "sweep2000"
+    assert plan.figures["fig5_sweeps"] == ["nonsym2000", "sweep2000", *plan.scaling_experiments()]
     assert plan.figures["fig6_empirical"] == ["empirical1000"]
     assert plan.figures["fig9_trained"] == ["rsg"]
-    assert len(plan.figure_files()) == 14
+    assert plan.figures["fig7_relu"] == ["relu_active100", "relu_active70", "relu_active40"]
+    assert plan.figures["fig8_nonsymmetric"] == ["nonsym2000"]
+    assert len(plan.figure_files()) == 18
 
 
 def test_figures_section_names_the_experiments_drawn():
@@ -440,3 +442,60 @@ def test_memory_check_names_the_experiment_and_estimate():
     )
     plan.check_memory(200 * 1024, "--resources mem_mb")  # fits
     assert npplan.memory_mb(1000, 8) == pytest.approx(500 + 8 * 8e6 / 2**20)
+# ------------------------------------------------------------------ rectified-linear experiments
+
+
+def relu_minimal(**experiment):
+    return minimal(dynamics_model="relu", input={"mean": 0.5, "std": 1.0}, **experiment)
+
+
+def test_relu_experiment_needs_an_input():
+    cfg = minimal(dynamics_model="relu")
+    assert error_of(cfg) == "config error: experiments.small: missing required key 'input'"
+
+
+def test_input_of_a_linear_experiment_is_an_error():
+    message = error_of(minimal(input={"mean": 1.0}))
+    assert message.startswith("config error: experiments.small.input = {'mean': 1.0, 'std': 0.0}: applies to dynamics_model: relu only")
+
+
+def test_bad_dynamics_model_and_input_std():
+    assert error_of(minimal(dynamics_model="tanh")) == "config error: experiments.small.dynamics_model = 'tanh': must be one of linear, relu"
+    cfg = relu_minimal()
+    cfg["experiments"]["small"]["input"]["std"] = -1
+    assert error_of(cfg) == "config error: experiments.small.input.std = -1: must be >= 0"
+
+
+def test_relu_experiment_plans_relu_jobs_and_tables():
+    cfg = relu_minimal(covariance={"exact": True, "durations": [20]}, dynamics=True)
+    plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
+    exp = plan.experiments["small"]
+    assert exp["dynamics_model"] == "relu" and exp["input"] == {"mean": 0.5, "std": 1.0}
+    assert npplan.covariance_ids(exp) == ["linearized", "T20"]
+    assert plan.metric_jobs() == []  # no spectral metrics of A: the relu jobs measure J
+    jobs = plan.metric_jobs(relu=True)
+    assert {(j["method"], j["cov"]) for j in jobs} == {("noise", "linearized"), ("noise", "T20"), ("weight", "none"), ("uniform", "none")}
+    assert plan.fixed_points() == ["results/fixed_points/small/seed0.npz"]
+    assert plan.relu_metrics()[0].startswith("results/relu/small/seed0/")
+    assert set(npplan.RELU_TABLES.values()) <= set(plan.table_targets())
+    assert plan.sweep_experiments() == [] and plan.empirical_experiments() == []
+    assert npplan.duration_of("linearized") == float("inf")
+
+
+def test_linear_config_has_no_relu_tables():
+    plan = npplan.Plan(prepare(minimal(), schema=SCHEMA))
+    assert not set(npplan.RELU_TABLES.values()) & set(plan.table_targets())
+
+
+def test_fig7_needs_relu_experiments_and_fig8_linear_ones():
+    cfg = relu_minimal()
+    cfg["experiments"]["lin"] = minimal()["experiments"]["small"]
+    cfg["figures"] = {"fig7_relu": {"experiments": ["small"]}, "fig8_nonsymmetric": {"experiment": "lin"}}
+    plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
+    assert plan.figures == {"fig7_relu": ["small"], "fig8_nonsymmetric": ["lin"]}
+    cfg["figures"] = {"fig7_relu": {"experiments": ["lin"]}}
+    with pytest.raises(ConfigError, match=r"^config error: figures.fig7_relu: experiment 'lin' has dynamics_model: linear; the figure needs dynamics_model: relu$"):
+        npplan.Plan(prepare(cfg, schema=SCHEMA))
+    cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "small"}}
+    with pytest.raises(ConfigError, match="has dynamics_model: relu; the figure draws linear networks"):
+        npplan.Plan(prepare(cfg, schema=SCHEMA))

@@ -39,6 +39,8 @@ FIGURES = {
     "fig4_large": 4,
     "fig5_sweeps": 5,
     "fig6_empirical": 6,
+    "fig7_relu": 7,
+    "fig8_nonsymmetric": 8,
 }
 TABLES = ["summary_digest.csv", "scaling_digest.csv"]
 CHROMIUM_FLAGS = [

@@ -222,6 +222,9 @@ def test_trained_section_defaults_and_plan():
     with pytest.raises(npconfig.ConfigError, match=r"figures.fig9_trained: keep_fraction 0.7 is not one of"):
         npplan.Plan(npconfig.prepare(bad))
     del cfg["trained"]
+    with pytest.raises(npconfig.ConfigError, match=r"^config error: figures.fig9_trained: the trained section is not configured"):
+        npplan.Plan(npconfig.prepare(cfg))  # a figures section naming it, without the section
+    del cfg["figures"]  # the default figures section draws Fig. 9 only when there is one
     assert "fig9_trained" not in npplan.Plan(npconfig.prepare(cfg)).figures
 
 

@@ -159,6 +159,50 @@ def test_progress_is_logged(reference):
     assert "prune seed 0: kept" in prune and "summary" in prune
 
 
+def test_relu_table_fixed_point_and_new_figures(reference):
+    from noiseprune import tables_relu
+
+    relu = table(reference, "relu.csv")
+    assert list(relu.columns) == tables_relu.RELU_COLUMNS
+    jobs = npplan.Plan(npconfig.prepare(smoke_config())).metric_jobs(relu=True)
+    assert len(relu) == len(jobs) > 0
+    assert set(relu["network"]) == {"relu"}
+    assert set(relu["covariance"]) == {"linearized", "T40", "none"}
+    assert relu["status"].isin(["ok", "no_stable_fixed_point"]).all()
+    ok = relu[relu["status"] == "ok"]
+    metrics = ["fixed_point_err", "active_set_mismatch", "median_abs_jac_eig_err", "max_abs_jac_eig_err"]
+    assert len(ok) > 0 and np.isfinite(ok[metrics].to_numpy()).all()
+    assert relu[relu["status"] != "ok"][metrics].isna().all().all()  # said so by the status column
+    assert np.isfinite(relu["trajectory_err_end"]).all() and (relu["trajectory_err_end"] > 0).all()
+    assert (0 < relu["active_fraction"]).all() and (relu["active_fraction"] < 1).all()
+    eigen = table(reference, "relu_eigen.parquet")
+    assert len(eigen) == 60 * len(relu)
+    results = Path(reference) / "results"
+    assert (results / "fixed_points/relu/seed0.npz").is_file()
+    assert (results / "covariance/relu/seed0/linearized.npy").is_file()
+    assert (results / "covariance/relu/seed0/T40.npy").is_file()
+    assert (results / "dynamics/relu/seed0/linearized/keep0.3/prune0.npz").is_file()
+    for name in ("fig7_relu", "fig8_nonsymmetric"):
+        for ext in ("png", "pdf"):
+            assert (results / "figures" / f"{name}.{ext}").stat().st_size > 0
+
+
+def test_input_silencing_every_neuron_fails_at_the_fixed_point(tmp_path):
+    cfg = smoke_config()
+    relu = cfg["experiments"]["relu"]
+    relu["input"] = {"mean": -5.0, "std": 0.0}
+    bad = tmp_path / "silent.yaml"
+    bad.write_text(yaml.safe_dump({"defaults": cfg["defaults"], "experiments": {"relu": relu}}))
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    proc = snakemake(workdir, "--cores", "1", configfile=bad, check=False)
+    assert proc.returncode != 0
+    logged = (workdir / "results/logs/fixed_point/relu/seed0.log").read_text()
+    assert "experiment relu, seed 0: no active neuron at the fixed point: the input silences every neuron" in logged
+    results = workdir / "results"
+    assert not (results / "covariance").exists() and not (results / "pruned").exists()
+
+
 # ------------------------------------------------------------------ reruns and determinism
 
 

@@ -13,6 +13,7 @@ style   rcParams, method colours and names (from :mod:`noiseprune.methods`), fig
 panels  helpers and panels shared by several figures
 fig1 ... fig6  one module per figure of Moore & Chaudhuri 2020
 fig9    task-trained networks (beyond the paper)
+fig7, fig8      rectified-linear and non-symmetric networks (beyond the paper's figures)
 """
 
 from .fig1 import covariance_difference, fig1_probe
@@ -22,6 +23,8 @@ from .fig4 import fig4_large
 from .fig5 import fig5_sweeps
 from .fig6 import fig6_empirical
 from .fig9 import fig9_trained
+from .fig7 import fig7_relu
+from .fig8 import fig8_nonsymmetric
 from .panels import ALIGN, EIG_ERR, EPS, LOG_FLOOR, MAX_EIG_ERR, METRIC_LABELS, VEC_ERR
 from .style import METADATA, STYLE, WIDTH, method_color, method_label, paper_style, save
 
@@ -44,6 +47,8 @@ __all__ = [
     "fig5_sweeps",
     "fig6_empirical",
     "fig9_trained",
+    "fig7_relu",
+    "fig8_nonsymmetric",
     "method_color",
     "method_label",
     "paper_style",

@@ -23,6 +23,7 @@ _pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if 
 if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
 
+
 # ---------------------------------------------------------------- configuration
 def available_memory_mb():
     """(MB, what it is) that jobs may use: --resources mem_mb if given, else this
@@ -35,7 +36,6 @@ def available_memory_mb():
         return None, None
     pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     return pages / 2**20, "this machine's memory"
-
 
 
 # One validation pass (noiseprune.config): the JSON schema, completed from the method
@@ -87,6 +87,10 @@ TRAINED_REDUCED = npplan.TRAINED_REDUCED
 TRAINED_METRICS = npplan.TRAINED_METRICS
 TRAINED_TABLES = npplan.TRAINED_TABLES
 TRAINED = PLAN.trained or {}
+FIXED_POINT = npplan.FIXED_POINT
+RELU_METRICS = npplan.RELU_METRICS
+RELU_EIGEN = npplan.RELU_EIGEN
+RELU_TABLES = npplan.RELU_TABLES
 
 
 # ---------------------------------------------------------------- wildcard constraints
@@ -169,6 +173,13 @@ def eigen_input(wildcards):
     """Cached eigendecomposition of the original network (spectra: full only)."""
     if experiment(wildcards)["spectra"] == "full":
         return {"eig": EIGEN.format(**wildcards)}
+    return {}
+
+
+def fixed_point_input(wildcards):
+    """Fixed point (and input b) of a rectified-linear experiment's network; none otherwise."""
+    if npplan.is_relu(experiment(wildcards)):
+        return {"fp": FIXED_POINT.format(exp=wildcards.exp, seed=wildcards.seed)}
     return {}
 
 
@@ -289,13 +300,23 @@ def spectra_param(wildcards):
 def dynamics_params(wildcards):
     exp = experiment(wildcards)
     members = npplan.dynamics_members(exp, wildcards.cov)
+    extra = {"nonlinearity": "relu"} if npplan.is_relu(exp) else {}
     return canonical(
         dict(
             exp["dynamics_params"],
             methods=[m for m, _ in members],
             method_covariances=[c for _, c in members],
+            **extra,
         )
     )
+
+
+def nonlinearity_param(wildcards):
+    return experiment(wildcards)["dynamics_model"]
+
+
+def relu_input_param(wildcards):
+    return canonical(experiment(wildcards)["input"])
 
 
 def dynamics_ids(wildcards):
@@ -323,24 +344,26 @@ def job_ids(wildcards):
     )
 
 
-def prune_measure_rules():
+def prune_measure_rules(base="prune_measure", relu=False):
     """Name, pruning seeds and experiments of each prune_measure rule (one per
-    distinct list of pruning seeds)."""
+    distinct list of pruning seeds; linear-model experiments), or of each prune_relu
+    rule (relu experiments) with `relu`."""
     groups = {}
     for name, exp in EXPERIMENTS.items():
-        groups.setdefault(tuple(exp["prune_seeds"]), []).append(name)
+        if npplan.is_relu(exp) == relu:
+            groups.setdefault(tuple(exp["prune_seeds"]), []).append(name)
     return [
         (
-            (
-                "prune_measure"
-                if len(groups) == 1
-                else "prune_measure_" + "_".join(map(str, pseeds))
-            ),
+            (base if len(groups) == 1 else f"{base}_{'_'.join(map(str, pseeds))}"),
             list(pseeds),
             names,
         )
         for pseeds, names in groups.items()
     ]
+
+
+def relu_experiments():
+    return PLAN.relu_experiments()
 
 
 # ---------------------------------------------------------------- resources
@@ -363,7 +386,9 @@ def mem_mb(rule):
     """mem_mb resource of `rule`: noiseprune.plan.memory_mb with its JOB_MATRICES."""
 
     def resource(wildcards, attempt):
-        return _grow(npplan.memory_mb(size(wildcards), npplan.JOB_MATRICES[rule]), attempt)
+        return _grow(
+            npplan.memory_mb(size(wildcards), npplan.JOB_MATRICES[rule]), attempt
+        )
 
     return resource
 

@@ -22,8 +22,10 @@ rule covariance_exact:
 
 rule covariance_empirical:
     """Sample covariance of a simulated run of total observed duration T
-    (docs/method.md, "Covariance")."""
+    (docs/method.md, "Covariance"); of the rectified-linear dynamics, started at the
+    fixed point, for relu experiments."""
     input:
+        unpack(fixed_point_input),
         A=NETWORK,
     output:
         C="results/covariance/{exp}/seed{seed}/T{duration}.npy",

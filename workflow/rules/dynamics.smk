@@ -2,6 +2,7 @@ rule dynamics:
     """Trajectory error of every method of the experiment against the original, all
     simulated with the same x(0) and noise (docs/method.md, "Dynamics")."""
     input:
+        unpack(fixed_point_input),
         A=NETWORK,
         pruned=dynamics_pruned,
     output:

@@ -132,6 +132,42 @@ rule fig9_trained:
         "../scripts/plot_fig9.py"
 
 
+rule fig7_relu:
+    """Fig. 7: rectified-linear networks: fixed-point and Jacobian errors, Jacobian
+    eigenvalues and nonlinear trajectory error, one column per regime."""
+    input:
+        unpack(relu_figure_inputs),
+    output:
+        pdf=report_figure("fig7_relu", "pdf", 7),
+        png=report_figure("fig7_relu", "png", 7),
+    log:
+        log("figures", "fig7_relu"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        networks=relu_figure_experiments(),
+    script:
+        "../scripts/plot_fig7.py"
+
+
+rule fig8_nonsymmetric:
+    """Fig. 8: a non-symmetric network: complex eigenvalues per method, error against keep fraction."""
+    input:
+        eigen=TABLES["eigen"],
+        summary=TABLES["summary"],
+    output:
+        pdf=report_figure("fig8_nonsymmetric", "pdf", 8),
+        png=report_figure("fig8_nonsymmetric", "png", 8),
+    log:
+        log("figures", "fig8_nonsymmetric"),
+    conda:
+        "../envs/noiseprune.yaml"
+    params:
+        network=spectrum_network("fig8_nonsymmetric"),
+    script:
+        "../scripts/plot_fig8.py"
+
+
 rule report_tables:
     """Summary and scaling tables condensed over seeds (median, min, max), for the report."""
     input:

@@ -95,3 +95,16 @@ def large_keeps(wildcards):
 def trained_keep_drawn():
     """Keep fraction of Fig. 9c (noiseprune.plan.Plan.trained_keep_drawn)."""
     return PLAN.trained_keep_drawn()
+
+
+def relu_figure_experiments():
+    """Experiments drawn by Fig. 7 (one column each)."""
+    return PLAN.figures.get("fig7_relu", [])
+
+
+def relu_figure_inputs(wildcards):
+    return {
+        "relu": RELU_TABLES["relu"],
+        "eigen": RELU_TABLES["relu_eigen"],
+        "dynamics": TABLES["dynamics"],
+    }

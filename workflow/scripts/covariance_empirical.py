@@ -11,6 +11,9 @@ wildcards = snakemake.wildcards
 emp = snakemake.params.empirical
 cov = f"T{wildcards.duration}"
 A = io.load_dense(snakemake.input.A)
+relu = {}
+if "fp" in snakemake.input.keys():  # rectified-linear experiment: its input b
+    relu = dict(nonlinearity="relu", background=io.load_arrays(snakemake.input.fp)["b"])
 C = covariance.empirical(
     A,
     duration=snakemake.params.duration,
@@ -19,5 +22,6 @@ C = covariance.empirical(
     replicas=emp["replicas"],
     rng=rng_for(int(wildcards.seed), "empirical", wildcards.exp, cov),
     progress=progress(log, f"simulating {cov}"),
+    **relu,
 )
 io.save_dense(snakemake.output.C, C)

@@ -17,6 +17,9 @@ sim = snakemake.params.simulation
 ids = snakemake.params.ids
 A = io.load_dense(snakemake.input.A)
 pruned = [io.load_sparse(path) for path in snakemake.input.pruned]
+relu = {}
+if sim.get("nonlinearity") == "relu":  # rectified-linear experiment: its own input b
+    relu = dict(nonlinearity="relu", background=io.load_arrays(snakemake.input.fp)["b"])
 error = dynamics.trajectory_error(
     A,
     pruned,
@@ -24,7 +27,7 @@ error = dynamics.trajectory_error(
     steps=sim["steps"],
     dt=sim["dt"],
     noise_std=sim["noise_std"],
-    background=sim["background"],
+    **({"background": sim["background"]} | relu),
     rng=rng_for(int(w.seed), "dynamics", w.exp, int(w.pseed)),
     progress=progress(log, "simulating"),
 )

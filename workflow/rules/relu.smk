@@ -1,0 +1,115 @@
+# Rectified-linear experiments (dynamics_model: relu; docs/method.md, "Rectified-linear
+# networks"): the fixed point of each network, the covariance linearized there, and one
+# prune_relu job per (network, seed, covariance, method, keep fraction) for all of its
+# pruning seeds (probabilities, pruned networks and the rectified-linear metrics), as
+# prune_measure does for the linear model. Empirical covariances and trajectories use
+# the rules covariance_empirical and dynamics, with the fixed point as an input.
+
+
+rule fixed_point:
+    """Input b (from the network seed), fixed point x*, active set and Jacobian
+    eigenvalues; fails with one line naming the experiment and seed when there is no
+    stable fixed point or no active neuron."""
+    input:
+        A=NETWORK,
+    output:
+        fp=FIXED_POINT,
+    log:
+        log("fixed_point", "{exp}/seed{seed}"),
+    benchmark:
+        benchmark("fixed_point", "{exp}/seed{seed}")
+    wildcard_constraints:
+        exp=alternation(relu_experiments()),
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: blas_threads
+    resources:
+        mem_mb=mem_mb("fixed_point"),
+        runtime=runtime_cubic(0.5),
+    params:
+        input=relu_input_param,
+        blas_threads=blas_threads,
+    script:
+        "../scripts/fixed_point.py"
+
+
+rule covariance_linearized:
+    """Covariance of the dynamics linearized at the fixed point: J C + C J^T + I = 0."""
+    input:
+        A=NETWORK,
+        fp=FIXED_POINT,
+    output:
+        C="results/covariance/{exp}/seed{seed}/linearized.npy",
+    log:
+        log("covariance_linearized", "{exp}/seed{seed}"),
+    benchmark:
+        benchmark("covariance_linearized", "{exp}/seed{seed}")
+    wildcard_constraints:
+        exp=alternation(relu_experiments()),
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: blas_threads
+    resources:
+        mem_mb=mem_mb("covariance_linearized"),
+        runtime=runtime_cubic(1),
+    params:
+        blas_threads=blas_threads,
+    script:
+        "../scripts/covariance_linearized.py"
+
+
+for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=True):
+
+    rule:
+        name:
+            _rule_name
+        input:
+            unpack(covariance_input),
+            A=NETWORK,
+            fp=FIXED_POINT,
+        output:
+            P=PROBABILITIES,
+            pruned=expand(PRUNED, pseed=_pseeds, allow_missing=True),
+            eigen=expand(RELU_EIGEN, pseed=_pseeds, allow_missing=True),
+            metrics=expand(RELU_METRICS, pseed=_pseeds, allow_missing=True),
+        log:
+            log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
+        benchmark:
+            benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
+        wildcard_constraints:
+            exp=alternation(_experiments),
+        conda:
+            "../envs/noiseprune.yaml"
+        threads: blas_threads
+        resources:
+            mem_mb=mem_mb("prune_relu"),
+            runtime=runtime_prune_measure(_pseeds),
+        params:
+            pruning=probability_params,
+            diagonal=diagonal_param,
+            prune_seeds=_pseeds,
+            ids=job_ids,
+            blas_threads=blas_threads,
+        script:
+            "../scripts/prune_relu.py"
+
+
+rule relu_table:
+    """results/tables/relu.csv (one row per pruned rectified-linear network, with the
+    end value of its trajectory error) and relu_eigen.parquet (Jacobian eigenvalues)."""
+    input:
+        metrics=PLAN.relu_metrics(),
+        eigen=PLAN.relu_eigen_tables(),
+        dynamics=TABLES["dynamics"],
+    output:
+        table=RELU_TABLES["relu"],
+        eigen=RELU_TABLES["relu_eigen"],
+    log:
+        log("tables", "relu"),
+    conda:
+        "../envs/noiseprune.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/table_relu.py"
