@@ -288,7 +288,11 @@ def empirical(
                 )
             if progress is not None:
                 progress(step, total)
-    count = samples * replicas
+    return _sample_covariance(second, first, samples * replicas)
+
+
+def _sample_covariance(second: np.ndarray, first: np.ndarray, count: int) -> np.ndarray:
+    """Covariance from the accumulated second moments (upper triangle) and sums of ``count`` samples."""
     C = _mirror_upper(np.array(second, order="C")) / count
     mean = first.sum(axis=1) / count
     C -= np.outer(mean, mean)
@@ -328,8 +332,4 @@ def _empirical_relu(A, b, dt, burn_steps, samples, sample_every, replicas, rng, 
                 raise ValueError(f"the rectified-linear simulation diverged by step {step} (t = {step * dt:g})")
             if progress is not None:
                 progress(step, total)
-    count = samples * replicas
-    C = _mirror_upper(np.array(second, order="C")) / count
-    mean = first.sum(axis=1) / count
-    C -= np.outer(mean, mean)
-    return 0.5 * (C + C.T)
+    return _sample_covariance(second, first, samples * replicas)
