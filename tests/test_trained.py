@@ -79,14 +79,16 @@ def test_jax_loss_matches_the_numpy_simulation():
     assert jax_loss == pytest.approx(np_loss, rel=1e-4)
 
 
-def test_training_decreases_the_loss_on_a_fixed_batch():
+@pytest.mark.parametrize("phi", ["tanh", "relu"])
+def test_training_decreases_the_loss_on_a_fixed_batch(phi):
+    model = rnn.Model(phi=phi)
     params = small_params(n=16, seed=0, gain=0.8)
     fixed = tasks.trials(TINY_TASK, 16, np.random.default_rng(5))
-    before = training.fixed_batch_loss(params, fixed, MODEL)
+    before = training.fixed_batch_loss(params, fixed, model)
     trained_params, history = training.train(
-        params, TINY_TASK, MODEL, np.random.default_rng(6), steps=25, batch=8, learning_rate=0.01
+        params, TINY_TASK, model, np.random.default_rng(6), steps=25, batch=8, learning_rate=0.01
     )
-    after = training.fixed_batch_loss(trained_params, fixed, MODEL)
+    after = training.fixed_batch_loss(trained_params, fixed, model)
     assert history.shape == (25,) and np.isfinite(history).all()
     assert after < 0.8 * before, (before, after)
 
