@@ -5,9 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-pyproject
 SNAKEMAKE := $(BIN)/snakemake
-PROFILE := --workflow-profile workflow/profiles/default
 
-.PHONY: venv test reproduce figures dry-run lint cluster
+.PHONY: venv test reproduce figures report dry-run verify lint cluster
 
 venv: $(STAMP)
 
@@ -20,19 +19,39 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## reproduce: the full pipeline of config.yaml (results/ then the figures)
+# The config every target runs (alone: nothing of config.yaml is merged into another
+# config). Its outputs go under its own results_dir. Example:
+#   make reproduce CONFIG=tests/configs/smoke.yaml
+CONFIG ?= config.yaml
+# Files to regenerate, with everything downstream of them (make verify names them):
+#   make reproduce FORCERUN="results/networks/paper2000/seed0/A.npy"
+FORCERUN ?=
+RUN := $(BIN)/python workflow/run.py
+ARGS = --config $(CONFIG)$(if $(strip $(FORCERUN)), --forcerun $(FORCERUN))
+
+## reproduce: the full pipeline of CONFIG (its results_dir, then the figures); after a
+## killed run, the same command resumes it (stale locks of a dead run are cleared)
 reproduce: $(STAMP)
-	$(SNAKEMAKE) --cores all $(PROFILE)
+	$(RUN) reproduce $(ARGS)
 
-## figures: redraw every figure from the cached tables (nothing upstream is rerun
-## when the tables are up to date)
+## figures: redraw every figure of CONFIG from its tables; never runs anything upstream
+## (stops with one line naming the tables if some are missing)
 figures: $(STAMP)
-	rm -rf results/figures
-	$(SNAKEMAKE) --cores all $(PROFILE) figures
+	$(RUN) figures $(ARGS)
 
-## dry-run: what `make reproduce` would run
+## report: the HTML report of CONFIG (every figure and table with its caption), written
+## to <results_dir>/report.html
+report: $(STAMP)
+	$(RUN) report $(ARGS)
+
+## dry-run: what `make reproduce` would run for CONFIG
 dry-run: $(STAMP)
-	$(SNAKEMAKE) --dry-run --quiet rules $(PROFILE)
+	$(RUN) dry-run $(ARGS)
+
+## verify: rehash every recorded result of CONFIG; names each changed or missing file
+## and the command that regenerates it
+verify: $(STAMP)
+	$(RUN) verify $(ARGS)
 
 ## lint: Snakemake's linter and snakefmt
 lint: $(STAMP)
@@ -43,4 +62,4 @@ lint: $(STAMP)
 ## account there first); a preflight names anything missing before any job is submitted
 cluster: $(STAMP)
 	$(BIN)/python workflow/cluster/check_slurm.py
-	$(SNAKEMAKE) --workflow-profile workflow/profiles/slurm $$($(BIN)/python workflow/cluster/check_slurm.py --flags)
+	$(RUN) cluster $(ARGS) -- $$($(BIN)/python workflow/cluster/check_slurm.py --flags)

@@ -1,9 +1,11 @@
 # noiseprune: reproduction of Moore & Chaudhuri, "Using noise to probe recurrent
 # neural network structure and prune synapses" (NeurIPS 2020).
 #
-#   snakemake --cores all --workflow-profile workflow/profiles/default
+#   snakemake --cores all --workflow-profile workflow/profiles/default [--configfile my.yaml]
 #
-# The config is validated (JSON schema, then semantic checks) in common.smk before
+# Exactly one config is used: config.yaml, or the --configfile given instead (never
+# merged with config.yaml, here or in cluster jobs). Its outputs go under its own
+# results_dir. The config is validated (JSON schema, then semantic checks) in common.smk before
 # any job runs; every stage lives in its own file under workflow/rules/.
 
 from snakemake.utils import min_version
@@ -11,7 +13,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# config.yaml only when no config file is given: Snakemake would otherwise merge it
+# under the given one (and cluster jobs, which get --configfiles, would too).
+if not workflow.configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"

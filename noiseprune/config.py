@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from collections.abc import Mapping, Sequence
 
 from . import methods, networks
@@ -189,6 +190,23 @@ def scaling_experiments(scaling: Mapping) -> dict[str, dict]:
     return out
 
 
+#: Directories of the repository a results_dir must not be (or lie in).
+RESERVED_DIRS = ("workflow", "noiseprune", "tests", "docs", "benchmarks", ".snakemake", ".git")
+
+
+def check_results_dir(value: str) -> str:
+    """``value`` normalized (``results/`` -> ``results``); raises ConfigError if it would
+    write outputs among the repository's own files."""
+    special = sorted(set(value) & set("{}*?[]"))
+    if special:
+        _fail(["results_dir"], value, f"must not contain {' '.join(special)} (Snakemake wildcard and glob characters)")
+    path = os.path.normpath(value)
+    first = path.split(os.sep)[0]
+    if path in (".", "") or (not os.path.isabs(path) and first in RESERVED_DIRS):
+        _fail(["results_dir"], value, "would write results into the working directory's own files; name a directory of its own, such as results/myrun")
+    return path
+
+
 def expand(config: Mapping) -> dict:
     """Resolved experiments from a schema-valid config (defaults filled in).
 
@@ -198,6 +216,7 @@ def expand(config: Mapping) -> dict:
         ``experiments``: name -> resolved experiment (every inheritable key present, plus
         ``name``, ``n`` and ``scaling`` (bool: generated from the scaling section));
         ``scaling``: None or a dict with ``experiments`` (names, by size) and ``target_eps``;
+        ``results_dir``: where every output goes (normalized);
         ``figures``: the ``figures`` section, and ``figures_explicit`` (whether the
         config spelled it out, so that a figure naming a missing experiment is an error).
 
@@ -235,7 +254,13 @@ def expand(config: Mapping) -> dict:
     trained = check_trained(config["trained"]) if config.get("trained") is not None else None
     if trained is not None and trained["name"] in resolved:
         _fail(["trained", "name"], trained["name"], "is also the name of an experiment")
-    return {"experiments": resolved, "scaling": scaling_info, "trained": trained, "figures": config.get("figures", {})}
+    return {
+        "results_dir": check_results_dir(config.get("results_dir", "results")),
+        "experiments": resolved,
+        "scaling": scaling_info,
+        "trained": trained,
+        "figures": config.get("figures", {}),
+    }
 
 
 def prepare(config: Mapping, schema=DEFAULT_SCHEMA) -> dict:

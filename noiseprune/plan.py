@@ -12,53 +12,55 @@ never recomputes them).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 
 from . import methods, reducers
 from .config import NO_COVARIANCE, ConfigError, format_number
 
 # ---------------------------------------------------------------- path templates
-NETWORK = "results/networks/{exp}/seed{seed}/A.npy"
-NETWORK_META = "results/networks/{exp}/seed{seed}/meta.json"
-COVARIANCE = "results/covariance/{exp}/seed{seed}/{cov}.npy"
-EIGEN = "results/spectra/{exp}/seed{seed}/original.npz"
-PROBABILITIES = "results/probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
-PRUNED = "results/pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
-METRICS_EIGEN = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
-METRICS_SUMMARY = "results/metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
-DYNAMICS = "results/dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
+# Relative to the config's results directory (``results_dir``): Plan.path() roots them.
+NETWORK = "networks/{exp}/seed{seed}/A.npy"
+NETWORK_META = "networks/{exp}/seed{seed}/meta.json"
+COVARIANCE = "covariance/{exp}/seed{seed}/{cov}.npy"
+EIGEN = "spectra/{exp}/seed{seed}/original.npz"
+PROBABILITIES = "probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
+PRUNED = "pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
+METRICS_EIGEN = "metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+METRICS_SUMMARY = "metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
+DYNAMICS = "dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
 # rectified-linear experiments (dynamics_model: relu)
-FIXED_POINT = "results/fixed_points/{exp}/seed{seed}.npz"
-RELU_METRICS = "results/relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
-RELU_EIGEN = "results/relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+FIXED_POINT = "fixed_points/{exp}/seed{seed}.npz"
+RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
+RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
 #: Covariance id of the covariance linearized at the fixed point (relu experiments).
 LINEARIZED = "linearized"
 TABLES = {
-    "summary": "results/tables/summary.csv",
-    "eigen": "results/tables/eigen.parquet",
-    "dynamics": "results/tables/dynamics.parquet",
-    "sweeps": "results/tables/sweeps.csv",
-    "scaling": "results/tables/scaling.csv",
-    "empirical": "results/tables/empirical.csv",
+    "summary": "tables/summary.csv",
+    "eigen": "tables/eigen.parquet",
+    "dynamics": "tables/dynamics.parquet",
+    "sweeps": "tables/sweeps.csv",
+    "scaling": "tables/scaling.csv",
+    "empirical": "tables/empirical.csv",
 }
 # Task-trained networks (the `trained` section).
-TRAINED_PARAMS = "results/trained/{tname}/seed{tseed}/params.npz"
-TRAINED_LOG = "results/trained/{tname}/seed{tseed}/training.json"
-TRAINED_COVARIANCE = "results/trained/{tname}/seed{tseed}/covariance/{tcov}.npy"
-TRAINED_ORIGINAL = "results/trained/{tname}/seed{tseed}/original.npz"
-TRAINED_ORIGINAL_METRICS = "results/trained/{tname}/seed{tseed}/original.json"
-TRAINED_REDUCED = "results/trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.npz"
-TRAINED_METRICS = "results/trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.json"
+TRAINED_PARAMS = "trained/{tname}/seed{tseed}/params.npz"
+TRAINED_LOG = "trained/{tname}/seed{tseed}/training.json"
+TRAINED_COVARIANCE = "trained/{tname}/seed{tseed}/covariance/{tcov}.npy"
+TRAINED_ORIGINAL = "trained/{tname}/seed{tseed}/original.npz"
+TRAINED_ORIGINAL_METRICS = "trained/{tname}/seed{tseed}/original.json"
+TRAINED_REDUCED = "trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.npz"
+TRAINED_METRICS = "trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.json"
 TRAINED_TABLES = {
-    "trained": "results/tables/trained.csv",
-    "trained_intervals": "results/tables/trained_intervals.parquet",
+    "trained": "tables/trained.csv",
+    "trained_intervals": "tables/trained_intervals.parquet",
 }
 #: Tables of the rectified-linear experiments (targets only when there are any).
 RELU_TABLES = {
-    "relu": "results/tables/relu.csv",
-    "relu_eigen": "results/tables/relu_eigen.parquet",
+    "relu": "tables/relu.csv",
+    "relu_eigen": "tables/relu_eigen.parquet",
 }
-FIGURE = "results/figures/{name}.{ext}"
+FIGURE = "figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
 #: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
 #: MEM_BASE_MB + matrices x 8 N^2 bytes (the rules' mem_mb, and the config's memory check).
@@ -139,12 +141,21 @@ class Plan:
     """Jobs and targets of a prepared config (:func:`noiseprune.config.prepare`)."""
 
     def __init__(self, prepared: Mapping):
+        #: Directory of every output of this config (``results_dir``).
+        self.results_dir: str = prepared.get("results_dir", "results")
         self.experiments: dict = prepared["experiments"]
         self.scaling: dict | None = prepared["scaling"]
         self.trained: dict | None = prepared.get("trained")
         self.figure_config: dict = prepared.get("figures") or {}
         self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
         self.figures: dict[str, list[str]] = self._figures()
+
+    def path(self, template: str) -> str:
+        """``template`` (one of this module's path templates) under the results directory."""
+        return os.path.join(self.results_dir, template)
+
+    def paths(self, templates: Mapping[str, str]) -> dict[str, str]:
+        return {key: self.path(t) for key, t in templates.items()}
 
     # ------------------------------------------------------------ jobs
     def metric_jobs(self, names=None, *, relu: bool = False) -> list[dict]:
@@ -182,25 +193,25 @@ class Plan:
         return [name for name, exp in self.experiments.items() if is_relu(exp)]
 
     def fixed_points(self) -> list[str]:
-        return [FIXED_POINT.format(exp=n, seed=s) for n in self.relu_experiments() for s in self.experiments[n]["seeds"]]
+        return [self.path(FIXED_POINT).format(exp=n, seed=s) for n in self.relu_experiments() for s in self.experiments[n]["seeds"]]
 
     def relu_metrics(self) -> list[str]:
-        return [RELU_METRICS.format(**job) for job in self.metric_jobs(relu=True)]
+        return [self.path(RELU_METRICS).format(**job) for job in self.metric_jobs(relu=True)]
 
     def relu_eigen_tables(self) -> list[str]:
-        return [RELU_EIGEN.format(**job) for job in self.metric_jobs(relu=True)]
+        return [self.path(RELU_EIGEN).format(**job) for job in self.metric_jobs(relu=True)]
 
     def relu_dynamics_files(self) -> list[str]:
-        return [DYNAMICS.format(**job) for job in self.dynamics_jobs() if is_relu(self.experiments[job["exp"]])]
+        return [self.path(DYNAMICS).format(**job) for job in self.dynamics_jobs() if is_relu(self.experiments[job["exp"]])]
 
     def metrics_summaries(self, names=None) -> list[str]:
-        return [METRICS_SUMMARY.format(**job) for job in self.metric_jobs(names)]
+        return [self.path(METRICS_SUMMARY).format(**job) for job in self.metric_jobs(names)]
 
     def metrics_eigen_tables(self, names=None) -> list[str]:
-        return [METRICS_EIGEN.format(**job) for job in self.metric_jobs(names)]
+        return [self.path(METRICS_EIGEN).format(**job) for job in self.metric_jobs(names)]
 
     def dynamics_files(self) -> list[str]:
-        return [DYNAMICS.format(**job) for job in self.dynamics_jobs()]
+        return [self.path(DYNAMICS).format(**job) for job in self.dynamics_jobs()]
 
     def check_memory(self, available_mb: float, source: str) -> None:
         """Refuse, before any job, an experiment whose largest job cannot fit in ``available_mb``."""
@@ -252,7 +263,7 @@ class Plan:
     def trained_metrics(self) -> list[str]:
         """Every reduction's metrics file (one per pruning seed)."""
         return [
-            TRAINED_METRICS.format(**job, tpseed=p)
+            self.path(TRAINED_METRICS).format(**job, tpseed=p)
             for job in self.trained_reduce_jobs()
             for p in self.trained_prune_seeds(job["reducer"])
         ]
@@ -260,7 +271,7 @@ class Plan:
     def trained_originals(self) -> list[str]:
         if not self.trained:
             return []
-        return [TRAINED_ORIGINAL_METRICS.format(tname=self.trained["name"], tseed=s) for s in self.trained["seeds"]]
+        return [self.path(TRAINED_ORIGINAL_METRICS).format(tname=self.trained["name"], tseed=s) for s in self.trained["seeds"]]
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:
@@ -348,7 +359,7 @@ class Plan:
         return out
 
     def figure_files(self) -> list[str]:
-        return [FIGURE.format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
+        return [self.path(FIGURE).format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
 
     def trained_keep_drawn(self) -> float:
         """Keep fraction of Fig. 9c: figures.fig9_trained.keep_fraction, else the second
@@ -364,8 +375,11 @@ class Plan:
         return self.experiments[name]["keep_fractions"][0]
 
     def table_targets(self) -> list[str]:
-        return (
-            list(TABLES.values())
-            + (list(RELU_TABLES.values()) if self.relu_experiments() else [])
-            + (list(TRAINED_TABLES.values()) if self.trained else [])
-        )
+        return [
+            self.path(t)
+            for t in (
+                list(TABLES.values())
+                + (list(RELU_TABLES.values()) if self.relu_experiments() else [])
+                + (list(TRAINED_TABLES.values()) if self.trained else [])
+            )
+        ]

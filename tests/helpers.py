@@ -1,18 +1,29 @@
-"""Helpers shared by the workflow, SLURM and report tests: running Snakemake on a
-config in a temporary directory, and hashing its results."""
+"""Helpers shared by the workflow, SLURM and report tests: running Snakemake (or the
+make targets' launcher, workflow/run.py) on a config in a temporary directory, and
+hashing its results."""
 
 import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
 PROFILE = ROOT / "workflow" / "profiles" / "default"
+RUN = ROOT / "workflow" / "run.py"
+
+
+def results_path(workdir, configfile=SMOKE):
+    """The results directory of ``configfile`` (its results_dir) in ``workdir``."""
+    with open(configfile) as fh:
+        return Path(workdir) / (yaml.safe_load(fh).get("results_dir") or "results")
 
 
 def snakemake_cmd(workdir, *args, configfile=SMOKE):
-    """Snakemake on this checkout's Snakefile, in ``workdir``, with only ``configfile``."""
+    """Snakemake on this checkout's Snakefile, in ``workdir``, with only ``configfile``
+    (the Snakefile reads config.yaml only when no config file is given)."""
     return [
         sys.executable,
         "-m",
@@ -23,7 +34,6 @@ def snakemake_cmd(workdir, *args, configfile=SMOKE):
         str(workdir),
         "--configfile",
         str(configfile),
-        "--replace-workflow-config",
         "--workflow-profile",
         str(PROFILE),
         *args,
@@ -40,9 +50,25 @@ def run_snakemake(workdir, *args, configfile=SMOKE, check=True, timeout=300):
     return proc
 
 
-def result_hashes(workdir):
+def run_cmd(action, *snakemake_args, configfile=SMOKE):
+    """workflow/run.py ACTION on ``configfile``, as the make targets call it (run in the
+    working directory); ``snakemake_args`` go on to Snakemake."""
+    return [sys.executable, str(RUN), action, "--config", str(configfile), "--", *snakemake_args]
+
+
+def run_action(workdir, action, *snakemake_args, configfile=SMOKE, check=True, timeout=300):
+    """Run :func:`run_cmd` in ``workdir``; raise with its output's tail if it fails and ``check``."""
+    proc = subprocess.run(
+        run_cmd(action, *snakemake_args, configfile=configfile), cwd=workdir, capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"run.py {action} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def result_hashes(workdir, configfile=SMOKE):
     """sha256 of every result file except logs, benchmarks and hidden (temporary) files."""
-    results = Path(workdir) / "results"
+    results = results_path(workdir, configfile)
     hashes = {}
     for path in sorted(results.rglob("*")):
         rel = path.relative_to(results)

@@ -41,6 +41,38 @@ def test_shipped_configs_are_valid(path):
     assert result["experiments"]
 
 
+def test_every_shipped_config_has_its_own_results_dir():
+    paths = [ROOT / "config.yaml", *sorted((ROOT / "tests" / "configs").glob("*.yaml"))]
+    dirs = {}
+    for path in paths:
+        with open(path) as fh:
+            dirs[path.name] = prepare(yaml.safe_load(fh), schema=SCHEMA)["results_dir"]
+    assert dirs["config.yaml"] == "results"
+    assert len(set(dirs.values())) == len(dirs), dirs
+
+
+def test_results_dir_default_normalized_and_rooting_the_plan():
+    assert prepare(minimal(), schema=SCHEMA)["results_dir"] == "results"
+    plan = npplan.Plan(prepare({**minimal(), "results_dir": "runs/mine/"}, schema=SCHEMA))
+    assert plan.results_dir == "runs/mine"
+    assert plan.path(npplan.NETWORK) == "runs/mine/networks/{exp}/seed{seed}/A.npy"
+    assert all(t.startswith("runs/mine/tables/") for t in plan.table_targets())
+    assert all(f.startswith("runs/mine/metrics/") for f in plan.metrics_summaries())
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (".", "config error: results_dir = '.': would write results into the working directory's own files"),
+        ("workflow/out", "config error: results_dir = 'workflow/out': would write results into the working"),
+        ("res{exp}", "config error: results_dir = 'res{exp}': must not contain { } (Snakemake wildcard and glob"),
+        (3, "config error: results_dir = 3: must be of type string"),
+    ],
+)
+def test_bad_results_dir(value, message):
+    assert error_of({**minimal(), "results_dir": value}).startswith(message)
+
+
 def _resolve(sub, root):
     while "$ref" in sub:
         target = root
@@ -477,14 +509,14 @@ def test_relu_experiment_plans_relu_jobs_and_tables():
     assert {(j["method"], j["cov"]) for j in jobs} == {("noise", "linearized"), ("noise", "T20"), ("weight", "none"), ("uniform", "none")}
     assert plan.fixed_points() == ["results/fixed_points/small/seed0.npz"]
     assert plan.relu_metrics()[0].startswith("results/relu/small/seed0/")
-    assert set(npplan.RELU_TABLES.values()) <= set(plan.table_targets())
+    assert set(plan.paths(npplan.RELU_TABLES).values()) <= set(plan.table_targets())
     assert plan.sweep_experiments() == [] and plan.empirical_experiments() == []
     assert npplan.duration_of("linearized") == float("inf")
 
 
 def test_linear_config_has_no_relu_tables():
     plan = npplan.Plan(prepare(minimal(), schema=SCHEMA))
-    assert not set(npplan.RELU_TABLES.values()) & set(plan.table_targets())
+    assert not set(plan.paths(npplan.RELU_TABLES).values()) & set(plan.table_targets())
 
 
 def test_fig7_needs_relu_experiments_and_fig8_linear_ones():

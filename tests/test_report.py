@@ -2,7 +2,7 @@
 
 One workflow run on tests/configs/figures.yaml (tiny networks under the experiment
 names of config.yaml, so every figure rule runs) in a temporary directory, then
-``snakemake --report report.html``. The report is a JavaScript application: its
+``make report`` (workflow/run.py report: ``<results_dir>/report.html``). The report is a JavaScript application: its
 content only exists once the scripts have run, so the page is opened in headless
 Chromium, driven through the DevTools protocol over a pipe (``--remote-debugging-pipe``,
 standard library only), and the checks read the rendered text, never the embedded data:
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_snakemake
+from helpers import ROOT, results_path, run_action, run_snakemake
 
 pytestmark = pytest.mark.browser
 
@@ -226,7 +226,8 @@ def workdir(chromium, tmp_path_factory):
     """tests/configs/figures.yaml run to completion, with its HTML report."""
     workdir = tmp_path_factory.mktemp("figures_run")
     snakemake(workdir, "--cores", "2")
-    snakemake(workdir, "--report", "report.html", timeout=300)
+    report = run_action(workdir, "report", configfile=CONFIG, timeout=300)
+    assert "Missing metadata" not in report.stdout + report.stderr
     return workdir
 
 
@@ -235,7 +236,7 @@ def rendered(chromium, workdir, tmp_path_factory):
     """What a reader sees when clicking through the report (see BROWSE)."""
     browser = Chromium(chromium, tmp_path_factory.mktemp("chromium_profile"))
     try:
-        session = browser.open((workdir / "report.html").as_uri())
+        session = browser.open((results_path(workdir, CONFIG) / "report.html").as_uri())
         return json.loads(browser.evaluate(session, BROWSE, timeout=120))
     finally:
         browser.close()
@@ -251,7 +252,7 @@ def caption_title(name):
 def test_every_figure_file_was_drawn(workdir):
     for name in FIGURES:
         for ext in ("pdf", "png"):
-            path = workdir / "results" / "figures" / f"{name}.{ext}"
+            path = results_path(workdir, CONFIG) / "figures" / f"{name}.{ext}"
             assert path.is_file() and path.stat().st_size > 10_000, path
 
 
@@ -285,16 +286,25 @@ def test_landing_page_shows_the_workflow_description(rendered):
 
 
 def test_figures_target_redraws_only_the_figures_identically(workdir, rendered):
-    """`snakemake figures` after removing results/figures reruns only the figure rules,
-    from the cached tables, and draws byte-identical files. Runs last: it rewrites files."""
-    figures = workdir / "results" / "figures"
+    """`make figures` after removing the figures reruns only the figure rules from the
+    cached tables, even when an upstream file is newer than the tables, and draws
+    byte-identical files; with a table missing it stops with one line naming it.
+    Runs last: it rewrites files."""
+    results = results_path(workdir, CONFIG)
+    figures = results / "figures"
     before = {p.name: p.read_bytes() for p in sorted(figures.iterdir())}
     shutil.rmtree(figures)
-    dry = snakemake(workdir, "--dry-run", "--quiet", "rules", "--", "figures")
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", dry.stdout + dry.stderr, re.M))
-    counts.pop("total", None)
-    assert set(counts) == {f"{name}" for name in FIGURES} | {"figures"}, counts
-    snakemake(workdir, "--cores", "2", "figures")
+    os.utime(results / "networks" / "paper2000" / "seed0" / "A.npy")  # upstream now "changed"
+    proc = run_action(workdir, "figures", configfile=CONFIG)
+    ran = set(re.findall(r"^(?:local)?rule (\w+):$", proc.stdout + proc.stderr, re.M))
+    assert ran == set(FIGURES) | {"report_tables", "figures"}, ran
     after = {p.name: p.read_bytes() for p in sorted(figures.iterdir())}
     assert after.keys() == before.keys()
     assert [name for name in before if before[name] != after[name]] == []
+
+    (results / "tables" / "sweeps.csv").unlink()
+    proc = run_action(workdir, "figures", configfile=CONFIG, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: missing tables results-figures/tables/sweeps.csv: run `make reproduce CONFIG={CONFIG}` first"
+    ]

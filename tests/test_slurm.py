@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import result_hashes
+from helpers import RUN, result_hashes
 
 # The tests that need a SLURM; the preflight-message tests at the end need none.
 needs_slurm = [pytest.mark.slurm, pytest.mark.workflow]
@@ -118,7 +118,7 @@ def copy_checkout(dest):
         src = ROOT / rel
         target = dest / rel
         if src.is_dir():
-            shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", ".snakemake", "results"))
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", ".snakemake", "results", "results-*"))
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target)
@@ -148,15 +148,10 @@ def slurm_jobs(env, ids):
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    """A copy of the checkout whose config.yaml is the smoke config.
-
-    Not `--configfile smoke.yaml --replace-workflow-config`: Snakemake (9.27) does not
-    pass --replace-workflow-config on to the jobs it submits, which would then read
-    config.yaml merged with the smoke config (other experiments, other table inputs).
-    """
-    dest = copy_checkout(tmp_path_factory.mktemp("checkout"))
-    shutil.copy2(ROOT / SMOKE, dest / "config.yaml")
-    return dest
+    """A copy of the checkout, config.yaml included: jobs inside the allocations must
+    see the smoke config alone, as the main process does (the Snakefile reads
+    config.yaml only when no config file is given)."""
+    return copy_checkout(tmp_path_factory.mktemp("checkout"))
 
 
 @pytest.fixture(scope="module")
@@ -166,11 +161,11 @@ def slurm_run(slurm, checkout):
     flags = run([sys.executable, str(CHECK), "--flags"], env=slurm).stdout.split()
     start = time.monotonic()
     proc = run(
-        snakemake(
-            "--workflow-profile", "workflow/profiles/slurm", *flags,
+        [
+            sys.executable, str(checkout / RUN.relative_to(ROOT)), "cluster", "--config", SMOKE, "--", *flags,
             "--slurm-init-seconds-before-status-checks", "2",
             "--slurm-keep-successful-logs",
-        ),
+        ],
         env=slurm,
         cwd=checkout,
         timeout=SLURM_RUN_TIMEOUT,
@@ -234,7 +229,7 @@ def test_outputs_bit_identical_to_local_run(slurm_run, smoke_local_run):
 @slurm_test
 def test_rerun_through_slurm_does_nothing(slurm, slurm_run):
     proc = run(
-        snakemake("--workflow-profile", "workflow/profiles/slurm", *slurm_run["flags"], "--dry-run"),
+        snakemake("--workflow-profile", "workflow/profiles/slurm", "--configfile", SMOKE, *slurm_run["flags"], "--dry-run"),
         env=slurm,
         cwd=slurm_run["workdir"],
     )

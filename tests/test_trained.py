@@ -216,7 +216,7 @@ def test_trained_section_defaults_and_plan():
         ("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("merge", "snp")
     }
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
-    assert npplan.TRAINED_TABLES["trained"] in plan.table_targets()
+    assert plan.path(npplan.TRAINED_TABLES["trained"]) in plan.table_targets()
     assert plan.figures["fig9_trained"] == ["rsg"]
     assert plan.trained_keep_drawn() == 0.5  # the only keep fraction
     bad = copy.deepcopy(cfg)

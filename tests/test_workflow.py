@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import ROOT, SMOKE, result_hashes, snakemake_cmd
+from helpers import ROOT, SMOKE, result_hashes, results_path, run_action, run_cmd, snakemake_cmd
 from helpers import run_snakemake as snakemake
 
 from noiseprune import config as npconfig
@@ -44,7 +44,7 @@ def reference(smoke_local_run):
 
 
 def table(workdir, name):
-    path = Path(workdir) / "results" / "tables" / name
+    path = results_path(workdir) / "tables" / name
     return pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
 
 
@@ -133,7 +133,7 @@ def test_derived_tables(reference):
 
 
 def test_intermediates_follow_the_path_scheme(reference):
-    results = Path(reference) / "results"
+    results = results_path(reference)
     assert (results / "networks/smoke/seed0/A.npy").is_file()
     meta = (results / "networks/smoke/seed0/meta.json").read_text()
     assert '"n": 90' in meta
@@ -149,12 +149,12 @@ def test_intermediates_follow_the_path_scheme(reference):
 
 
 def test_progress_is_logged(reference):
-    logs = Path(reference) / "results" / "logs"
+    logs = results_path(reference) / "logs"
     empirical = (logs / "covariance_empirical/asym/seed0/T40.log").read_text()
     assert "simulating T40" in empirical and "(100%)" in empirical
     dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3/prune0.log").read_text()
     assert "(100%)" in dynamics
-    assert (Path(reference) / "results/benchmarks/prune_measure/smoke/seed0/exact/noise/keep0.3.tsv").is_file()
+    assert (results_path(reference) / "benchmarks/prune_measure/smoke/seed0/exact/noise/keep0.3.tsv").is_file()
     prune = (logs / "prune_measure/smoke/seed0/exact/noise/keep0.3.log").read_text()
     assert "prune seed 0: kept" in prune and "summary" in prune
 
@@ -177,7 +177,7 @@ def test_relu_table_fixed_point_and_new_figures(reference):
     assert (0 < relu["active_fraction"]).all() and (relu["active_fraction"] < 1).all()
     eigen = table(reference, "relu_eigen.parquet")
     assert len(eigen) == 60 * len(relu)
-    results = Path(reference) / "results"
+    results = results_path(reference)
     assert (results / "fixed_points/relu/seed0.npz").is_file()
     assert (results / "covariance/relu/seed0/linearized.npy").is_file()
     assert (results / "covariance/relu/seed0/T40.npy").is_file()
@@ -197,9 +197,9 @@ def test_input_silencing_every_neuron_fails_at_the_fixed_point(tmp_path):
     workdir.mkdir()
     proc = snakemake(workdir, "--cores", "1", configfile=bad, check=False)
     assert proc.returncode != 0
-    logged = (workdir / "results/logs/fixed_point/relu/seed0.log").read_text()
+    logged = (results_path(workdir, bad) / "logs/fixed_point/relu/seed0.log").read_text()
     assert "experiment relu, seed 0: no active neuron at the fixed point: the input silences every neuron" in logged
-    results = workdir / "results"
+    results = results_path(workdir, bad)
     assert not (results / "covariance").exists() and not (results / "pruned").exists()
 
 
@@ -226,6 +226,13 @@ def dry_run_jobs(workdir, configfile):
     return jobs
 
 
+def test_another_config_runs_alone(tmp_path):
+    """--configfile without --replace-workflow-config: nothing of config.yaml is merged."""
+    expected = set(npplan.Plan(npconfig.prepare(smoke_config())).experiments)
+    planned = {w["exp"] for _, w in dry_run_jobs(tmp_path, SMOKE) if "exp" in w}
+    assert planned and planned <= expected, planned - expected
+
+
 def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_path):
     cfg = smoke_config()
     cfg["experiments"]["smoke"]["keep_fractions"] = [0.3, 0.5]  # 0.6 -> 0.5
@@ -246,17 +253,20 @@ def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_pa
     assert sum(rule == "dynamics" for rule, _ in jobs) == 2
 
 
-def test_cores_1_after_kill_is_bit_identical_to_cores_2(reference, tmp_path):
-    """A --cores 1 run, killed with SIGKILL part-way and resumed, matches the reference."""
+def test_cores_1_after_kill_resumes_without_flags_and_is_bit_identical(reference, tmp_path):
+    """`make reproduce` (workflow/run.py) with --cores 1, killed with SIGKILL to the whole
+    process group part-way, then the same command again: it clears the dead run's
+    Snakemake locks by itself, finishes, and matches the --cores 2 reference."""
     workdir = tmp_path / "cores1"
     workdir.mkdir()
     proc = subprocess.Popen(
-        snakemake_cmd(workdir, "--cores", "1"),
+        run_cmd("reproduce", "--cores", "1"),
+        cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    probabilities = workdir / "results" / "probabilities"
+    probabilities = results_path(workdir) / "probabilities"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if probabilities.exists() and any(probabilities.rglob("*.npz")):
@@ -267,15 +277,50 @@ def test_cores_1_after_kill_is_bit_identical_to_cores_2(reference, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert killed, "the run finished before it could be killed"
+    assert list((workdir / ".snakemake" / "locks").glob("*.lock")), "the killed run left no lock to recover from"
     partial = result_hashes(workdir)
     assert partial and len(partial) < len(result_hashes(reference))
 
-    snakemake(workdir, "--unlock", "--cores", "1")
-    snakemake(workdir, "--cores", "1")
+    resumed = run_action(workdir, "reproduce", "--cores", "1", timeout=600)
+    assert "removed 2 stale Snakemake lock(s) of results-smoke" in resumed.stdout
     ours, theirs = result_hashes(workdir), result_hashes(reference)
     assert ours.keys() == theirs.keys()
     differing = [k for k in ours if ours[k] != theirs[k]]
     assert not differing, f"{len(differing)} files differ, e.g. {differing[:5]}"
+
+
+def test_live_run_is_never_unlocked(tmp_path):
+    """While a run holds the results directory, a second run stops with one line and
+    leaves Snakemake's locks alone."""
+    sys.path.insert(0, str(ROOT / "workflow"))
+    import run
+
+    results = tmp_path / "results-smoke"
+    locks = tmp_path / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.output.lock").write_text("results-smoke/networks/smoke/seed0/A.npy\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time; sys.path.insert(0, {str(ROOT / 'workflow')!r}); import run; "
+         f"h = run.hold_results_lock(run.Path({str(results)!r})); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        proc = run_action(tmp_path, "reproduce", check=False, timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: another run (pid {holder.pid}) is writing {results}; wait for it to finish (or stop it) and run this again"
+    ]
+    assert (locks / "0.output.lock").is_file()
+    # The holder is dead now: its lock is released, and only locks of this results
+    # directory are cleared (another config's are not).
+    (locks / "1.output.lock").write_text("results-other/networks/x/seed0/A.npy\n")
+    assert run.clear_stale_locks(tmp_path, results) == [locks / "0.output.lock"]
+    assert sorted(p.name for p in locks.iterdir()) == ["1.output.lock"]
+    run.hold_results_lock(results).close()
 
 
 # ------------------------------------------------------------------ configuration errors
@@ -326,7 +371,7 @@ def test_bad_config_fails_fast_with_one_line(tmp_path, edit, message):
     errors = [line for line in output.splitlines() if "config error" in line]
     assert errors == [message], output[-2000:]
     assert "Traceback" not in output
-    assert not (workdir / "results").exists()  # no job ran
+    assert not results_path(workdir, bad).exists()  # no job ran
 
 
 # ------------------------------------------------------------------ lint

@@ -68,29 +68,31 @@ BLAS_MIN_N = 1000
 fmt = npconfig.format_number
 
 # ---------------------------------------------------------------- path templates
-NETWORK = npplan.NETWORK
-NETWORK_META = npplan.NETWORK_META
-COVARIANCE = npplan.COVARIANCE
-EIGEN = npplan.EIGEN
-PROBABILITIES = npplan.PROBABILITIES
-PRUNED = npplan.PRUNED
-METRICS_EIGEN = npplan.METRICS_EIGEN
-METRICS_SUMMARY = npplan.METRICS_SUMMARY
-DYNAMICS = npplan.DYNAMICS
-TABLES = npplan.TABLES
-TRAINED_PARAMS = npplan.TRAINED_PARAMS
-TRAINED_LOG = npplan.TRAINED_LOG
-TRAINED_COVARIANCE = npplan.TRAINED_COVARIANCE
-TRAINED_ORIGINAL = npplan.TRAINED_ORIGINAL
-TRAINED_ORIGINAL_METRICS = npplan.TRAINED_ORIGINAL_METRICS
-TRAINED_REDUCED = npplan.TRAINED_REDUCED
-TRAINED_METRICS = npplan.TRAINED_METRICS
-TRAINED_TABLES = npplan.TRAINED_TABLES
+# Every output lies under the config's results_dir (noiseprune.plan roots the templates).
+RESULTS = PLAN.results_dir
+NETWORK = PLAN.path(npplan.NETWORK)
+NETWORK_META = PLAN.path(npplan.NETWORK_META)
+COVARIANCE = PLAN.path(npplan.COVARIANCE)
+EIGEN = PLAN.path(npplan.EIGEN)
+PROBABILITIES = PLAN.path(npplan.PROBABILITIES)
+PRUNED = PLAN.path(npplan.PRUNED)
+METRICS_EIGEN = PLAN.path(npplan.METRICS_EIGEN)
+METRICS_SUMMARY = PLAN.path(npplan.METRICS_SUMMARY)
+DYNAMICS = PLAN.path(npplan.DYNAMICS)
+TABLES = PLAN.paths(npplan.TABLES)
+TRAINED_PARAMS = PLAN.path(npplan.TRAINED_PARAMS)
+TRAINED_LOG = PLAN.path(npplan.TRAINED_LOG)
+TRAINED_COVARIANCE = PLAN.path(npplan.TRAINED_COVARIANCE)
+TRAINED_ORIGINAL = PLAN.path(npplan.TRAINED_ORIGINAL)
+TRAINED_ORIGINAL_METRICS = PLAN.path(npplan.TRAINED_ORIGINAL_METRICS)
+TRAINED_REDUCED = PLAN.path(npplan.TRAINED_REDUCED)
+TRAINED_METRICS = PLAN.path(npplan.TRAINED_METRICS)
+TRAINED_TABLES = PLAN.paths(npplan.TRAINED_TABLES)
 TRAINED = PLAN.trained or {}
-FIXED_POINT = npplan.FIXED_POINT
-RELU_METRICS = npplan.RELU_METRICS
-RELU_EIGEN = npplan.RELU_EIGEN
-RELU_TABLES = npplan.RELU_TABLES
+FIXED_POINT = PLAN.path(npplan.FIXED_POINT)
+RELU_METRICS = PLAN.path(npplan.RELU_METRICS)
+RELU_EIGEN = PLAN.path(npplan.RELU_EIGEN)
+RELU_TABLES = PLAN.paths(npplan.RELU_TABLES)
 
 
 # ---------------------------------------------------------------- wildcard constraints
@@ -436,8 +438,8 @@ def tables_mem_mb(wildcards, attempt):
 
 # ---------------------------------------------------------------- logs and benchmarks
 def log(rule, pattern):
-    return f"results/logs/{rule}/{pattern}.log"
+    return f"{RESULTS}/logs/{rule}/{pattern}.log"
 
 
 def benchmark(rule, pattern):
-    return f"results/benchmarks/{rule}/{pattern}.tsv"
+    return f"{RESULTS}/benchmarks/{rule}/{pattern}.tsv"

@@ -3,7 +3,7 @@ rule covariance_exact:
     input:
         A=NETWORK,
     output:
-        C="results/covariance/{exp}/seed{seed}/exact.npy",
+        C=COVARIANCE.replace("{cov}", "exact"),
     log:
         log("covariance_exact", "{exp}/seed{seed}"),
     benchmark:
@@ -28,7 +28,7 @@ rule covariance_empirical:
         unpack(fixed_point_input),
         A=NETWORK,
     output:
-        C="results/covariance/{exp}/seed{seed}/T{duration}.npy",
+        C=COVARIANCE.replace("{cov}", "T{duration}"),
     log:
         log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
     benchmark:

@@ -4,11 +4,10 @@
 
 # Which experiments each figure draws comes from the config's `figures` section,
 # through the plan (PLAN.figures: figure name -> experiments).
-FIGURE = npplan.FIGURE
-REPORT_TABLES = {
-    "summary": "results/report/summary_digest.csv",
-    "scaling": "results/report/scaling_digest.csv",
-}
+FIGURE = PLAN.path(npplan.FIGURE)
+REPORT_TABLES = PLAN.paths(
+    {"summary": "report/summary_digest.csv", "scaling": "report/scaling_digest.csv"}
+)
 
 
 # Report toggle between the two files of a figure; the first in sort order (the PNG,

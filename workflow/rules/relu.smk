@@ -39,7 +39,7 @@ rule covariance_linearized:
         A=NETWORK,
         fp=FIXED_POINT,
     output:
-        C="results/covariance/{exp}/seed{seed}/linearized.npy",
+        C=COVARIANCE.replace("{cov}", npplan.LINEARIZED),
     log:
         log("covariance_linearized", "{exp}/seed{seed}"),
     benchmark:
@@ -95,7 +95,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
 
 
 rule relu_table:
-    """results/tables/relu.csv (one row per pruned rectified-linear network, with the
+    """<results_dir>/tables/relu.csv (one row per pruned rectified-linear network, with the
     end value of its trajectory error) and relu_eigen.parquet (Jacobian eigenvalues)."""
     input:
         metrics=PLAN.relu_metrics(),

@@ -1,5 +1,5 @@
 rule summary_table:
-    """results/tables/summary.csv: one row per pruned network."""
+    """<results_dir>/tables/summary.csv: one row per pruned network."""
     input:
         metrics_summaries(),
     output:
@@ -16,7 +16,7 @@ rule summary_table:
 
 
 rule eigen_table:
-    """results/tables/eigen.parquet: one row per (pruned network, original eigenpair)."""
+    """<results_dir>/tables/eigen.parquet: one row per (pruned network, original eigenpair)."""
     input:
         metrics_eigen_tables(),
     output:
@@ -33,7 +33,7 @@ rule eigen_table:
 
 
 rule dynamics_table:
-    """results/tables/dynamics.parquet: trajectory error, mean and std over trials."""
+    """<results_dir>/tables/dynamics.parquet: trajectory error, mean and std over trials."""
     input:
         dynamics_files(),
     output:
@@ -50,7 +50,7 @@ rule dynamics_table:
 
 
 rule sweeps_table:
-    """results/tables/sweeps.csv: summary rows of experiments with several keep fractions."""
+    """<results_dir>/tables/sweeps.csv: summary rows of experiments with several keep fractions."""
     input:
         metrics_summaries(sweep_experiments()),
     output:
@@ -69,7 +69,7 @@ rule sweeps_table:
 
 
 rule scaling_table:
-    """results/tables/scaling.csv: kept entries needed to reach target eps vs N log N."""
+    """<results_dir>/tables/scaling.csv: kept entries needed to reach target eps vs N log N."""
     input:
         metrics_summaries(scaling_experiments()),
     output:
@@ -89,7 +89,7 @@ rule scaling_table:
 
 
 rule empirical_table:
-    """results/tables/empirical.csv: pruning quality vs simulated duration T."""
+    """<results_dir>/tables/empirical.csv: pruning quality vs simulated duration T."""
     input:
         metrics_summaries(empirical_experiments()),
     output:

@@ -83,7 +83,7 @@ for _rule_name, _pseeds, _reducers in trained_reduce_rules():
 
 
 rule trained_table:
-    """results/tables/trained.csv (one row per network) and trained_intervals.parquet."""
+    """<results_dir>/tables/trained.csv (one row per network) and trained_intervals.parquet."""
     input:
         originals=trained_originals(),
         metrics=trained_metrics(),

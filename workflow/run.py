@@ -1,0 +1,196 @@
+"""Entry point of the make targets: one config, its own results directory, safe resumes.
+
+    python workflow/run.py ACTION [--config PATH] [--forcerun PATH ...] [-- SNAKEMAKE ARGS]
+
+ACTION is one of reproduce, figures, report, dry-run, verify, cluster (see the
+Makefile). Every action runs exactly the config given (default config.yaml), with
+nothing of config.yaml merged in, and its outputs stay under that config's
+`results_dir`.
+
+Runs that write (reproduce, figures, cluster) hold an exclusive lock on
+`<results_dir>/.run.lock` for their whole life. The operating system releases it when
+the run dies, even by kill -9, so a run that finds Snakemake's own lock files for its
+results directory but gets this lock knows they are stale, left by a dead run, and
+removes them (what `snakemake --unlock` would do, limited to this results directory).
+A directory held by a live run is never unlocked: the second run stops with one line
+naming the live one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from noiseprune import config as npconfig  # noqa: E402
+from noiseprune import plan as npplan  # noqa: E402
+
+ACTIONS = ("reproduce", "figures", "report", "dry-run", "verify", "cluster")
+PROFILES = {"local": ROOT / "workflow" / "profiles" / "default", "slurm": ROOT / "workflow" / "profiles" / "slurm"}
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+#: Set in the environment of every Snakemake this script starts (see live_foreign_runs).
+MARKER = "NOISEPRUNE_RUN_LOCK"
+
+
+class RunError(Exception):
+    """A reason to stop before Snakemake starts; printed as one line."""
+
+
+def load_plan(config_path: Path) -> npplan.Plan:
+    if not config_path.is_file():
+        raise RunError(f"config file {str(config_path)!r} not found")
+    try:
+        return npplan.Plan(npconfig.prepare(npconfig.load_yaml(config_path), schema=SCHEMA))
+    except npconfig.ConfigError as err:
+        raise RunError(str(err)) from None
+
+
+# ------------------------------------------------------------------ locking
+def hold_results_lock(results_dir: Path):
+    """Open and exclusively lock ``results_dir/.run.lock``; the returned file keeps the
+    lock until this process ends. Raises RunError if a live run holds it."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(results_dir / ".run.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown pid"
+        raise RunError(
+            f"another run ({holder}) is writing {results_dir}; wait for it to finish (or stop it) and run this again"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def snakemake_lock_files(workdir: Path) -> list[Path]:
+    return sorted((workdir / ".snakemake" / "locks").glob("*.lock"))
+
+
+def lock_paths(lock_file: Path, workdir: Path) -> list[Path]:
+    """Files a Snakemake lock file lists (one per line), absolute."""
+    lines = [line.strip() for line in lock_file.read_text().splitlines() if line.strip()]
+    return [Path(os.path.normpath(workdir / line)) for line in lines]
+
+
+def within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def live_foreign_runs(workdir: Path) -> list[int]:
+    """Pids of live Snakemake processes working in ``workdir`` that this script did not
+    start (their lock files could belong to any results directory)."""
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if int(proc.name) == os.getpid() or Path(os.readlink(proc / "cwd")) != workdir:
+                continue
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if not any(b"snakemake" in part for part in cmdline[:3]):
+                continue
+            if MARKER.encode() + b"=" in (proc / "environ").read_bytes():
+                continue
+        except (OSError, ValueError):
+            continue
+        pids.append(int(proc.name))
+    return pids
+
+
+def clear_stale_locks(workdir: Path, results_dir: Path) -> list[Path]:
+    """Remove Snakemake's lock files that lock only files under ``results_dir``, which
+    the caller holds (so no run started by this script is using them). Returns them."""
+    ours = [f for f in snakemake_lock_files(workdir) if all(within(p, results_dir) for p in lock_paths(f, workdir))]
+    if not ours:
+        return []
+    foreign = live_foreign_runs(workdir)
+    if foreign:
+        raise RunError(
+            f"Snakemake (pid {', '.join(map(str, foreign))}) is running in {workdir} outside make; wait for it to "
+            f"finish, or, if no Snakemake is running, remove the stale locks with: snakemake --unlock --configfile ..."
+        )
+    for lock_file in ours:
+        lock_file.unlink(missing_ok=True)
+    return ours
+
+
+# ------------------------------------------------------------------ actions
+def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forcerun: list[str], extra: list[str]):
+    profile = PROFILES["slurm" if action == "cluster" else "local"]
+    base = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(config_path)]
+    base += ["--workflow-profile", str(profile)]
+    if action == "reproduce":
+        cmd = base + ["--cores", "all"]
+    elif action == "cluster":
+        cmd = base
+    elif action == "dry-run":
+        cmd = base + ["--dry-run", "--quiet", "rules"]
+    elif action == "figures":
+        cmd = base + ["--cores", "all"] + figures_arguments(plan, config_path)
+    elif action == "report":
+        cmd = base + ["--report", str(Path(plan.results_dir) / "report.html")]
+    else:
+        raise ValueError(action)
+    cmd += extra
+    if forcerun:
+        cmd += ["--forcerun", *forcerun]
+    return cmd
+
+
+#: Rules that draw figures or the report's digest tables (figures.smk).
+FIGURE_RULES = (*npplan.FIGURES, "report_tables")
+
+
+def figures_arguments(plan: npplan.Plan, config_path: Path) -> list[str]:
+    """Snakemake arguments that redraw every figure from the existing tables and never
+    schedule upstream work; RunError naming the tables that are missing."""
+    missing = [t for t in plan.table_targets() if not Path(t).is_file()]
+    if missing:
+        raise RunError(f"missing tables {', '.join(missing)}: run `make reproduce CONFIG={config_path}` first")
+    rules = [r for r in FIGURE_RULES if r in plan.figures or r == "report_tables"]
+    return ["figures", "--forcerun", *rules, "--allowed-rules", *rules]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument("--config", default="config.yaml", type=Path, help="config file (default: config.yaml)")
+    parser.add_argument("--forcerun", nargs="+", default=[], metavar="PATH", help="regenerate these files and their downstream")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: Snakemake's
+    workdir = Path.cwd().resolve()
+    try:
+        plan = load_plan(args.config)
+        results_dir = Path(os.path.normpath(workdir / plan.results_dir))
+        if args.action == "verify":
+            cmd = [sys.executable, "-m", "noiseprune.integrity", str(results_dir), "--config", str(args.config)]
+            return subprocess.call(cmd)
+        cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
+        lock = None
+        if args.action in ("reproduce", "figures", "cluster"):
+            lock = hold_results_lock(results_dir)
+            stale = clear_stale_locks(workdir, results_dir)
+            if stale:
+                print(f"run.py: removed {len(stale)} stale Snakemake lock(s) of {plan.results_dir} left by a run that died")
+    except RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    env = dict(os.environ, **{MARKER: "1"})
+    try:
+        return subprocess.call(cmd, env=env)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
