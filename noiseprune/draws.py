@@ -1,20 +1,38 @@
 """The draws of one (network, covariance, method, keep fraction): probabilities once,
-then every pruning seed's pruned network and its spectral metrics.
+then every pruning seed's pruned network and its metrics.
 
-One call loads nothing twice: the keep probabilities, the eigendecomposition of A and
-the Cholesky factor of -A (for the spectral eps) are shared by all pruning seeds.
-Each seed's pruned network and metrics are exactly those of separate
-:func:`noiseprune.pruning.prune` and :func:`noiseprune.spectra.compare` calls.
+One call computes nothing twice: the keep probabilities, and for the spectral metrics
+(:func:`spectral`) the eigendecomposition of A and the Cholesky factor of -A (for the
+spectral eps), are shared by all pruning seeds. Each seed's pruned network and metrics
+are exactly those of separate :func:`noiseprune.pruning.prune` and
+:func:`noiseprune.spectra.compare` (or :func:`noiseprune.rectified.compare`) calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import pruning, spectra
+
+
+def spectral(
+    A: np.ndarray, *, eig: tuple[np.ndarray, np.ndarray] | None = None, metrics: str = "full"
+) -> Callable[[sp.csr_array], dict]:
+    """``measure`` of :func:`prune_and_measure`: :func:`noiseprune.spectra.compare` of A
+    and a pruned network, with the Cholesky factor of -A computed once.
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, N)
+    eig : (w, V), optional
+        Cached eigendecomposition of A (``metrics="full"``).
+    metrics : {"full", "eps"}
+    """
+    factor = spectra.stiffness_factor(A)
+    return lambda A_sparse: spectra.compare(A, A_sparse, eig=eig, metrics=metrics, factor=factor)
 
 
 def prune_and_measure(
@@ -24,10 +42,9 @@ def prune_and_measure(
     probability: Mapping,
     diagonal: str,
     rngs: Sequence[np.random.Generator],
-    eig: tuple[np.ndarray, np.ndarray] | None = None,
-    metrics: str = "full",
+    measure: Callable[[sp.csr_array], dict],
 ) -> tuple[np.ndarray, Iterator[tuple[sp.csr_array, dict]]]:
-    """Keep probabilities, then ``(A_sparse, metrics)`` for each generator of ``rngs``.
+    """Keep probabilities, then ``(A_sparse, measure(A_sparse))`` for each generator of ``rngs``.
 
     Parameters
     ----------
@@ -40,10 +57,10 @@ def prune_and_measure(
     diagonal : str
         Diagonal mode of :func:`noiseprune.pruning.prune`.
     rngs : sequence of numpy.random.Generator
-        One per pruning seed.
-    eig : (w, V), optional
-        Cached eigendecomposition of A (``metrics="full"``).
-    metrics : {"full", "eps"}
+        One per pruning seed (:func:`noiseprune.seeding.pruning_rng` in the workflow).
+    measure : callable(A_sparse) -> dict
+        Metrics of one pruned network against A: :func:`spectral`, or a closure over
+        :func:`noiseprune.rectified.compare`.
 
     Returns
     -------
@@ -53,11 +70,10 @@ def prune_and_measure(
         Lazily, so only one pruned network's dense temporaries are alive at a time.
     """
     P = pruning.probabilities(A, C, **probability)
-    factor = spectra.stiffness_factor(A)
 
     def draws():
         for rng in rngs:
             A_sparse = pruning.prune(A, P, rng=rng, diagonal=diagonal)
-            yield A_sparse, spectra.compare(A, A_sparse, eig=eig, metrics=metrics, factor=factor)
+            yield A_sparse, measure(A_sparse)
 
     return P, draws()

@@ -272,15 +272,26 @@ def trajectory_error(
             xk += dx
             xk = xk - x_orig
             err[k, :, t] = np.linalg.norm(xk, axis=0) / norm
-        if diverged(norm) or diverged(err[:, :, t]):
-            who = "A" if diverged(norm) else f"pruned[{np.flatnonzero(~(np.abs(err[:, :, t]) <= DIVERGED).any(axis=1))[0]}]"
-            raise ValueError(
-                f"the simulation of {who} diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
-                f"state or relative error non-finite or beyond {DIVERGED:g}"
-            )
+        _check_not_diverged(norm, err[:, :, t], t, dt)
         if progress is not None and (t % report_every == 0 or t == steps - 1):
             progress(t, steps - 1)
     return err
+
+
+def _check_not_diverged(norm, err, t: int, dt: float, model: str = "") -> None:
+    """Raise naming the first diverged network at step t: A when the original's state
+    norms (one per trial) diverged, else the first pruned[k] with a diverged relative
+    error err[k, trial] in any trial."""
+    if diverged(norm):
+        who = "A"
+    elif diverged(err):
+        who = f"pruned[{next(k for k, e in enumerate(err) if diverged(e))}]"
+    else:
+        return
+    raise ValueError(
+        f"the {model}simulation of {who} diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
+        f"state or relative error non-finite or beyond {DIVERGED:g}"
+    )
 
 
 def _check_relu_step(M, dt: float, name: str) -> None:
@@ -328,11 +339,7 @@ def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rn
         norm = np.linalg.norm(states[0], axis=0)
         for k in range(len(mats)):
             err[k, :, t] = np.linalg.norm(states[k + 1] - states[0], axis=0) / norm
-        if diverged(norm) or diverged(err[:, :, t]):
-            raise ValueError(
-                f"the rectified-linear simulation diverged at step {t} (t = {t * dt:g}) with dt {dt:g}: "
-                f"state or relative error non-finite or beyond {DIVERGED:g}"
-            )
+        _check_not_diverged(norm, err[:, :, t], t, dt, "rectified-linear ")
         if progress is not None and (t % report_every == 0 or t == steps - 1):
             progress(t, steps - 1)
     return err

@@ -95,9 +95,20 @@ def load_sparse(path) -> sp.csr_array:
 
 
 def save_json(path, obj) -> None:
-    """Write a JSON document atomically."""
+    """Write a JSON document atomically; NaN and infinite floats become null (JSON has
+    no NaN), at any depth of dicts, lists and tuples."""
+
+    def finite(value):
+        if isinstance(value, float):
+            return value if np.isfinite(value) else None
+        if isinstance(value, dict):
+            return {k: finite(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [finite(v) for v in value]
+        return value
+
     with atomic_path(path, ".json") as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(finite(obj), indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def save_table(path, frame) -> None:

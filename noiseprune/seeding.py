@@ -35,3 +35,19 @@ def seed_sequence(seed: int, *names: object) -> np.random.SeedSequence:
 def rng_for(seed: int, *names: object) -> np.random.Generator:
     """``numpy.random.Generator`` (PCG64) for a job identified by ``seed`` and ``names``."""
     return np.random.default_rng(seed_sequence(seed, *names))
+
+
+def pruning_rng(prune_seed: int, exp: str, seed: int, cov: str, method: str, keep: str) -> np.random.Generator:
+    """Stream of one pruning draw: pruning seed, then experiment, network seed, covariance,
+    method and keep fraction as spelled in the result paths (``keep`` the path's string,
+    e.g. ``"0.2"``). The spectral and the rectified-linear jobs draw the same networks.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a string (a float keep fraction would give another stream).
+    """
+    for label, name in (("exp", exp), ("cov", cov), ("method", method), ("keep", keep)):
+        if not isinstance(name, str):
+            raise ValueError(f"{label} must be a string as in the result paths, got {name!r}")
+    return rng_for(int(prune_seed), "prune", exp, int(seed), cov, method, keep)

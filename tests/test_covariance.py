@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.linalg as la
 
-from noiseprune import covariance, dynamics, networks
+from noiseprune import covariance, networks
 
 
 def test_symmetric_closed_form_and_residual():

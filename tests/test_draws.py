@@ -4,7 +4,8 @@ separate library calls they replace, pruning seed by pruning seed."""
 import numpy as np
 import pytest
 
-from noiseprune import covariance, draws, networks, pruning, spectra
+from noiseprune import covariance, draws, networks, pruning, rectified, spectra
+from noiseprune.seeding import pruning_rng
 
 
 @pytest.mark.parametrize("n_clusters, metrics", [([300, 60, 240], "full"), ([40, 20], "full"), ([300, 60, 240], "eps")])
@@ -16,7 +17,7 @@ def test_prune_and_measure_equals_separate_calls(n_clusters, metrics):
     seeds = [0, 5]
     P, results = draws.prune_and_measure(
         A, C, probability=probability, diagonal="row_sum",
-        rngs=[np.random.default_rng(s) for s in seeds], eig=eig, metrics=metrics,
+        rngs=[np.random.default_rng(s) for s in seeds], measure=draws.spectral(A, eig=eig, metrics=metrics),
     )
     P_alone = pruning.probabilities(A, C, **probability)
     assert np.array_equal(P, P_alone)
@@ -27,6 +28,31 @@ def test_prune_and_measure_equals_separate_calls(n_clusters, metrics):
         assert result["spectral_eps"] == expected["spectral_eps"]  # the shared Cholesky factor changes no bit
         for key in ("eigenvalues_pruned", "eig_err", "vec_err", "alignment"):
             assert np.array_equal(result[key], expected[key]), key
+
+
+def test_prune_and_measure_with_rectified_metrics_equals_separate_calls():
+    A = networks.clustered([30, 20], long_range=20, rng=np.random.default_rng(3))
+    b = np.random.default_rng(4).normal(1.0, 0.5, size=A.shape[0])
+    probability = dict(method="weight", keep_fraction=0.5, normalization="exact", theory_k=4.0, theory_eps=0.5)
+    seeds = [0, 5]
+    P, results = draws.prune_and_measure(
+        A, None, probability=probability, diagonal="row_sum", rngs=[np.random.default_rng(s) for s in seeds],
+        measure=lambda A_sparse: rectified.compare(A, A_sparse, b),
+    )
+    for seed, (A_sparse, result) in zip(seeds, results):
+        alone = pruning.prune(A, P, rng=np.random.default_rng(seed), diagonal="row_sum")
+        assert (A_sparse != alone).nnz == 0
+        expected = rectified.compare(A, alone, b)
+        assert result["status"] == expected["status"]
+        np.testing.assert_array_equal(result["eig_err"], expected["eig_err"])
+
+
+def test_pruning_stream_is_the_one_the_results_were_drawn_with():
+    # the names of the stream fix every pruned network on disk: they must not change
+    first = pruning_rng(3, "paper2000", "1", "exact", "noise", "0.2").integers(2**62, size=2)
+    assert first.tolist() == [4031959263474924890, 1310211567293527080]
+    with pytest.raises(ValueError, match=r"^keep must be a string as in the result paths, got 0.2$"):
+        pruning_rng(3, "paper2000", 1, "exact", "noise", 0.2)
 
 
 def test_stiffness_factor_only_where_spectral_eps_uses_it():

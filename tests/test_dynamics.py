@@ -136,3 +136,9 @@ def test_divergence_during_simulation_raises(small, monkeypatch):
         dynamics.trajectory_error(A, [A], trials=2, steps=4000, dt=3.0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"^the simulation of pruned\[1\] diverged at step"):
         dynamics.trajectory_error(-np.eye(2), [-np.eye(2), -10 * np.eye(2)], trials=1, steps=4000, dt=0.3, rng=np.random.default_rng(0))
+    # the trials cross the bound at different steps: one diverged trial names pruned[1]
+    with pytest.raises(ValueError, match=r"^the simulation of pruned\[1\] diverged at step"):
+        dynamics.trajectory_error(-np.eye(2), [-np.eye(2), -10 * np.eye(2)], trials=2, steps=4000, dt=0.3, rng=np.random.default_rng(0))
+    monkeypatch.setattr(dynamics, "_check_relu_step", lambda *a, **k: None)
+    with pytest.raises(ValueError, match=r"^the rectified-linear simulation of A diverged at step \d+ \(t = [\d.e+]+\) with dt 3:"):
+        dynamics.trajectory_error(-np.eye(2), [-np.eye(2)], trials=2, steps=4000, dt=3.0, nonlinearity="relu", rng=np.random.default_rng(0))

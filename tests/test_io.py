@@ -1,4 +1,5 @@
 import contextlib
+import json
 import os
 import stat
 
@@ -72,3 +73,14 @@ def test_round_trips(tmp_path):
     assert (io.load_sparse(tmp_path / "m.npz") != M).nnz == 0
     io.save_arrays(tmp_path / "a.npz", w=np.arange(3.0))
     np.testing.assert_array_equal(io.load_arrays(tmp_path / "a.npz")["w"], np.arange(3.0))
+
+
+def test_json_writes_nan_and_infinity_as_null(tmp_path):
+    nan, inf = float("nan"), float("inf")
+    io.save_json(tmp_path / "x.json", {"a": nan, "b": [1.0, inf, {"c": -inf}], "d": np.float64(nan), "e": 2.5, "f": (nan, 3)})
+
+    def reject(token):
+        raise AssertionError(f"{token} written to JSON")
+
+    doc = json.loads((tmp_path / "x.json").read_text(), parse_constant=reject)
+    assert doc == {"a": None, "b": [1.0, None, {"c": None}], "d": None, "e": 2.5, "f": [None, 3]}

@@ -3,17 +3,15 @@ covariance, method, keep fraction), for every pruning seed (rule prune_measure).
 
 A, C and the eigendecomposition are loaded once; each pruning seed writes its pruned
 network (CSR .npz), its per-eigenpair table (parquet; empty with spectra: eps) and its
-one-row summary (JSON; NaN written as null).
+one-row summary (JSON; io.save_json writes NaN as null).
 """
-
-import math
 
 from _job import setup
 
 log = setup(snakemake)
 
 from noiseprune import draws, io, pruning, tables  # noqa: E402
-from noiseprune.seeding import rng_for  # noqa: E402
+from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
 params = snakemake.params
@@ -23,9 +21,14 @@ eig = None
 if "eig" in snakemake.input.keys():
     cached = io.load_arrays(snakemake.input.eig)
     eig = (cached["w"], cached["V"])
-rngs = [rng_for(int(pseed), "prune", w.exp, int(w.seed), w.cov, w.method, w.keep) for pseed in params.prune_seeds]
+rngs = [pruning_rng(pseed, w.exp, w.seed, w.cov, w.method, w.keep) for pseed in params.prune_seeds]
 P, results = draws.prune_and_measure(
-    A, C, probability=params.pruning, diagonal=params.diagonal, rngs=rngs, eig=eig, metrics=params.spectra
+    A,
+    C,
+    probability=params.pruning,
+    diagonal=params.diagonal,
+    rngs=rngs,
+    measure=draws.spectral(A, eig=eig, metrics=params.spectra),
 )
 edges = pruning.offdiag_nnz(A)
 log.info(
@@ -44,7 +47,4 @@ for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)
     row = tables.metrics_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("summary %s", row)
     io.save_table(snakemake.output.eigen[k], tables.eigen_frame(ids, result))
-    io.save_json(
-        snakemake.output.summary[k],
-        {key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in row.items()},
-    )
+    io.save_json(snakemake.output.summary[k], row)

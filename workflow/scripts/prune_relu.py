@@ -1,36 +1,40 @@
 """Keep probabilities, pruned networks and rectified-linear metrics of one (network, seed,
 covariance, method, keep fraction), for every pruning seed (rule prune_relu).
 
-Pruning is that of prune_measure (same probabilities, same random streams); the metrics
-are those of noiseprune.rectified.compare: fixed point, active set and Jacobian spectrum
-of each pruned network against the original's.
+Pruning is that of prune_measure (noiseprune.draws, same probabilities, same random
+streams); the metrics are those of noiseprune.rectified.compare: fixed point, active set
+and Jacobian spectrum of each pruned network against the original's.
 """
-
-import math
 
 from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, pruning, rectified, tables_relu  # noqa: E402
-from noiseprune.seeding import rng_for  # noqa: E402
+from noiseprune import draws, io, pruning, rectified, tables_relu  # noqa: E402
+from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
 params = snakemake.params
 A = io.load_dense(snakemake.input.A)
 C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
 fp = io.load_arrays(snakemake.input.fp)
-P = pruning.probabilities(A, C, **params.pruning)
+rngs = [pruning_rng(pseed, w.exp, w.seed, w.cov, w.method, w.keep) for pseed in params.prune_seeds]
+P, results = draws.prune_and_measure(
+    A,
+    C,
+    probability=params.pruning,
+    diagonal=params.diagonal,
+    rngs=rngs,
+    measure=lambda A_sparse: rectified.compare(A, A_sparse, fp["b"], x_star=fp["x_star"], eigenvalues=fp["eigenvalues"]),
+)
 edges = pruning.offdiag_nnz(A)
 io.save_sparse(snakemake.output.P, P)
-for k, pseed in enumerate(params.prune_seeds):
-    rng = rng_for(int(pseed), "prune", w.exp, int(w.seed), w.cov, w.method, w.keep)
-    A_sparse = pruning.prune(A, P, rng=rng, diagonal=params.diagonal)
+del P
+for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)):
     kept = pruning.offdiag_nnz(A_sparse)
-    result = rectified.compare(A, A_sparse, fp["b"], x_star=fp["x_star"], eigenvalues=fp["eigenvalues"])
     ids = dict(params.ids, prune_seed=int(pseed))
     row = tables_relu.relu_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("prune seed %s: %s", pseed, row)
     io.save_sparse(snakemake.output.pruned[k], A_sparse)
     io.save_table(snakemake.output.eigen[k], tables_relu.relu_eigen_frame(ids, result))
-    io.save_json(snakemake.output.metrics[k], {key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in row.items()})
+    io.save_json(snakemake.output.metrics[k], row)
