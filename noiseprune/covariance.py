@@ -6,8 +6,10 @@ docs/method.md, "Covariance". With unit white noise the stationary covariance C 
 
     A C + C A^T + I = 0.
 
-``sigma^2`` only rescales C, and the pruning probabilities are normalised, so
-everything here uses unit noise.
+Noise of variance ``sigma^2`` multiplies C by ``sigma^2``. The exact and authors'
+normalizations of the pruning probabilities divide that factor out, so unit noise is
+used throughout; the theory normalization (fixed K) does not, and is defined for
+unit noise.
 """
 
 from __future__ import annotations

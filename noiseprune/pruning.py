@@ -190,6 +190,12 @@ def probabilities(
             K *= spec.theory_scale
     else:
         target = keep_fraction * q.size
+        scored = int(np.count_nonzero(positive))
+        if scored < target * (1 - 1e-12):
+            raise ValueError(
+                f"keep_fraction {keep_fraction:g} asks for {target:g} of the {q.size} edges, but only {scored} have "
+                f"a positive {method!r} score (the others can never be kept)"
+            )
         K = solve_scale(q[positive], target) if normalization == "exact" else target / q.sum()
     q *= K
     return _scatter(n, i, j, np.minimum(1.0, q, out=q), symmetric=symmetric)

@@ -219,6 +219,16 @@ def test_all_zero_scores_rejected():
     assert not pruning.probabilities(-np.eye(3), np.eye(3), method="noise", keep_fraction=0.5).any()
 
 
+def test_too_few_positive_scores_rejected():
+    # perfectly correlated units: the two excitatory pairs score 0, the inhibitory one 4;
+    # 2 of 3 edges cannot be kept, so keep_fraction 0.5 (1.5 edges) is out of reach
+    A = np.array([[-3.0, 1.0, -1.0], [1.0, -3.0, 1.0], [-1.0, 1.0, -3.0]])
+    P = pruning.probabilities(A, np.ones((3, 3)), method="noise", keep_fraction=0.3)
+    assert P[0, 2] == pytest.approx(0.9) and P[0, 1] == P[1, 2] == 0.0
+    with pytest.raises(ValueError, match=r"^keep_fraction 0\.5 asks for 1\.5 of the 3 edges, but only 1 have a positive 'noise' score"):
+        pruning.probabilities(A, np.ones((3, 3)), method="noise", keep_fraction=0.5)
+
+
 @pytest.mark.parametrize("bad", [1.5, -0.1, np.nan])
 def test_prune_rejects_bad_probabilities(bad):
     P = np.full((3, 3), 0.5)
