@@ -275,11 +275,16 @@ class Plan:
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:
-        """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling."""
+        """Experiments of the keep-fraction sweeps: more than one keep fraction, not scaling,
+        linear and symmetric (Fig. 5 plots the spectral eps, defined for symmetric A only;
+        non-symmetric sweeps have Fig. 8)."""
         return sorted(
             name
             for name, exp in self.experiments.items()
-            if len(exp["keep_fractions"]) > 1 and not exp["scaling"] and not is_relu(exp)
+            if len(exp["keep_fractions"]) > 1
+            and not exp["scaling"]
+            and not is_relu(exp)
+            and exp["network"].get("symmetric", True)
         )
 
     def empirical_experiments(self) -> list[str]:
