@@ -21,7 +21,6 @@ import scipy
 import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
-from scipy.optimize import linear_sum_assignment
 
 from . import _checks
 
@@ -180,6 +179,8 @@ def match_eigenvalues(w: np.ndarray, mu: np.ndarray) -> np.ndarray:
     w, mu = np.asarray(w), np.asarray(mu)
     if not np.iscomplexobj(w) and not np.iscomplexobj(mu):
         return np.sort(mu)
+    from scipy.optimize import linear_sum_assignment  # imported here: ~0.3 s that symmetric jobs skip
+
     cost = np.abs(w[:, None] - mu[None, :])
     rows, cols = linear_sum_assignment(cost)
     return mu[cols[np.argsort(rows)]]
