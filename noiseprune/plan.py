@@ -37,6 +37,7 @@ TABLES = {
     "summary": "results/tables/summary.csv",
     "eigen": "results/tables/eigen.parquet",
     "dynamics": "results/tables/dynamics.parquet",
+    "trajectories": "results/tables/trajectories.parquet",
     "sweeps": "results/tables/sweeps.csv",
     "scaling": "results/tables/scaling.csv",
     "empirical": "results/tables/empirical.csv",
