@@ -133,7 +133,7 @@ def fig2_spectrum(
             "(c) eigenvector alignment",
             "(d) eigenvalues",
             "(e) slowest 10 % of modes",
-            "(f) error against mode speed",
+            "(f) error by mode speed",
         ]
         for ax, title in zip(axes.flat, titles):
             ax.set_title(title, loc="left")

@@ -23,8 +23,8 @@ def figure_file(name, ext):
 
 
 def caption_facts(figure):
-    """Params function: what the caption of `figure` states about the run
-    (noiseprune.captions; rendered by Snakemake as {{ snakemake.params.caption.<key> }})."""
+    """Params function: what the caption of `figure` states about the run (captions
+    write {{ snakemake.params.caption.<key> }}; noiseprune.captions)."""
 
     def facts(wildcards):
         return canonical(npcaptions.facts(PLAN, figure))
