@@ -7,14 +7,16 @@ linear, A = W - D), with every network driven by the same x(0) ~ Uniform(0, 1)^N
 same noise. The fixed point and Jacobian of a rectified-linear network
 (:func:`fixed_point`, :func:`jacobian`) live in :mod:`noiseprune.rectified`. All trials
 advance together: one (N x N) @ (N x trials) product per network and step, the
-original dense and the pruned networks sparse. Only the error is kept, never the
-(trials x steps x N) trajectories.
+original dense and the pruned networks sparse. The error is kept, and of the
+(trials x steps x N) trajectories only a small sample (:func:`simulate`: a few neurons
+of trial 0, every k-th step) for the figures.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg as la
@@ -25,12 +27,61 @@ from . import _checks
 from .networks import check_stable
 from .rectified import fixed_point, input_vector, jacobian, nonlinearity_of
 
-__all__ = ["check_euler_step", "diverged", "fixed_point", "jacobian", "trajectory_error"]
+__all__ = [
+    "Simulation",
+    "check_euler_step",
+    "diverged",
+    "fixed_point",
+    "jacobian",
+    "pick_sample_neurons",
+    "sample_stride",
+    "simulate",
+    "trajectory_error",
+]
 
 #: Below this size extreme eigenvalues are computed densely (cheaper and more robust than ARPACK).
 _DENSE_EIG_MAX_N = 256
 #: A simulated state (or relative error) beyond this magnitude has diverged.
 DIVERGED = 1e30
+#: Neurons whose trajectories a dynamics job stores (:func:`pick_sample_neurons`).
+SAMPLE_NEURONS = 3
+#: Time points (about) of the stored trajectory sample (:func:`sample_stride`).
+SAMPLE_POINTS = 400
+
+
+class Simulation(NamedTuple):
+    """Result of :func:`simulate`.
+
+    error : ndarray, shape (networks, trials, steps), float64
+        Relative trajectory error of each pruned network; ``error[:, :, 0] == 0``.
+    sample : ndarray, shape (1 + networks, neurons, len(sample_steps)), float64
+        Trial 0 of the original (row 0) and of each pruned network, at the sampled
+        neurons and steps (the values of the simulated state, float32 by default).
+    sample_steps : ndarray of int
+        Steps of the sample (time = step * dt).
+    """
+
+    error: np.ndarray
+    sample: np.ndarray
+    sample_steps: np.ndarray
+
+
+def pick_sample_neurons(n: int, clusters: Sequence[int] | None = None, count: int = SAMPLE_NEURONS) -> list[int]:
+    """Neurons whose trajectories are stored, ascending: the middle neuron of each of the
+    first ``count`` clusters (neurons are numbered cluster by cluster), completed with
+    evenly spaced neurons when there are fewer clusters (or none); at most ``n``."""
+    middles = []
+    if clusters is not None:
+        starts = np.concatenate([[0], np.cumsum(clusters)[:-1]])
+        middles = [int(s + c // 2) for s, c in zip(starts, clusters)][:count]
+    spaced = np.linspace(0, n - 1, count + 2)[1:-1].round().astype(int).tolist()
+    candidates = dict.fromkeys([*middles, *spaced, *range(n)])
+    return sorted(list(candidates)[: min(int(count), int(n))])
+
+
+def sample_stride(steps: int, points: int = SAMPLE_POINTS) -> int:
+    """Stride k of the stored sample: steps 0, k, 2k, ... give about ``points`` time points."""
+    return max(1, math.ceil((int(steps) - 1) / points))
 
 
 def _gershgorin(M) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +215,14 @@ def diverged(values: np.ndarray) -> bool:
     return not np.abs(values).max(initial=0.0) <= DIVERGED
 
 
-def trajectory_error(
+def trajectory_error(A, pruned: Sequence, **kwargs) -> np.ndarray:
+    """Relative trajectory error ||x_orig(t) - x_pruned(t)|| / ||x_orig(t)|| of each
+    pruned network: ``simulate(A, pruned, **kwargs).error``, shape (len(pruned), trials,
+    steps) (see :func:`simulate`)."""
+    return simulate(A, pruned, **kwargs).error
+
+
+def simulate(
     A,
     pruned: Sequence,
     *,
@@ -176,9 +234,16 @@ def trajectory_error(
     rng: np.random.Generator,
     dtype=np.float32,
     nonlinearity: str = "linear",
+    sample_neurons: Sequence[int] = (),
+    sample_every: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> np.ndarray:
-    """Relative trajectory error ||x_orig(t) - x_pruned(t)|| / ||x_orig(t)|| of each pruned network.
+) -> Simulation:
+    """Simulate the original and every pruned network with the same x(0) and noise.
+
+    Returns the relative trajectory error ||x_orig(t) - x_pruned(t)|| / ||x_orig(t)|| of
+    each pruned network, and a sample of the trajectories themselves (trial 0, the
+    neurons ``sample_neurons``, every ``sample_every``-th step) read from the same run:
+    recording it changes nothing in the simulation.
 
     Parameters
     ----------
@@ -204,10 +269,16 @@ def trajectory_error(
         Called with the number of steps done, about a hundred times per run.
     nonlinearity : {"linear", "relu"}
         phi of dx/dt = -D x + phi(W x + b) + sigma xi; "linear" is dx/dt = A x + b + sigma xi.
+    sample_neurons : sequence of int
+        Neurons whose trajectories (trial 0) are returned in ``sample`` (none by default).
+    sample_every : int
+        Stride of the sample: steps 0, k, 2k, ... < ``steps``.
 
     Returns
     -------
-    err : ndarray, shape (len(pruned), trials, steps), float64; err[:, :, 0] == 0.
+    Simulation
+        ``error`` (len(pruned), trials, steps), ``sample`` (1 + len(pruned),
+        len(sample_neurons), len(sample_steps)), ``sample_steps``.
 
     Raises
     ------
@@ -237,8 +308,10 @@ def trajectory_error(
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    recorder = _Recorder(n, len(mats), steps, sample_neurons, sample_every)
     if nonlinearity == "relu":
-        return _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress)
+        error = _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress, recorder)
+        return Simulation(error, recorder.sample, recorder.steps)
     check_euler_step(A, dt, "A")
     for k, M in enumerate(mats):
         check_euler_step(M, dt, f"pruned[{k}]", allow_zero_modes=True)
@@ -251,6 +324,7 @@ def trajectory_error(
     x0 = rng.uniform(0.0, 1.0, size=(n, trials)).astype(dtype)
     x_orig = x0.copy()
     x_pruned = [x0.copy() for _ in mats]
+    recorder(0, [x_orig, *x_pruned])
     err = np.zeros((len(mats), trials, steps))
     draws = np.empty((n, trials))  # float64 draws: the same noise whatever the state dtype
     noise = np.empty((n, trials), dtype=dtype)
@@ -272,10 +346,28 @@ def trajectory_error(
             xk += dx
             xk = xk - x_orig
             err[k, :, t] = np.linalg.norm(xk, axis=0) / norm
+        recorder(t, [x_orig, *x_pruned])
         _check_not_diverged(norm, err[:, :, t], t, dt)
         if progress is not None and (t % report_every == 0 or t == steps - 1):
             progress(t, steps - 1)
-    return err
+    return Simulation(err, recorder.sample, recorder.steps)
+
+
+class _Recorder:
+    """Copies trial 0 of the sampled neurons of every network at the sampled steps."""
+
+    def __init__(self, n: int, networks: int, steps: int, neurons: Sequence[int], every: int):
+        self.neurons = np.asarray(list(neurons), dtype=np.int64)
+        if self.neurons.ndim != 1 or ((self.neurons < 0) | (self.neurons >= n)).any():
+            raise ValueError(f"sample_neurons must be neuron indices in [0, {n}), got {list(neurons)}")
+        self.every = _checks.positive_int(every, "sample_every")
+        self.steps = np.arange(0, steps, self.every, dtype=np.int64)
+        self.sample = np.zeros((1 + networks, self.neurons.size, self.steps.size))
+
+    def __call__(self, t: int, states) -> None:
+        if t % self.every == 0 and self.neurons.size:
+            for k, x in enumerate(states):
+                self.sample[k, :, t // self.every] = x[self.neurons, 0]
 
 
 def _check_not_diverged(norm, err, t: int, dt: float, model: str = "") -> None:
@@ -303,7 +395,7 @@ def _check_relu_step(M, dt: float, name: str) -> None:
         raise ValueError(f"dt {dt:g} is too large for {name}: explicit Euler of the rectified-linear network needs dt < {2.0 / top:.6g}")
 
 
-def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress):
+def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rng, dtype, progress, recorder):
     """:func:`trajectory_error` of the rectified-linear dynamics (same x(0), same noise)."""
     n = A.shape[0]
     _check_relu_step(A, dt, "A")
@@ -319,6 +411,7 @@ def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rn
     nets = [parts(A, False)] + [parts(M, True) for M in mats]
     x0 = rng.uniform(0.0, 1.0, size=(n, trials)).astype(dtype)
     states = [x0.copy() for _ in nets]
+    recorder(0, states)
     err = np.zeros((len(mats), trials, steps))
     draws = np.empty((n, trials))
     noise = np.empty((n, trials), dtype=dtype)
@@ -339,6 +432,7 @@ def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rn
         norm = np.linalg.norm(states[0], axis=0)
         for k in range(len(mats)):
             err[k, :, t] = np.linalg.norm(states[k + 1] - states[0], axis=0) / norm
+        recorder(t, states)
         _check_not_diverged(norm, err[:, :, t], t, dt, "rectified-linear ")
         if progress is not None and (t % report_every == 0 or t == steps - 1):
             progress(t, steps - 1)

@@ -27,6 +27,9 @@ import numpy as np
 
 #: Colour of a method registered without one.
 DEFAULT_COLOR = "#8C564B"
+#: The paper's comparison, the noise rule against the weight control: the methods of the
+#: single-draw panels (Fig. 2's weight matrices, Fig. 3's example trajectories).
+PAPER_PAIR = ("noise", "weight")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ TABLES = {
     "summary": "tables/summary.csv",
     "eigen": "tables/eigen.parquet",
     "dynamics": "tables/dynamics.parquet",
+    "trajectories": "tables/trajectories.parquet",
     "sweeps": "tables/sweeps.csv",
     "scaling": "tables/scaling.csv",
     "empirical": "tables/empirical.csv",

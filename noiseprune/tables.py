@@ -42,6 +42,14 @@ DYNAMICS_COLUMNS = [
     "network", "n", "seed", "covariance", "method", "method_covariance", "keep_fraction", "prune_seed",
     "step", "time", "mean_error", "std_error", "trials",
 ]  # fmt: skip
+#: Stored trajectory sample (one row per network, neuron and sampled step); ``method``
+#: is ``original`` for the unpruned network.
+TRAJECTORY_COLUMNS = [
+    "network", "n", "seed", "covariance", "method", "method_covariance", "keep_fraction", "prune_seed",
+    "neuron", "step", "time", "activity",
+]  # fmt: skip
+#: ``method`` of the unpruned network in the trajectories table.
+ORIGINAL = "original"
 SCALING_COLUMNS = [
     "network", "n", "seed", "covariance", "method", "edges_original", "target_eps", "status",
     "keep_fraction_at_target", "kept_at_target", "kept_fraction", "n_log_n", "c", "c_points", "kept_fit",
@@ -222,6 +230,50 @@ def dynamics_table(records: Iterable[Mapping]) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     keys = ["network", "seed", "covariance", "keep_fraction", "prune_seed", "method", "step"]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def trajectories_frame(record: Mapping) -> pd.DataFrame:
+    """The trajectory sample of one dynamics file, tidy (see the ``dynamics`` rule).
+
+    ``record`` holds ``sample`` (1 + methods x neurons x sampled steps: trial 0 of the
+    original, then of each method), ``sample_neurons``, ``sample_steps``, ``methods``,
+    ``method_covariances``, ``dt`` and the id scalars of :func:`dynamics_frame`.
+    """
+    sample = np.asarray(record["sample"], dtype=float)
+    neurons = np.asarray(record["sample_neurons"], dtype=np.int64).ravel()
+    steps = np.asarray(record["sample_steps"], dtype=np.int64).ravel()
+    methods = [ORIGINAL] + [str(m) for m in np.asarray(record["methods"]).ravel()]
+    method_covs = ["none"] + [str(c) for c in np.asarray(record["method_covariances"]).ravel()]
+    if sample.shape != (len(methods), neurons.size, steps.size):
+        raise ValueError(
+            f"sample must have shape (1 + methods={len(methods)}, neurons={neurons.size}, steps={steps.size}), got {sample.shape}"
+        )
+    dt = float(np.asarray(record["dt"]))
+    frame = pd.DataFrame(
+        {
+            "network": str(np.asarray(record["network"])),
+            "n": int(np.asarray(record["n"])),
+            "seed": int(np.asarray(record["seed"])),
+            "covariance": str(np.asarray(record["covariance"])),
+            "method": np.repeat(methods, neurons.size * steps.size),
+            "method_covariance": np.repeat(method_covs, neurons.size * steps.size),
+            "keep_fraction": float(np.asarray(record["keep_fraction"])),
+            "prune_seed": int(np.asarray(record["prune_seed"])),
+            "neuron": np.tile(np.repeat(neurons, steps.size), len(methods)),
+            "step": np.tile(steps, len(methods) * neurons.size),
+            "time": np.tile(steps * dt, len(methods) * neurons.size),
+            "activity": sample.ravel(),
+        }
+    )
+    return frame[TRAJECTORY_COLUMNS]
+
+
+def trajectories_table(records: Iterable[Mapping]) -> pd.DataFrame:
+    """Concatenated :func:`trajectories_frame` of every dynamics file."""
+    frames = [trajectories_frame(r) for r in records]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in TRAJECTORY_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
 
 
 def pooled_trials(dynamics: pd.DataFrame) -> pd.DataFrame:

@@ -76,3 +76,19 @@ def result_hashes(workdir, configfile=SMOKE):
             continue
         hashes[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
+
+
+def render_caption(name, facts):
+    """The report caption workflow/report/<name>.rst rendered as Snakemake renders it
+    (Jinja2, trim_blocks and lstrip_blocks, then reStructuredText to HTML) with
+    ``snakemake.params.caption = facts``; a name the template uses but ``facts`` lacks,
+    and any reStructuredText warning, is an error. Returns the HTML body."""
+    from types import SimpleNamespace
+
+    import jinja2
+    from docutils.core import publish_parts
+
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string((ROOT / "workflow" / "report" / f"{name}.rst").read_text())
+    text = template.render(snakemake=SimpleNamespace(params=SimpleNamespace(caption=facts)))
+    return publish_parts(text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2})["body"]

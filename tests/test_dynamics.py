@@ -142,3 +142,73 @@ def test_divergence_during_simulation_raises(small, monkeypatch):
     monkeypatch.setattr(dynamics, "_check_relu_step", lambda *a, **k: None)
     with pytest.raises(ValueError, match=r"^the rectified-linear simulation of A diverged at step \d+ \(t = [\d.e+]+\) with dt 3:"):
         dynamics.trajectory_error(-np.eye(2), [-np.eye(2)], trials=2, steps=4000, dt=3.0, nonlinearity="relu", rng=np.random.default_rng(0))
+
+
+# ------------------------------------------------------------------ stored trajectory sample
+
+
+def reference_trajectories(A, pruned, *, trials, steps, dt, noise_std, background, rng, relu=False):
+    """Every state of every trial of every network (float64), by the textbook Euler-Maruyama
+    step with the draws in the order of dynamics.simulate: x(0), then one (N x trials)
+    standard normal per step shared by every network."""
+    nets = [np.asarray(A, dtype=float)] + [M.toarray() if sp.issparse(M) else np.asarray(M, dtype=float) for M in pruned]
+    n = nets[0].shape[0]
+    x0 = rng.uniform(0.0, 1.0, size=(n, trials))
+    x = [x0.copy() for _ in nets]
+    out = np.empty((len(nets), steps, n, trials))
+    for k in range(len(nets)):
+        out[k, 0] = x[k]
+    for t in range(1, steps):
+        xi = rng.standard_normal((n, trials))
+        for k, M in enumerate(nets):
+            if relu:
+                D = np.diag(-np.diagonal(M))
+                drift = -D @ x[k] + np.maximum((M + D) @ x[k] + np.asarray(background)[..., None], 0)
+            else:
+                drift = M @ x[k] + background
+            x[k] = x[k] + dt * drift + np.sqrt(dt) * noise_std * xi
+            out[k, t] = x[k]
+    return out
+
+
+@pytest.mark.parametrize("relu", [False, True])
+def test_sample_is_the_simulated_trajectory_and_changes_nothing(relu):
+    """The sample holds trial 0 of the sampled neurons at every k-th step of the very run
+    whose error is returned: it equals the rows of a full reference simulation with the same
+    noise, and recording it leaves the error bit-identical."""
+    A = networks.clustered([20, 10, 15], long_range=10, rng=np.random.default_rng(0))
+    pruned = [pruning.prune(A, pruning.probabilities(A, method=m, keep_fraction=0.4), rng=np.random.default_rng(1)) for m in ("weight", "uniform")]
+    background = np.linspace(0.5, 1.5, 45) if relu else 2e-4
+    kw = dict(trials=3, steps=61, dt=0.01, noise_std=0.05, background=background, dtype=np.float64, nonlinearity="relu" if relu else "linear")
+    neurons = dynamics.pick_sample_neurons(45, [20, 10, 15])
+    run = dynamics.simulate(A, pruned, rng=np.random.default_rng(2), sample_neurons=neurons, sample_every=7, **kw)
+    assert neurons == [10, 25, 37]
+    assert run.sample.shape == (3, 3, 9) and list(run.sample_steps) == list(range(0, 61, 7))
+    full = reference_trajectories(A, pruned, rng=np.random.default_rng(2), relu=relu, **{k: kw[k] for k in ("trials", "steps", "dt", "noise_std", "background")})
+    expected = full[:, run.sample_steps][:, :, neurons, 0].transpose(0, 2, 1)
+    np.testing.assert_allclose(run.sample, expected, rtol=1e-10, atol=1e-12)
+    # the error of the same run, from the reference states
+    ref_err = np.linalg.norm(full[1:] - full[:1], axis=2) / np.linalg.norm(full[0], axis=1)
+    np.testing.assert_allclose(run.error, ref_err.transpose(0, 2, 1), rtol=1e-9, atol=1e-13)
+    # the networks differ, so the sample is not trivially the same for all of them
+    assert np.abs(run.sample[1:, :, -1] - run.sample[0, :, -1]).max() > 1e-4
+    # recording changes nothing; no sample by default
+    for dtype in (np.float64, np.float32):
+        plain = dynamics.trajectory_error(A, pruned, rng=np.random.default_rng(2), **(kw | {"dtype": dtype}))
+        sampled = dynamics.simulate(A, pruned, rng=np.random.default_rng(2), sample_neurons=neurons, sample_every=7, **(kw | {"dtype": dtype}))
+        assert np.array_equal(plain, sampled.error)
+    assert dynamics.simulate(A, pruned, rng=np.random.default_rng(2), **kw).sample.shape == (3, 0, 61)
+
+
+def test_sample_neurons_stride_and_bad_sample():
+    assert dynamics.pick_sample_neurons(2000, [1000, 200, 800]) == [500, 1100, 1600]  # one per cluster
+    assert dynamics.pick_sample_neurons(40, [20, 20]) == [10, 20, 30]  # completed, evenly spaced
+    assert dynamics.pick_sample_neurons(10000, [9000] + [100] * 10) == [4500, 9050, 9150]
+    assert dynamics.pick_sample_neurons(100) == [25, 50, 74]
+    assert dynamics.pick_sample_neurons(2) == [0, 1]
+    assert dynamics.sample_stride(8001) == 20 and dynamics.sample_stride(101) == 1 and dynamics.sample_stride(2001) == 5
+    assert len(range(0, 8001, dynamics.sample_stride(8001))) == 401
+    with pytest.raises(ValueError, match=r"sample_neurons must be neuron indices in \[0, 3\), got \[0, 3\]"):
+        dynamics.simulate(-np.eye(3), [-np.eye(3)], trials=1, steps=3, rng=np.random.default_rng(0), sample_neurons=[0, 3])
+    with pytest.raises(ValueError, match="sample_every"):
+        dynamics.simulate(-np.eye(3), [-np.eye(3)], trials=1, steps=3, rng=np.random.default_rng(0), sample_neurons=[0], sample_every=0)

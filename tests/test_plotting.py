@@ -15,8 +15,8 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from noiseprune import covariance, networks, pruning, plotting
 from noiseprune import methods as registry
-from noiseprune import plotting
 
 NOISE_RED = "#a91101"
 WEIGHT_BLUE = "#1034a6"
@@ -186,6 +186,32 @@ def make_dynamics(network="paper2000", keep=0.2, steps=51, trials=5):
     return pd.concat(rows, ignore_index=True)
 
 
+def make_trajectories(network="paper2000", keep=0.2, neurons=(5, 15, 25), steps=51):
+    """Stored trajectory samples (the trajectories table): decaying activity, the pruned
+    networks off the original by their method's scale."""
+    rows = []
+    time = np.arange(steps) * 0.01
+    for seed, pseed in itertools.product(SEEDS, PRUNE_SEEDS):
+        rng = np.random.default_rng([seed, pseed])
+        for neuron in neurons:
+            x0, rate = rng.uniform(0.2, 1.0), rng.uniform(2, 8)
+            for method in ["original", *METHODS]:
+                off = 0.0 if method == "original" else SCALE[method] * np.sin(time * rate)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            **ids(network, 30, seed, method, keep, pseed, cov="exact"),
+                            "method_covariance": "none" if method == "original" else covariance_of(method),
+                            "neuron": neuron,
+                            "step": np.arange(steps),
+                            "time": time,
+                            "activity": x0 * np.exp(-rate * time) + off,
+                        }
+                    )
+                )
+    return pd.concat(rows, ignore_index=True)
+
+
 def fig1_inputs(n_per=10):
     rng = np.random.default_rng(0)
     n = 3 * n_per
@@ -202,6 +228,20 @@ def fig1_inputs(n_per=10):
     return A, C, P
 
 
+CLUSTERS = [12, 6, 12]
+
+
+def fig2_weights(keep=0.2):
+    """One draw of Fig. 2's weight panels: a clustered network, pruned by noise and weight."""
+    A = networks.clustered(CLUSTERS, long_range=20, rng=np.random.default_rng(0))
+    C = covariance.exact(A)
+    out = {"original": A}
+    for m in ("noise", "weight"):
+        P = pruning.probabilities(A, C if m == "noise" else None, method=m, keep_fraction=keep)
+        out[m] = pruning.prune(A, P, rng=np.random.default_rng(1))
+    return out
+
+
 @pytest.fixture(scope="module")
 def tables():
     eigen = make_eigen("paper2000")
@@ -211,7 +251,9 @@ def tables():
         summary=summary_from(eigen),
         large=large,
         large_summary=summary_from(large),
+        weights=fig2_weights(),
         dynamics=make_dynamics(),
+        trajectories=make_trajectories(),
         sweeps=make_sweeps(),
         scaling=make_scaling(),
         empirical=make_empirical(),
@@ -223,9 +265,9 @@ def build(name, t):
         A, C, P = fig1_inputs()
         return plotting.fig1_probe(A, C, P, clusters=[10, 10, 10], highlight=4)
     if name == "fig2":
-        return plotting.fig2_spectrum(t["eigen"], t["summary"], "paper2000")
+        return plotting.fig2_spectrum(t["eigen"], t["summary"], "paper2000", weights=t["weights"], clusters=CLUSTERS, weight_draw=(0, 0))
     if name == "fig3":
-        return plotting.fig3_dynamics(t["dynamics"], "paper2000")
+        return plotting.fig3_dynamics(t["dynamics"], "paper2000", t["trajectories"])
     if name == "fig4":
         return plotting.fig4_large(t["large"], t["large_summary"], ["paper3000", "paper10000"])
     if name == "fig5":
@@ -239,8 +281,8 @@ FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6"]
 
 
 def legend_colors(fig):
-    """{label: hex colour} of the method patches in the figure legend."""
-    legend = fig.legends[0]
+    """{label: hex colour} of the method patches in the figure legend (or its first subfigure's)."""
+    legend = (fig.legends or fig.subfigs[0].legends)[0]
     return {text.get_text(): to_hex(patch.get_facecolor()) for text, patch in zip(legend.get_texts(), legend.get_patches())}
 
 
@@ -448,6 +490,82 @@ def test_fig1_rejects_bad_inputs():
         plotting.fig1_probe(A, C, P, clusters=[10, 10])
     with pytest.raises(ValueError, match="square"):
         plotting.fig1_probe(A[:, :-1], C, P)
+
+
+# ------------------------------------------------------------------ Fig. 2 weights and Fig. 3 trajectories
+
+
+def matrix_panels(fig):
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_fig2_weight_panels_share_a_symmetric_clipped_scale(tables):
+    fig = build("fig2", tables)
+    panels = matrix_panels(fig)
+    assert [ax.get_title(loc="left").split("\n")[0] for ax in panels] == ["(g) original $A$", "(h) noise-prune", "(i) weight"]
+    A = tables["weights"]["original"]
+    off = ~np.eye(len(A), dtype=bool) & (A != 0)
+    limit = np.percentile(np.abs(A[off]), 99)
+    for ax, (name, M) in zip(panels, tables["weights"].items()):
+        image = ax.images[0]
+        assert image.get_clim() == pytest.approx((-limit, limit))  # one scale, centred at 0
+        assert image.get_interpolation() == "nearest"
+        shown = image.get_array()
+        assert shown.mask.diagonal().all() and not shown.mask[~np.eye(len(A), dtype=bool)].any()  # only the diagonal left out
+        dense = M.toarray() if hasattr(M, "toarray") else M
+        off_diag = ~np.eye(len(A), dtype=bool)
+        assert np.array_equal(shown.data[off_diag], dense[off_diag])  # every entry, unscaled
+        assert len(ax.get_lines()) == 2 * (len(CLUSTERS) - 1)  # cluster boundaries
+        assert f"{np.count_nonzero(dense[off_diag])}" in ax.get_title(loc="left").replace("\u2009", "")
+    # pruned: sparse, and the kept entries rescaled by 1/p beyond the original's scale
+    noise = tables["weights"]["noise"].toarray()
+    assert np.count_nonzero(noise[off]) < 0.5 * off.sum()
+    assert np.abs(noise[off & (noise != 0)]).mean() > np.abs(A[off]).mean()
+    assert "Weights before and after pruning (network seed 0, pruning seed 0)" in [sf.get_suptitle() for sf in fig.subfigs]
+
+
+def test_fig2_without_weights_has_no_matrix_row(tables):
+    fig = plotting.fig2_spectrum(tables["eigen"], tables["summary"], "paper2000")
+    assert not matrix_panels(fig) and len(fig.axes) == 6
+
+
+def test_fig2_rejects_bad_weights(tables):
+    w = tables["weights"]
+    with pytest.raises(ValueError, match=r"weights must start with 'original'"):
+        plotting.fig2_spectrum(tables["eigen"], None, "paper2000", weights={"noise": w["noise"]})
+    with pytest.raises(ValueError, match=r"weights must have one shape, got original \(30, 30\), noise \(29, 29\)"):
+        plotting.fig2_spectrum(tables["eigen"], None, "paper2000", weights={"original": w["original"], "noise": w["noise"].toarray()[1:, 1:]})
+    with pytest.raises(ValueError, match=r"clusters \[10, 10\] sum to 20, but N = 30"):
+        plotting.fig2_spectrum(tables["eigen"], None, "paper2000", weights=w, clusters=[10, 10])
+    with pytest.raises(ValueError, match=r"weights\['noise'\] must be a square matrix"):
+        plotting.fig2_spectrum(tables["eigen"], None, "paper2000", weights={"original": w["original"], "noise": np.ones(3)})
+
+
+def test_fig3_trajectory_panels_show_one_draw(tables):
+    fig = build("fig3", tables)
+    traj = tables["trajectories"]
+    panels = [ax for ax in fig.axes if "neuron" in ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in panels] == ["(b) neuron 5", "(c) neuron 15", "(d) neuron 25"]
+    for ax, neuron in zip(panels, [5, 15, 25]):
+        lines = ax.get_lines()
+        # the original (black) under noise-prune and weight; uniform is left to the error panel
+        assert [to_hex(line.get_color()) for line in lines] == ["#000000", NOISE_RED, WEIGHT_BLUE]
+        for line, method in zip(lines, ["original", "noise", "weight"]):
+            rows = traj[(traj["seed"] == 0) & (traj["prune_seed"] == 0) & (traj["neuron"] == neuron) & (traj["method"] == method)]
+            assert np.array_equal(line.get_xdata(), rows["time"]) and np.array_equal(line.get_ydata(), rows["activity"])
+        assert "(units of $\\tau$)" in ax.get_xlabel()
+    assert "network seed 0, pruning seed 0, 20 % kept" in fig.subfigs[1].get_suptitle()
+
+
+def test_fig3_trajectories_pick_a_keep_fraction(tables):
+    traj = pd.concat([tables["trajectories"], make_trajectories(keep=0.5)])
+    with pytest.raises(ValueError, match=r"trajectories table has keep fractions \[0.2, 0.5\] for network 'paper2000': pass keep_fraction"):
+        plotting.fig3_dynamics(tables["dynamics"], "paper2000", traj)
+    fig = plotting.fig3_dynamics(tables["dynamics"], "paper2000", traj, keep_fraction=0.5)
+    assert "50 % kept" in fig.subfigs[1].get_suptitle()
+    with pytest.raises(ValueError, match="trajectories table has no rows for network 'paper2000'"):
+        plotting.fig3_dynamics(tables["dynamics"], "paper2000", traj.assign(network="other"))
+    assert not any("neuron" in ax.get_title(loc="left") for ax in plotting.fig3_dynamics(tables["dynamics"], "paper2000").axes)
 
 
 # ------------------------------------------------------------------ other inputs

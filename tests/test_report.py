@@ -9,7 +9,9 @@ standard library only), and the checks read the rendered text, never the embedde
 
 - the Figures category lists every figure (number and name), the Tables category the
   report tables;
-- every figure has its caption, and its PNG displays as an image with a nonzero size;
+- every figure has its caption, with the numbers of the figures config (templated from
+  the config, never the default's N = 2000), and its PNG displays as an image with a
+  nonzero size;
 - the landing page shows the workflow description (workflow/report/workflow.rst, declared
   by ``report:`` in the Snakefile; expected to fail while the Snakefile lacks it).
 
@@ -26,12 +28,16 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, results_path, run_action, run_snakemake
+import yaml
+from helpers import ROOT, render_caption, results_path, run_action, run_snakemake
+
+from noiseprune import captions
+from noiseprune import config as npconfig
+from noiseprune import plan as npplan
 
 pytestmark = pytest.mark.browser
 
 CONFIG = ROOT / "tests" / "configs" / "figures.yaml"
-CAPTIONS = ROOT / "workflow" / "report"
 FIGURES = {
     "fig1_probe": 1,
     "fig2_spectrum": 2,
@@ -243,10 +249,11 @@ def rendered(chromium, workdir, tmp_path_factory):
 
 
 def caption_title(name):
-    """The bold first sentence of a caption file, as rendered (RST escapes removed)."""
-    text = (CAPTIONS / f"{name}.rst").read_text()
-    title = re.search(r"\*\*(.+?)\*\*", text, re.S).group(1)
-    return " ".join(title.replace("\\", "").split())
+    """The bold first sentence of a caption, rendered with the figures config's facts."""
+    plan = npplan.Plan(npconfig.prepare(yaml.safe_load(CONFIG.read_text()), schema=ROOT / "workflow" / "schemas" / "config.schema.yaml"))
+    body = render_caption(name, captions.facts(plan, name))
+    title = re.search(r"<strong>(.+?)</strong>", body, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", title).split())
 
 
 def test_every_figure_file_was_drawn(workdir):
@@ -276,8 +283,17 @@ def test_every_figure_shows_its_caption_and_image(rendered):
     for name, entry in shown.items():
         info = " ".join(entry["info"].split())
         assert caption_title(name) in info, f"caption of {name} not rendered:\n{info[:1500]}"
+        assert "N = 2000" not in info, f"caption of {name} states the default config's N:\n{info[:1500]}"
         width, height = entry["size"]
         assert width > 500 and height > 300, f"{name}: PNG shown at {width} x {height}"
+
+
+def test_captions_state_the_runs_numbers(rendered):
+    """Captions are templated from the config: the figures config's N, keep fraction, time step."""
+    info = {name: " ".join(e["info"].split()) for e in rendered["figures"] for name in e["labels"] if name in FIGURES}
+    assert "spectrum preservation at N = 90, 30 % of the synapses kept" in info["fig2_spectrum"]
+    assert "dt = 0.01, σ = 0.01" in info["fig3_dynamics"] and "101 time points up to t = 1" in info["fig3_dynamics"]
+    assert "durations T = 20 and 80" in info["fig6_empirical"]
 
 
 def test_landing_page_shows_the_workflow_description(rendered):

@@ -122,6 +122,37 @@ def test_dynamics_frame_mean_std():
     assert (frame.loc[frame["method"] == "weight", "method_covariance"] == "none").all()
 
 
+def test_trajectories_table_is_the_stored_sample():
+    # sample[network, neuron, step]: network 0 the original, then the methods
+    sample = np.arange(3 * 2 * 4, dtype=float).reshape(3, 2, 4)
+    record = dict(
+        error=np.zeros((2, 3, 7)),
+        methods=np.array(["noise", "weight"]),
+        method_covariances=np.array(["exact", "none"]),
+        dt=0.5,
+        network="e",
+        n=40,
+        seed=0,
+        covariance="exact",
+        keep_fraction=0.2,
+        prune_seed=1,
+        sample=sample,
+        sample_neurons=np.array([5, 30]),
+        sample_steps=np.array([0, 2, 4, 6]),
+    )
+    frame = tables.trajectories_table([record])
+    assert list(frame.columns) == tables.TRAJECTORY_COLUMNS and len(frame) == sample.size
+    for k, method in enumerate(["original", "noise", "weight"]):
+        for i, neuron in enumerate([5, 30]):
+            rows = frame[(frame["method"] == method) & (frame["neuron"] == neuron)]
+            assert rows["activity"].tolist() == sample[k, i].tolist()
+            assert rows["time"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert frame.groupby("method")["method_covariance"].first().to_dict() == {"original": "none", "noise": "exact", "weight": "none"}
+    with pytest.raises(ValueError, match=r"sample must have shape \(1 \+ methods=3, neurons=2, steps=4\), got \(3, 2, 3\)"):
+        tables.trajectories_table([dict(record, sample=sample[:, :, :3])])
+    assert list(tables.trajectories_table([]).columns) == tables.TRAJECTORY_COLUMNS
+
+
 def _summary_for_scaling():
     rows = []
     for n, eps_grid in [(100, [2.0, 0.5, 0.1]), (200, [1.0, 0.4, 0.05]), (400, [0.3, 0.2, 0.1])]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .panels import percent
+from .panels import check_clusters, dense, matrix_axes, percent
 from .style import WIDTH, new_figure, paper_style
 
 
@@ -32,14 +32,7 @@ def _matrix_panel(fig, ax, M, title, label, clusters, *, vmax=None, extend="neit
     bar.set_label(label)
     bar.outline.set_linewidth(0.5)
     ax.set_title(title, loc="left")
-    ax.set_xlabel("presynaptic neuron $j$")
-    ax.set_ylabel("postsynaptic neuron $i$")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(True)
-    if clusters is not None:
-        for b in np.cumsum(clusters)[:-1] - 0.5:
-            ax.axhline(b, color="black", lw=0.6)
-            ax.axvline(b, color="black", lw=0.6)
+    matrix_axes(ax, clusters)
     if marks is not None and len(marks[0]):
         ax.scatter(marks[1], marks[0], s=28, facecolor="none", edgecolor="black", linewidth=0.7)
 
@@ -70,18 +63,11 @@ def fig1_probe(A, C, P, clusters: Sequence[int] | None = None, highlight: int = 
     ValueError
         Shapes that differ or are not square, clusters that do not sum to N.
     """
-    mats = []
-    for name, M in (("A", A), ("C", C), ("P", P)):
-        M = M.toarray() if hasattr(M, "toarray") else np.asarray(M, dtype=float)
-        if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"{name} must be a square matrix, got shape {M.shape}")
-        mats.append(np.asarray(M, dtype=float))
-    A, C, P = mats
+    A, C, P = dense(A, "A"), dense(C, "C"), dense(P, "P")
     if not (A.shape == C.shape == P.shape):
         raise ValueError(f"A, C and P must have the same shape, got {A.shape}, {C.shape}, {P.shape}")
     n = A.shape[0]
-    if clusters is not None and int(np.sum(clusters)) != n:
-        raise ValueError(f"clusters {list(clusters)} sum to {int(np.sum(clusters))}, but N = {n}")
+    check_clusters(clusters, n)
     off = ~np.eye(n, dtype=bool)
     edge = off & (A != 0)
     weights = np.where(edge, np.abs(A), np.nan)

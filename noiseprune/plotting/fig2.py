@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,8 @@ from matplotlib.lines import Line2D
 from .panels import (
     EIG_ERR,
     LOG_FLOOR,
+    check_clusters,
+    dense,
     describe,
     eigen_scatter,
     is_complex,
@@ -22,8 +24,12 @@ from .panels import (
     modulus,
     spectral_data,
     spectral_distributions,
+    weight_panels,
 )
-from .style import WIDTH, method_color, new_figure, paper_style
+from .style import WIDTH, method_color, method_label, new_figure, paper_style
+
+#: Key of the original network in ``fig2_spectrum``'s ``weights``.
+ORIGINAL = "original"
 
 
 def _error_by_mode(ax, eigen: pd.DataFrame, methods: Sequence[str], bins: int = 30) -> None:
@@ -55,7 +61,14 @@ def _error_by_mode(ax, eigen: pd.DataFrame, methods: Sequence[str], bins: int = 
 
 
 def fig2_spectrum(
-    eigen: pd.DataFrame, summary: pd.DataFrame | None, network: str, keep_fraction: float | None = None
+    eigen: pd.DataFrame,
+    summary: pd.DataFrame | None,
+    network: str,
+    keep_fraction: float | None = None,
+    *,
+    weights: Mapping | None = None,
+    clusters: Sequence[int] | None = None,
+    weight_draw: tuple[int, int] | None = None,
 ) -> Figure:
     """Fig. 2: spectrum preservation of one network at one keep fraction.
 
@@ -63,10 +76,14 @@ def fig2_spectrum(
     method of (a) |eigenvalue error| |mu_i/lambda_i - 1|, (b) |eigenvector error| and
     (c) alignment, pooled over every eigenpair, network seed and pruning seed; open
     diamonds in (a) are the max |eigenvalue error| of each draw (from ``summary``).
-    Bottom row: (d) pruned vs original eigenvalues of every draw with the identity
+    Middle row: (d) pruned vs original eigenvalues of every draw with the identity
     line, (e) the same for the slowest 10 % of modes, (f) |eigenvalue error| against
     |lambda_i|: modes binned by |lambda_i|, median over draws of each draw's bin median,
     band from the best to the worst draw.
+    Bottom row (with ``weights``): the weight matrices of one draw, the original and
+    each pruned network, on one colour scale symmetric around 0 and clipped at the 99th
+    percentile of the original's |a_ij| (the kept entries, rescaled by 1/p_ij, are
+    mostly beyond it); diagonal left out; black lines at the cluster boundaries.
 
     Noise-prune uses the exact covariance when the table has it (otherwise the longest
     simulated duration). Non-symmetric networks: (d, e) in the complex plane.
@@ -81,17 +98,31 @@ def fig2_spectrum(
         Experiment name.
     keep_fraction : float, optional
         Needed when the network was pruned at several keep fractions.
+    weights : mapping, optional
+        ``{"original": A, method: pruned network, ...}`` (dense or scipy.sparse, N x N)
+        of one draw, drawn in this order, the original first.
+    clusters : sequence of int, optional
+        Cluster sizes (summing to N) for the boundary lines of the weight panels.
+    weight_draw : (int, int), optional
+        Network seed and pruning seed of ``weights``, for the row title.
 
     Raises
     ------
     ValueError
         ``network`` (or ``keep_fraction``) absent from ``eigen`` (the message names it),
-        several keep fractions and none chosen, missing columns.
+        several keep fractions and none chosen, missing columns; ``weights`` without the
+        original first, of different or non-square shapes, or clusters not summing to N.
     """
     rows, methods, covs, draws = spectral_data(eigen, summary, network, keep_fraction)
+    matrices = _weight_matrices(weights, clusters) if weights is not None else None
     with paper_style():
-        fig = new_figure(WIDTH, 5.2)
-        axes = fig.subplots(2, 3)
+        if matrices is None:
+            fig = new_figure(WIDTH, 5.2)
+            top = fig
+        else:
+            fig = new_figure(WIDTH, 8.1)
+            top, bottom = fig.subfigures(2, 1, height_ratios=[5.2, 2.9])
+        axes = top.subplots(2, 3)
         spectral_distributions(axes[0], rows, methods, draws)
         eigen_scatter(axes[1, 0], rows, methods)
         eigen_scatter(axes[1, 1], rows, methods, slow_fraction=0.1)
@@ -102,7 +133,7 @@ def fig2_spectrum(
             "(c) eigenvector alignment",
             "(d) eigenvalues",
             "(e) slowest 10 % of modes",
-            "(f) error against mode speed",
+            "(f) error by mode speed",
         ]
         for ax, title in zip(axes.flat, titles):
             ax.set_title(title, loc="left")
@@ -111,6 +142,23 @@ def fig2_spectrum(
             handles.append(max_marker())
         if is_complex(rows):
             handles.append(Line2D([], [], marker="o", ls="none", mfc="none", mec="black", ms=4, label="original eigenvalues"))
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+        top.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+        if matrices is not None:
+            weight_panels(bottom, matrices, clusters, first_letter="g")
+            which = f"network seed {weight_draw[0]}, pruning seed {weight_draw[1]}" if weight_draw else "one draw"
+            bottom.suptitle(f"Weights before and after pruning ({which})", fontsize="medium")
         fig.suptitle(f"Spectrum preservation: {network}, {describe(rows)}")
     return fig
+
+
+def _weight_matrices(weights: Mapping, clusters) -> dict:
+    """``{panel title: dense matrix}`` of ``weights``, checked."""
+    names = list(weights)
+    if not names or names[0] != ORIGINAL:
+        raise ValueError(f"weights must start with {ORIGINAL!r} (the unpruned network), got keys {names}")
+    mats = {name: dense(M, f"weights[{name!r}]") for name, M in weights.items()}
+    shapes = {M.shape for M in mats.values()}
+    if len(shapes) > 1:
+        raise ValueError(f"weights must have one shape, got {', '.join(f'{k} {M.shape}' for k, M in mats.items())}")
+    check_clusters(clusters, mats[ORIGINAL].shape[0])
+    return {("original $A$" if name == ORIGINAL else method_label(name)): M for name, M in mats.items()}

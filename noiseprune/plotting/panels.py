@@ -18,6 +18,7 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..captions import percent, plural
 from ..plan import duration_of
 from ..tables import require_columns
 from .style import method_color, method_label, ordered_methods
@@ -109,15 +110,6 @@ def band(x_frame: pd.DataFrame, by: str, value: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- text
 
 
-def percent(fraction: float) -> str:
-    """0.2 -> '20 %'."""
-    return f"{100 * float(fraction):.4g} %"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
 def seeds_text(rows: pd.DataFrame) -> str:
     """'3 network seeds x 3 pruning seeds' of the rows."""
     return f"{plural(rows['seed'].nunique(), 'network seed')} $\\times$ {plural(rows['prune_seed'].nunique(), 'pruning seed')}"
@@ -185,6 +177,73 @@ def median_band(ax, x, stats: pd.DataFrame, color: str, label: str | None, marke
     """Median line over a min-max band (``stats`` from :func:`band`)."""
     ax.fill_between(x, stats["min"], stats["max"], color=color, alpha=0.18, lw=0)
     ax.plot(x, stats["median"], color=color, marker=marker, ms=3, label=label)
+
+
+# ---------------------------------------------------------------------------- matrices (Figs. 1 and 2)
+
+#: Diverging colormap of signed weights, white at 0.
+WEIGHT_CMAP = "RdBu_r"
+#: Percentile of the original network's |a_ij| (off-diagonal nonzeros) at which the
+#: weight panels clip their symmetric colour scale.
+WEIGHT_CLIP_PERCENTILE = 99.0
+
+
+def dense(M, name: str) -> np.ndarray:
+    """``M`` (dense or scipy.sparse) as a square float64 array; ValueError naming it otherwise."""
+    M = M.toarray() if hasattr(M, "toarray") else np.asarray(M, dtype=float)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {M.shape}")
+    return np.asarray(M, dtype=float)
+
+
+def check_clusters(clusters, n: int) -> None:
+    if clusters is not None and int(np.sum(clusters)) != n:
+        raise ValueError(f"clusters {list(clusters)} sum to {int(np.sum(clusters))}, but N = {n}")
+
+
+def matrix_axes(ax, clusters) -> None:
+    """Matrix panel frame: neuron labels, a full box, black lines at the cluster boundaries."""
+    ax.set_xlabel("presynaptic neuron $j$")
+    ax.set_ylabel("postsynaptic neuron $i$")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(True)
+    if clusters is not None:
+        for b in np.cumsum(clusters)[:-1] - 0.5:
+            ax.axhline(b, color="black", lw=0.6)
+            ax.axvline(b, color="black", lw=0.6)
+
+
+def weight_limit(A: np.ndarray) -> float:
+    """Symmetric colour limit of the weight panels: the :data:`WEIGHT_CLIP_PERCENTILE`-th
+    percentile of |a_ij| over the off-diagonal nonzeros of ``A`` (1 when there are none)."""
+    off = ~np.eye(A.shape[0], dtype=bool) & (A != 0)
+    return float(np.percentile(np.abs(A[off]), WEIGHT_CLIP_PERCENTILE)) if off.any() else 1.0
+
+
+def weight_panels(fig, matrices: dict, clusters=None, *, first_letter: str = "a") -> float:
+    """One panel per signed weight matrix (``{title: (N, N) array}``), left to right, with
+    one shared colour scale, symmetric around 0 and clipped at :func:`weight_limit` of the
+    first (the original); the diagonal is left out (white). Every entry is drawn (nearest
+    neighbour: at print size a pixel shows one entry, so sparsity stays visible). Returns
+    the colour limit."""
+    mats = list(matrices.items())
+    vmax = weight_limit(mats[0][1])
+    axes = np.atleast_1d(fig.subplots(1, len(mats), squeeze=False)[0])
+    image = None
+    for i, (ax, (title, M)) in enumerate(zip(axes, mats)):
+        shown = M.copy()
+        np.fill_diagonal(shown, np.nan)
+        image = ax.imshow(
+            np.ma.masked_invalid(shown), cmap=WEIGHT_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest", rasterized=True
+        )
+        image.cmap = image.cmap.with_extremes(bad="white")
+        kept = np.count_nonzero(shown[np.isfinite(shown)])
+        ax.set_title(f"({chr(ord(first_letter) + i)}) {title}\n{kept:,} synapses".replace(",", "\u2009"), loc="left")
+        matrix_axes(ax, clusters)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.85, pad=0.02, extend="both")
+    bar.set_label("$a_{ij}$ (diagonal not shown)")
+    bar.outline.set_linewidth(0.5)
+    return vmax
 
 
 # ---------------------------------------------------------------------------- spectral panels (Figs. 2 and 4)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from noiseprune import config as npconfig
+from noiseprune import dynamics as npdynamics
 from noiseprune import methods as npmethods
 from noiseprune import plan as npplan
 
@@ -310,6 +311,18 @@ def dynamics_params(wildcards):
             method_covariances=[c for _, c in members],
             **extra,
         )
+    )
+
+
+def dynamics_sample_params(wildcards):
+    """Stored trajectory sample of a dynamics job: a few neurons (one per cluster) and
+    the step stride (noiseprune.dynamics.pick_sample_neurons, sample_stride)."""
+    exp = experiment(wildcards)
+    return dict(
+        neurons=npdynamics.pick_sample_neurons(
+            exp["n"], exp["network"].get("clusters")
+        ),
+        every=npdynamics.sample_stride(exp["dynamics_params"]["steps"]),
     )
 
 

@@ -1,6 +1,7 @@
 rule dynamics:
     """Trajectory error of every method of the experiment against the original, all
-    simulated with the same x(0) and noise (docs/method.md, "Dynamics")."""
+    simulated with the same x(0) and noise, and a small sample of the trajectories
+    (docs/method.md, "Dynamics")."""
     input:
         unpack(fixed_point_input),
         A=NETWORK,
@@ -20,6 +21,7 @@ rule dynamics:
     params:
         ids=dynamics_ids,
         simulation=dynamics_params,
+        sample=dynamics_sample_params,
         blas_threads=blas_threads,
     script:
         "../scripts/dynamics.py"

@@ -1,8 +1,9 @@
 # Figures (docs/method.md, "Figures") and the report tables.
 #
 # Every figure rule reads only the tables under results/tables/ (Fig. 1: the fig1
-# network, its covariance and its noise-prune probabilities), so `snakemake figures`
-# redraws from cached tables without recomputing anything upstream. A figure is a
+# network, its covariance and its noise-prune probabilities; Fig. 2 also the network
+# and the noise- and weight-pruned networks of one draw), so `snakemake figures`
+# redraws from cached results without recomputing anything upstream. A figure is a
 # target only when the experiment it draws is in the config (figure_names() in figures_common.smk).
 # Plotting lives in noiseprune.plotting; the scripts only read, call and save.
 
@@ -22,16 +23,17 @@ rule fig1_probe:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig1_probe"),
         probe=fig1_params,
     script:
         "../scripts/plot_fig1.py"
 
 
 rule fig2_spectrum:
-    """Fig. 2: spectrum preservation at N = 2000 (violin + box, eigenvalue scatter)."""
+    """Fig. 2: spectrum preservation (violin + box, eigenvalue scatter) and the weight
+    matrices of one draw before and after pruning."""
     input:
-        eigen=TABLES["eigen"],
-        summary=TABLES["summary"],
+        unpack(fig2_inputs),
     output:
         pdf=report_figure("fig2_spectrum", "pdf", 2),
         png=report_figure("fig2_spectrum", "png", 2),
@@ -40,16 +42,17 @@ rule fig2_spectrum:
     conda:
         "../envs/noiseprune.yaml"
     params:
-        network=spectrum_network("fig2_spectrum"),
-        keep_fraction=spectrum_keep,
+        caption=caption_facts("fig2_spectrum"),
+        figure=fig2_params,
     script:
         "../scripts/plot_fig2.py"
 
 
 rule fig3_dynamics:
-    """Fig. 3: trajectory error over time, mean +- std over trials."""
+    """Fig. 3: trajectory error over time, mean +- std over trials; example trajectories."""
     input:
         dynamics=TABLES["dynamics"],
+        trajectories=TABLES["trajectories"],
     output:
         pdf=report_figure("fig3_dynamics", "pdf", 3),
         png=report_figure("fig3_dynamics", "png", 3),
@@ -58,7 +61,9 @@ rule fig3_dynamics:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig3_dynamics"),
         network=spectrum_network("fig3_dynamics"),
+        keep_fraction=dynamics_keep,
     script:
         "../scripts/plot_fig3.py"
 
@@ -76,6 +81,7 @@ rule fig4_large:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig4_large"),
         networks=large_experiments(),
         keep_fractions=large_keeps,
     script:
@@ -94,6 +100,8 @@ rule fig5_sweeps:
         log("figures", "fig5_sweeps"),
     conda:
         "../envs/noiseprune.yaml"
+    params:
+        caption=caption_facts("fig5_sweeps"),
     script:
         "../scripts/plot_fig5.py"
 
@@ -109,6 +117,8 @@ rule fig6_empirical:
         log("figures", "fig6_empirical"),
     conda:
         "../envs/noiseprune.yaml"
+    params:
+        caption=caption_facts("fig6_empirical"),
     script:
         "../scripts/plot_fig6.py"
 
@@ -126,6 +136,7 @@ rule fig9_trained:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig9_trained"),
         network=spectrum_network("fig9_trained"),
         keep_fraction=trained_keep_drawn(),
     script:
@@ -145,6 +156,7 @@ rule fig7_relu:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig7_relu"),
         networks=relu_figure_experiments(),
     script:
         "../scripts/plot_fig7.py"
@@ -163,6 +175,7 @@ rule fig8_nonsymmetric:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        caption=caption_facts("fig8_nonsymmetric"),
         network=spectrum_network("fig8_nonsymmetric"),
     script:
         "../scripts/plot_fig8.py"

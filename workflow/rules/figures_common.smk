@@ -2,6 +2,8 @@
 # inputs and params. Kept apart from the rules (snakemake --lint wants functions out of
 # rule files); included by figures.smk.
 
+from noiseprune import captions as npcaptions
+
 # Which experiments each figure draws comes from the config's `figures` section,
 # through the plan (PLAN.figures: figure name -> experiments).
 FIGURE = PLAN.path(npplan.FIGURE)
@@ -17,6 +19,16 @@ FORMAT_LABELS = {"png": "image (PNG)", "pdf": "vector (PDF)"}
 
 def figure_file(name, ext):
     return FIGURE.format(name=name, ext=ext)
+
+
+def caption_facts(figure):
+    """Params function: what the caption of `figure` states about the run (captions
+    write {{ snakemake.params.caption.<key> }}; noiseprune.captions)."""
+
+    def facts(wildcards):
+        return canonical(npcaptions.facts(PLAN, figure))
+
+    return facts
 
 
 def report_figure(name, ext, number):
@@ -71,14 +83,62 @@ def fig1_params(wildcards):
     )
 
 
+def fig2_weights(name):
+    """The draw whose weight matrices Fig. 2 shows: first network seed and pruning seed,
+    the figure's keep fraction, the paper's pair of methods (those the experiment runs),
+    noise-prune with the exact covariance (else the longest simulated one)."""
+    exp = EXPERIMENTS[name]
+    return dict(
+        seed=exp["seeds"][0],
+        pseed=exp["prune_seeds"][0],
+        keep=PLAN.keep_fraction_drawn(name),
+        methods={
+            m: max(npplan.method_covariances(exp, m), key=npplan.duration_of)
+            for m in npmethods.PAPER_PAIR
+            if m in exp["methods"]
+        },
+    )
+
+
+def fig2_inputs(wildcards):
+    """Tables, and the network and pruned networks of the weight panels (fig2_weights)."""
+    name = drawn("fig2_spectrum")[0]
+    draw = fig2_weights(name)
+    ids = dict(exp=name, seed=draw["seed"], keep=fmt(draw["keep"]), pseed=draw["pseed"])
+    pruned = {
+        f"pruned_{m}": PRUNED.format(**ids, method=m, cov=cov)
+        for m, cov in draw["methods"].items()
+    }
+    return dict(
+        eigen=TABLES["eigen"],
+        summary=TABLES["summary"],
+        A=NETWORK.format(**ids),
+        **pruned,
+    )
+
+
+def fig2_params(wildcards):
+    """Experiment, keep fraction, weight-panel draw and cluster sizes of Fig. 2."""
+    name = drawn("fig2_spectrum")[0]
+    draw = fig2_weights(name)
+    return dict(
+        network=name,
+        keep_fraction=draw["keep"],
+        seed=draw["seed"],
+        prune_seed=draw["pseed"],
+        methods=list(draw["methods"]),
+        clusters=EXPERIMENTS[name]["network"].get("clusters"),
+    )
+
+
 def spectrum_network(figure):
     """The experiment drawn by Fig. 2 or Fig. 3 (a rule param)."""
     return drawn(figure)[0] if figure in PLAN.figures else None
 
 
-def spectrum_keep(wildcards):
-    """Keep fraction drawn in Fig. 2: the first of the experiment's list."""
-    return PLAN.keep_fraction_drawn(drawn("fig2_spectrum")[0])
+def dynamics_keep(wildcards):
+    """Keep fraction of Fig. 3's example trajectories: the first of the experiment's list."""
+    return PLAN.keep_fraction_drawn(drawn("fig3_dynamics")[0])
 
 
 def large_experiments():

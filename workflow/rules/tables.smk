@@ -33,11 +33,13 @@ rule eigen_table:
 
 
 rule dynamics_table:
-    """<results_dir>/tables/dynamics.parquet: trajectory error, mean and std over trials."""
+    """<results_dir>/tables/dynamics.parquet: trajectory error, mean and std over trials;
+    <results_dir>/tables/trajectories.parquet: the stored trajectory samples."""
     input:
         dynamics_files(),
     output:
         table=TABLES["dynamics"],
+        trajectories=TABLES["trajectories"],
     log:
         log("tables", "dynamics"),
     conda:

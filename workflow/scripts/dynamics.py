@@ -1,7 +1,9 @@
 """Trajectory error of every method of an experiment against the original (rule dynamics).
 
 Stores error (methods x trials x steps) with the methods, their covariance ids and
-the job's identifying values, so the file describes itself.
+the job's identifying values, so the file describes itself; and, from the same run, a
+sample of the trajectories (original and each method, trial 0, a few neurons, every
+k-th step) for Fig. 3.
 """
 
 import numpy as np
@@ -20,7 +22,8 @@ pruned = [io.load_sparse(path) for path in snakemake.input.pruned]
 relu = {}
 if sim.get("nonlinearity") == "relu":  # rectified-linear experiment: its own input b
     relu = dict(nonlinearity="relu", background=io.load_arrays(snakemake.input.fp)["b"])
-error = dynamics.trajectory_error(
+sample = snakemake.params.sample
+run = dynamics.simulate(
     A,
     pruned,
     trials=sim["trials"],
@@ -29,8 +32,11 @@ error = dynamics.trajectory_error(
     noise_std=sim["noise_std"],
     **({"background": sim["background"]} | relu),
     rng=rng_for(int(w.seed), "dynamics", w.exp, int(w.pseed)),
+    sample_neurons=sample["neurons"],
+    sample_every=sample["every"],
     progress=progress(log, "simulating"),
 )
+error = run.error
 for method, final in zip(sim["methods"], error[:, :, -1].mean(axis=1)):
     log.info("%s: mean final error %.4g", method, final)
 io.save_arrays(
@@ -39,5 +45,8 @@ io.save_arrays(
     methods=np.array(sim["methods"]),
     method_covariances=np.array(sim["method_covariances"]),
     dt=sim["dt"],
+    sample=run.sample,
+    sample_neurons=np.asarray(sample["neurons"], dtype=np.int64),
+    sample_steps=run.sample_steps,
     **ids,
 )

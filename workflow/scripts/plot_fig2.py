@@ -1,4 +1,5 @@
-"""Fig. 2: spectrum preservation of one network (rule fig2_spectrum)."""
+"""Fig. 2: spectrum preservation of one network, and the weight matrices of one draw
+(rule fig2_spectrum)."""
 
 from pathlib import Path
 
@@ -7,12 +8,23 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import plotting  # noqa: E402
+from noiseprune import io, plotting  # noqa: E402
 
-network = snakemake.params.network
+fig = snakemake.params.figure
+network = fig["network"]
 eigen = pd.read_parquet(snakemake.input.eigen, filters=[("network", "==", network)])
 summary = pd.read_csv(snakemake.input.summary)
 log.info("%s: %d eigenpair rows", network, len(eigen))
-fig = plotting.fig2_spectrum(eigen, summary, network, keep_fraction=snakemake.params.keep_fraction)
-for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):
+weights = {"original": io.load_dense(snakemake.input.A)}
+weights |= {m: io.load_sparse(snakemake.input[f"pruned_{m}"]) for m in fig["methods"]}
+figure = plotting.fig2_spectrum(
+    eigen,
+    summary,
+    network,
+    keep_fraction=fig["keep_fraction"],
+    weights=weights,
+    clusters=fig["clusters"],
+    weight_draw=(fig["seed"], fig["prune_seed"]),
+)
+for path in plotting.save(figure, Path(snakemake.output.pdf).with_suffix("")):
     log.info("wrote %s", path)

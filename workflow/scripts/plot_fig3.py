@@ -1,4 +1,4 @@
-"""Fig. 3: trajectory error over time (rule fig3_dynamics)."""
+"""Fig. 3: trajectory error over time and example trajectories (rule fig3_dynamics)."""
 
 from pathlib import Path
 
@@ -11,7 +11,8 @@ from noiseprune import plotting  # noqa: E402
 
 network = snakemake.params.network
 dynamics = pd.read_parquet(snakemake.input.dynamics, filters=[("network", "==", network)])
-log.info("%s: %d rows", network, len(dynamics))
-fig = plotting.fig3_dynamics(dynamics, network)
+trajectories = pd.read_parquet(snakemake.input.trajectories, filters=[("network", "==", network)])
+log.info("%s: %d error rows, %d trajectory rows", network, len(dynamics), len(trajectories))
+fig = plotting.fig3_dynamics(dynamics, network, trajectories, keep_fraction=snakemake.params.keep_fraction)
 for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):
     log.info("wrote %s", path)

@@ -1,4 +1,5 @@
-"""results/tables/dynamics.parquet: mean and std over trials (rule dynamics_table)."""
+"""results/tables/dynamics.parquet: mean and std over trials; results/tables/
+trajectories.parquet: the stored trajectory samples (rule dynamics_table)."""
 
 from _job import setup
 
@@ -6,6 +7,10 @@ log = setup(snakemake)
 
 from noiseprune import io, tables  # noqa: E402
 
-frame = tables.dynamics_table(io.load_arrays(path) for path in snakemake.input)
-log.info("%d rows", len(frame))
+records = [io.load_arrays(path) for path in snakemake.input]
+frame = tables.dynamics_table(records)
+log.info("dynamics: %d rows", len(frame))
 io.save_table(snakemake.output.table, frame)
+samples = tables.trajectories_table(records)
+log.info("trajectories: %d rows", len(samples))
+io.save_table(snakemake.output.trajectories, samples)

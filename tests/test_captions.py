@@ -1,0 +1,91 @@
+"""Report captions (workflow/report/fig*.rst) state the run's numbers from the config.
+
+Each figure rule passes noiseprune.captions.facts(plan, figure) as its `caption` param;
+the captions are Jinja2 templates rendered by Snakemake's report. Rendered here directly
+(as Snakemake does, but failing on any name a template uses and the facts lack, and on
+any reStructuredText warning) for the default config and for the tiny figures config.
+"""
+
+import html
+import re
+
+import pytest
+import yaml
+from helpers import ROOT, render_caption
+
+from noiseprune import captions
+from noiseprune import config as npconfig
+from noiseprune import plan as npplan
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def plan_of(path):
+    return npplan.Plan(npconfig.prepare(yaml.safe_load(path.read_text()), schema=SCHEMA))
+
+
+def rendered(plan):
+    """{figure: caption text (HTML tags removed, whitespace collapsed)}."""
+    out = {}
+    for figure in plan.figures:
+        body = render_caption(figure, captions.facts(plan, figure))
+        out[figure] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+    return out
+
+
+@pytest.fixture(scope="module")
+def default():
+    return rendered(plan_of(ROOT / "config.yaml"))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return rendered(plan_of(ROOT / "tests" / "configs" / "figures.yaml"))
+
+
+def test_every_figure_caption_renders(default, tiny):
+    assert set(default) == set(npplan.FIGURES)
+    assert set(tiny) == set(npplan.FIGURES) - {"fig9_trained"}  # no trained section there
+
+
+def test_default_config_captions_state_the_papers_setting(default):
+    assert "Fig. 2 — spectrum preservation at N = 2000, 20 % of the synapses kept" in default["fig2_spectrum"]
+    assert "clusters of 1000, 200 and 800 neurons" in default["fig2_spectrum"]
+    assert "3 network seeds × 3 pruning seeds = 9 draws" in default["fig2_spectrum"]
+    fig3 = default["fig3_dynamics"]
+    assert "dt = 0.005, σ = 0.01, b = 0.0002, 8001 time points up to t = 40" in fig3
+    assert "20 trials each" in fig3 and "neurons 500, 1100 and 1600" in fig3 and "stored every 20 steps (every 0.1 time units)" in fig3
+    assert "paper3000: N = 3000" in default["fig4_large"] and "paper10000: N = 10000" in default["fig4_large"]
+    assert "durations T = 10, 100 and 1000, 32 replicas" in default["fig6_empirical"]
+    assert "N = 250, 500, 1000, 2000, 4000 and 8000" in default["fig5_sweeps"] and "target ε = 0.5" in default["fig5_sweeps"]
+    assert "N = 128 units (3 trained networks)" in default["fig9_trained"]
+
+
+def test_captions_follow_a_non_default_config(tiny):
+    """The tiny figures config: its sizes, keep fractions, time step and draws, never
+    the default's (the paper's own results are quoted without 'N = ')."""
+    fig2 = tiny["fig2_spectrum"]
+    assert "N = 90, 30 % of the synapses kept" in fig2
+    assert "clusters of 40, 20 and 30 neurons" in fig2
+    assert "2 network seeds × 1 pruning seed = 2 draws" in fig2
+    assert "pruned by noise-prune and weight" in fig2
+    fig3 = tiny["fig3_dynamics"]
+    assert "dt = 0.01, σ = 0.01, b = 0.0002, 101 time points up to t = 1" in fig3
+    assert "4 trials each" in fig3 and "neurons 20, 50 and 75" in fig3 and "stored every step (every 0.01 time units)" in fig3
+    assert "N = 60" in tiny["fig1_probe"] and "20 %" in tiny["fig1_probe"]
+    assert "N = 80, clusters of 50, 10, 10 and 10 neurons, 30 %" in tiny["fig4_large"]
+    assert "N = 40 and 80" in tiny["fig5_sweeps"] and "target ε = 0.6" in tiny["fig5_sweeps"]
+    assert "durations T = 20 and 80, 8 replicas after a burn-in of 5 each, dt = 0.01" in tiny["fig6_empirical"]
+    assert "Normal(-0.07, 1²)" in tiny["fig7_relu"]
+    assert "N = 60" in tiny["fig8_nonsymmetric"] and "30 % and 60 %" in tiny["fig8_nonsymmetric"]
+    for figure, text in tiny.items():
+        for default_fact in ("N = 2000", "N = 3000", "N = 10000", "dt = 0.005", "8001", "1000, 200 and 800"):
+            assert default_fact not in text, (figure, default_fact)
+
+
+def test_facts_of_a_figure_not_drawn_are_empty():
+    plan = plan_of(ROOT / "tests" / "configs" / "figures.yaml")
+    assert captions.facts(plan, "fig9_trained") == {}
+    with pytest.raises(ValueError, match="unknown figure 'fig10'"):
+        plan.figures["fig10"] = ["paper2000"]
+        captions.facts(plan, "fig10")
