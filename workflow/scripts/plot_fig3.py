@@ -2,15 +2,14 @@
 
 from pathlib import Path
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import plotting  # noqa: E402
+from noiseprune import io, plotting  # noqa: E402
 
 network = snakemake.params.network
-dynamics = pd.read_parquet(snakemake.input.dynamics, filters=[("network", "==", network)])
+dynamics = io.load_table(snakemake.input.dynamics, filters=[("network", "==", network)])
 log.info("%s: %d rows", network, len(dynamics))
 fig = plotting.fig3_dynamics(dynamics, network)
 for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):
