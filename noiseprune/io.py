@@ -1,8 +1,10 @@
-"""Atomic, pickle-free storage of dense and sparse arrays.
+"""Atomic, pickle-free, verified storage of arrays, tables and JSON documents.
 
 Every writer goes to a temporary file in the destination directory and is
 moved into place with ``os.replace``, so an interrupted job never leaves a
-truncated file under its final name.
+truncated file under its final name. Before the move, the file's sha256 is
+recorded next to it (:mod:`noiseprune.integrity`); every loader refuses a file
+whose contents no longer match its record.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from noiseprune import integrity
+from noiseprune.integrity import IntegrityError  # noqa: F401  (io.IntegrityError for callers)
 
 
 def _create_temp(directory: Path, prefix: str, suffix: str) -> Path:
@@ -39,25 +44,39 @@ def _create_temp(directory: Path, prefix: str, suffix: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+def _replacing(path: Path, suffix: str):
+    """Yield a new temporary file next to ``path``; rename it onto ``path`` if the body
+    succeeds, delete it if not."""
+    tmp = _create_temp(path.parent, f".{path.name}.", suffix)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
-    The file is created with the permissions of an ordinary new file (0666 minus the
-    umask), so results are as readable as anything else the user writes.
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path next to ``path``; on success record its sha256 and rename
+    it onto ``path``.
+
+    The record (``.<name>.sha256``, :mod:`noiseprune.integrity`) is written first, then
+    the file moved into place, both atomically. The file is created with the permissions
+    of an ordinary new file (0666 minus the umask), so results are as readable as
+    anything else the user writes.
 
     ``suffix`` is appended to the temporary name (numpy appends ``.npy``/``.npz``
     to names lacking it, so pass the real extension).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_temp(path.parent, f".{path.name}.", suffix or path.suffix)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with _replacing(path, suffix or path.suffix) as tmp:
+        yield tmp
+        digest = integrity.sha256(tmp)
+        with _replacing(integrity.record_path(path), "") as record:
+            record.write_text(integrity.record_text(digest, path.name))
 
 
 def save_dense(path, array: np.ndarray) -> None:
@@ -67,7 +86,12 @@ def save_dense(path, array: np.ndarray) -> None:
 
 
 def load_dense(path, mmap_mode: str | None = None) -> np.ndarray:
-    """Read a ``.npy`` array written by :func:`save_dense` (never unpickles)."""
+    """Read a ``.npy`` array written by :func:`save_dense` (never unpickles).
+
+    Every loader checks the file against its sha256 record first and raises
+    :class:`noiseprune.integrity.IntegrityError` if it changed since it was written.
+    """
+    integrity.check(path)
     return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
 
 
@@ -79,6 +103,7 @@ def save_arrays(path, **arrays) -> None:
 
 def load_arrays(path) -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` written by :func:`save_arrays`."""
+    integrity.check(path)
     with np.load(path, allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
 
@@ -91,6 +116,7 @@ def save_sparse(path, matrix) -> None:
 
 def load_sparse(path) -> sp.csr_array:
     """Read a sparse ``.npz`` as ``scipy.sparse.csr_array``."""
+    integrity.check(path)
     return sp.csr_array(sp.load_npz(path))
 
 
@@ -111,6 +137,13 @@ def save_json(path, obj) -> None:
         tmp.write_text(json.dumps(finite(obj), indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
+def load_json(path):
+    """Read a JSON document written by :func:`save_json`."""
+    integrity.check(path)
+    with open(path) as fh:
+        return json.load(fh)
+
+
 def save_table(path, frame) -> None:
     """Write a pandas DataFrame as ``.csv`` or ``.parquet`` (by extension), atomically."""
     path = Path(path)
@@ -119,3 +152,12 @@ def save_table(path, frame) -> None:
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_csv(tmp, index=False)
+
+
+def load_table(path, **kwargs):
+    """Read a table written by :func:`save_table` (``.csv`` or ``.parquet`` by extension);
+    ``kwargs`` go to ``pandas.read_parquet`` / ``pandas.read_csv`` (e.g. ``filters``)."""
+    import pandas as pd
+
+    integrity.check(path)
+    return pd.read_parquet(path, **kwargs) if Path(path).suffix == ".parquet" else pd.read_csv(path, **kwargs)

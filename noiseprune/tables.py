@@ -15,13 +15,13 @@ prune_seed    pruning seed
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from . import io
 from .plan import duration_of
 
 ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
@@ -162,8 +162,7 @@ def read_summaries(paths: Iterable) -> pd.DataFrame:
     """:func:`summary_table` of the per-job JSON summaries at ``paths`` (null read as NaN)."""
     rows = []
     for path in paths:
-        with open(path) as fh:
-            rows.append(json.load(fh))
+        rows.append(io.load_json(path))
     frame = summary_table(rows)
     for column in METRIC_COLUMNS[2:]:
         frame[column] = frame[column].astype(float)

@@ -12,13 +12,13 @@ metrics are then empty, NaN in the table, and said so by this column).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from . import io
 from .tables import ID_COLUMNS, _ids, _stat
 
 RELU_COLUMNS = [
@@ -67,8 +67,7 @@ def relu_eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
 def read_rows(paths: Iterable) -> list[dict]:
     rows = []
     for path in paths:
-        with open(path) as fh:
-            rows.append({k: (math.nan if v is None else v) for k, v in json.load(fh).items()})
+        rows.append({k: (math.nan if v is None else v) for k, v in io.load_json(path).items()})
     return rows
 
 

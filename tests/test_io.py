@@ -1,7 +1,10 @@
 import contextlib
+import hashlib
 import json
 import os
+import shutil
 import stat
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -39,13 +42,14 @@ def test_result_files_honour_the_umask(tmp_path, name):
     # mkstemp made every result 0600: unreadable to collaborators on shared storage
     if name.endswith(".parquet"):
         pytest.importorskip("pyarrow")
+    record = f".{name}.sha256"
     with umask(0o022):
         WRITERS[name](tmp_path / name)
-    assert mode(tmp_path / name) == 0o644
+    assert mode(tmp_path / name) == mode(tmp_path / record) == 0o644  # collaborators can verify too
     with umask(0o077):
         WRITERS[name](tmp_path / "private" / name)
-    assert mode(tmp_path / "private" / name) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "private"])  # no temporary left
+    assert mode(tmp_path / "private" / name) == mode(tmp_path / "private" / record) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, record, "private"])  # no temporary left
 
 
 def test_replacing_a_file_gives_the_new_mode_and_content(tmp_path):
@@ -84,3 +88,88 @@ def test_json_writes_nan_and_infinity_as_null(tmp_path):
 
     doc = json.loads((tmp_path / "x.json").read_text(), parse_constant=reject)
     assert doc == {"a": None, "b": [1.0, None, {"c": None}], "d": None, "e": 2.5, "f": [None, 3]}
+
+
+def test_json_and_table_loaders_round_trip(tmp_path):
+    io.save_json(tmp_path / "d.json", {"a": [1, 2.5], "b": None})
+    assert io.load_json(tmp_path / "d.json") == {"a": [1, 2.5], "b": None}
+    frame = pd.DataFrame({"network": ["x", "y"], "value": [0.25, 1.5]})
+    io.save_table(tmp_path / "t.csv", frame)
+    pd.testing.assert_frame_equal(io.load_table(tmp_path / "t.csv"), frame)
+    pytest.importorskip("pyarrow")
+    io.save_table(tmp_path / "t.parquet", frame)
+    pd.testing.assert_frame_equal(io.load_table(tmp_path / "t.parquet"), frame)
+    filtered = io.load_table(tmp_path / "t.parquet", filters=[("network", "==", "y")])
+    assert filtered["value"].tolist() == [1.5]
+
+
+# ------------------------------------------------------------------ sha256 records
+
+
+def test_every_writer_records_the_sha256_of_what_it_wrote(tmp_path):
+    for name, write in WRITERS.items():
+        write(tmp_path / name)
+        digest = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        assert (tmp_path / f".{name}.sha256").read_text() == f"{digest}  {name}\n", name
+    # the records are sha256sum's format: `sha256sum -c` accepts them
+    if shutil.which("sha256sum"):
+        records = sorted(p.name for p in tmp_path.glob(".*.sha256"))
+        proc = subprocess.run(["sha256sum", "-c", *records], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stdout.count(": OK") == len(WRITERS), proc.stdout + proc.stderr
+
+
+def test_overwriting_a_file_rewrites_its_record(tmp_path):
+    path = tmp_path / "x.npy"
+    io.save_dense(path, np.zeros(3))
+    io.save_dense(path, np.ones(3))
+    np.testing.assert_array_equal(io.load_dense(path), np.ones(3))
+
+
+def change_one_value(path):
+    """Add 0.5 to the first element of a .npy's data, in place: still a valid .npy."""
+    array = np.load(path)
+    array.flat[0] += 0.5
+    with open(path, "r+b") as fh:
+        fh.seek(-array.nbytes, os.SEEK_END)
+        fh.write(array.tobytes())
+    np.load(path)  # still a valid file
+
+
+LOADERS = {
+    "dense.npy": io.load_dense,
+    "mmap.npy": lambda p: io.load_dense(p, mmap_mode="r"),
+    "arrays.npz": io.load_arrays,
+    "sparse.npz": io.load_sparse,
+    "doc.json": io.load_json,
+    "table.csv": io.load_table,
+    "table.parquet": io.load_table,
+}
+
+
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_loaders_refuse_a_file_changed_since_it_was_written(tmp_path, name):
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    path = tmp_path / name
+    WRITERS["dense.npy" if name == "mmap.npy" else name](path)
+    LOADERS[name](path)  # accepted as written
+    if name.endswith(".npy"):
+        change_one_value(path)
+    else:  # one byte of the body changed, length kept
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    with pytest.raises(io.IntegrityError) as err:
+        LOADERS[name](path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: contents changed since it was written (sha256 ")
+    assert message.endswith(f"regenerate it with: make reproduce FORCERUN={path}")
+
+
+def test_loaders_accept_a_file_without_a_record(tmp_path):
+    # a library user's own file, written without noiseprune.io
+    np.save(tmp_path / "own.npy", np.arange(3.0))
+    np.testing.assert_array_equal(io.load_dense(tmp_path / "own.npy"), np.arange(3.0))
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "own.csv", index=False)
+    assert io.load_table(tmp_path / "own.csv")["a"].tolist() == [1]

@@ -301,7 +301,10 @@ def test_every_figure_is_drawn_and_saved_byte_identically(name, tables, tmp_path
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
     assert b"CreationDate" not in pdf
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [f"{name}.pdf", f"{name}.png"]  # no temporaries
+    # no temporaries; each file with its sha256 record (noiseprune.integrity)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        [f"{name}.pdf", f"{name}.png", f".{name}.pdf.sha256", f".{name}.png.sha256"]
+    )
     again = plotting.save(build(name, tables), tmp_path / "b" / name)
     for first, second in zip(written, again):
         assert first.read_bytes() == second.read_bytes(), first.name
@@ -324,7 +327,7 @@ def test_save_drops_a_given_suffix_and_rejects_unknown_formats(tables, tmp_path)
     assert plotting.save(fig, tmp_path / "x.pdf", formats=("pdf",)) == [tmp_path / "x.pdf"]
     with pytest.raises(ValueError, match="format must be one of pdf, png, got 'svg'"):
         plotting.save(fig, tmp_path / "y", formats=("svg",))
-    assert not list(tmp_path.glob(".*"))
+    assert [p.name for p in tmp_path.glob(".*")] == [".x.pdf.sha256"]  # no temporary
 
 
 # ------------------------------------------------------------------ colours and labels

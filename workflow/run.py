@@ -172,7 +172,8 @@ def main(argv=None) -> int:
         plan = load_plan(args.config)
         results_dir = Path(os.path.normpath(workdir / plan.results_dir))
         if args.action == "verify":
-            cmd = [sys.executable, "-m", "noiseprune.integrity", str(results_dir), "--config", str(args.config)]
+            # paths as given in the config, so the printed FORCERUN paths work from here
+            cmd = [sys.executable, "-m", "noiseprune.integrity", plan.results_dir, "--config", str(args.config)]
             return subprocess.call(cmd)
         cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
         lock = None

@@ -3,7 +3,6 @@
 
 from pathlib import Path
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
@@ -12,8 +11,8 @@ from noiseprune import io, plotting  # noqa: E402
 
 fig = snakemake.params.figure
 network = fig["network"]
-eigen = pd.read_parquet(snakemake.input.eigen, filters=[("network", "==", network)])
-summary = pd.read_csv(snakemake.input.summary)
+eigen = io.load_table(snakemake.input.eigen, filters=[("network", "==", network)])
+summary = io.load_table(snakemake.input.summary)
 log.info("%s: %d eigenpair rows", network, len(eigen))
 weights = {"original": io.load_dense(snakemake.input.A)}
 weights |= {m: io.load_sparse(snakemake.input[f"pruned_{m}"]) for m in fig["methods"]}

@@ -2,16 +2,15 @@
 
 from pathlib import Path
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import plotting  # noqa: E402
+from noiseprune import io, plotting  # noqa: E402
 
 networks = list(snakemake.params.networks)
-eigen = pd.read_parquet(snakemake.input.eigen, filters=[("network", "in", networks)])
-summary = pd.read_csv(snakemake.input.summary)
+eigen = io.load_table(snakemake.input.eigen, filters=[("network", "in", networks)])
+summary = io.load_table(snakemake.input.summary)
 log.info("%s: %d eigenpair rows", ", ".join(networks), len(eigen))
 fig = plotting.fig4_large(eigen, summary, networks, keep_fractions=dict(snakemake.params.keep_fractions))
 for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):

@@ -2,15 +2,14 @@
 
 from pathlib import Path
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import plotting  # noqa: E402
+from noiseprune import io, plotting  # noqa: E402
 
-sweeps = pd.read_csv(snakemake.input.sweeps)
-scaling = pd.read_csv(snakemake.input.scaling)
+sweeps = io.load_table(snakemake.input.sweeps)
+scaling = io.load_table(snakemake.input.scaling)
 log.info("%d sweep rows, %d scaling rows", len(sweeps), len(scaling))
 fig = plotting.fig5_sweeps(sweeps, scaling)
 for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):

@@ -2,16 +2,15 @@
 
 from pathlib import Path
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import plotting  # noqa: E402
+from noiseprune import io, plotting  # noqa: E402
 
 network = snakemake.params.network
-summary = pd.read_csv(snakemake.input.summary)
-eigen = pd.read_parquet(snakemake.input.eigen, filters=[("network", "==", network)])
+summary = io.load_table(snakemake.input.summary)
+eigen = io.load_table(snakemake.input.eigen, filters=[("network", "==", network)])
 log.info("%s: %d eigenvalue rows", network, len(eigen))
 fig = plotting.fig8_nonsymmetric(eigen, summary, network)
 for path in plotting.save(fig, Path(snakemake.output.pdf).with_suffix("")):

@@ -1,15 +1,14 @@
 """results/tables/relu.csv and relu_eigen.parquet (rule relu_table)."""
 
-import pandas as pd
 from _job import setup
 
 log = setup(snakemake)
 
 from noiseprune import io, tables_relu  # noqa: E402
 
-dynamics = pd.read_parquet(snakemake.input.dynamics)
+dynamics = io.load_table(snakemake.input.dynamics)
 frame = tables_relu.relu_table(tables_relu.read_rows(snakemake.input.metrics), dynamics)
 log.info("relu: %d rows", len(frame))
 io.save_table(snakemake.output.table, frame)
-eigen = tables_relu.relu_eigen_table(pd.read_parquet(p) for p in snakemake.input.eigen)
+eigen = tables_relu.relu_eigen_table(io.load_table(p) for p in snakemake.input.eigen)
 io.save_table(snakemake.output.eigen, eigen)

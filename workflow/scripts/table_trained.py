@@ -1,15 +1,13 @@
 """results/tables/trained.csv (one row per evaluated network) and
 trained_intervals.parquet (one row per network and held-out trial) (rule trained_table)."""
 
-import json
-
 from _job import setup
 
 log = setup(snakemake)
 
 from noiseprune import io, trained_tables  # noqa: E402
 
-docs = [json.loads(open(path).read()) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
+docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
 table, intervals = trained_tables.frames(docs)
 log.info("%d networks, %d interval rows", len(table), len(intervals))
 io.save_table(snakemake.output.table, table)
