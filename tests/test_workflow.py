@@ -206,6 +206,13 @@ def test_input_silencing_every_neuron_fails_at_the_fixed_point(tmp_path):
 # ------------------------------------------------------------------ reruns and determinism
 
 
+def test_make_verify_finds_every_result_recorded(reference):
+    proc = run_action(reference, "verify")
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"verified \d+ files, 0 changed, 0 missing", summary), proc.stdout[-2000:]
+    assert int(summary.split()[1]) >= len(result_hashes(reference))
+
+
 def test_rerun_is_a_no_op(reference):
     proc = snakemake(reference, "--dry-run", "--cores", "2")
     assert "Nothing to be done" in proc.stdout + proc.stderr

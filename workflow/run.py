@@ -174,7 +174,7 @@ def main(argv=None) -> int:
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
             cmd = [sys.executable, "-m", "noiseprune.integrity", plan.results_dir, "--config", str(args.config)]
-            return subprocess.call(cmd)
+            return subprocess.call(cmd, env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])))
         cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
         lock = None
         if args.action in ("reproduce", "figures", "cluster"):
