@@ -3,13 +3,12 @@ optax), the L-NP / S-NP covariances, the reducers, the config section, and the t
 rules of the smoke workflow (tests/configs/smoke.yaml, `trained:`)."""
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import SMOKE
+from helpers import SMOKE, results_path
 
 from noiseprune import config as npconfig
 from noiseprune import covariance, reducers, rnn, trained, training
@@ -255,7 +254,7 @@ def test_bad_trained_config_is_one_line(edit, message):
 
 @pytest.mark.workflow
 def test_trained_rules_in_the_smoke_run(smoke_local_run):
-    results = Path(smoke_local_run[0]) / "results"
+    results = results_path(smoke_local_run[0])
     cfg = npconfig.prepare(smoke_config())
     plan = npplan.Plan(cfg)
     assert (results / "trained/rsg/seed0/params.npz").is_file()
