@@ -3,12 +3,17 @@
 - stderr (warnings, tracebacks) and `logging` go to the job's log file, snakemake.log[0];
 - BLAS runs with the rule's fixed thread count (params.blas_threads, default 1), never
   with the number of cores of the machine: OpenBLAS results depend on its thread
-  count, and outputs must be bit-identical wherever the job runs.
+  count, and outputs must be bit-identical wherever the job runs. numpy and scipy each
+  load their own OpenBLAS, and threadpoolctl limits only libraries already loaded, so
+  both are imported before the limit is set (Snakemake's OPENBLAS_NUM_THREADS is the
+  job's `threads`, which --cores 1 lowers).
 """
 
 import logging
 import sys
 
+import numpy  # noqa: F401  (loads numpy's OpenBLAS before the limit below)
+import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS)
 from threadpoolctl import threadpool_limits
 
 _LIMITS = []
