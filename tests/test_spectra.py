@@ -41,6 +41,41 @@ def test_spectral_eps_iterative_matches_dense(net500):
     assert spectra.compare(A, As, metrics="eps")["eig_err"].size == 0
 
 
+@pytest.mark.parametrize("keep, lower_end_needed", [(0.02, False), (0.5, True)])
+def test_spectral_eps_skips_the_lower_end_only_where_it_cannot_be_the_max(net500, monkeypatch, keep, lower_end_needed):
+    A = net500
+    P = pruning.probabilities(A, method="weight", keep_fraction=keep)
+    As = pruning.prune(A, P, rng=np.random.default_rng(1))
+    mu = la.eigh(-As.toarray(), -A, eigvals_only=True)
+    dense = np.max(np.abs(mu - 1))
+    ends = []
+    eigsh = spectra.sla.eigsh
+    monkeypatch.setattr(spectra.sla, "eigsh", lambda *a, **kw: ends.append(kw["which"]) or eigsh(*a, **kw))
+    w = la.eigvalsh(A)
+    eps = spectra.spectral_eps(A, As, stiffness_min=-w.max())
+    assert eps == pytest.approx(dense, rel=1e-8)
+    assert ends == (["LA", "SA"] if lower_end_needed else ["LA"])
+    # without the smallest eigenvalue of -A both ends are computed, with the same result
+    ends.clear()
+    assert spectra.spectral_eps(A, As) == eps
+    assert ends == ["LA", "SA"]
+    # compare() takes it from the eigendecomposition
+    ends.clear()
+    assert spectra.compare(A, As)["spectral_eps"] == eps
+    assert ends == (["LA", "SA"] if lower_end_needed else ["LA"])
+
+
+def test_generalized_lower_bound_holds_on_an_indefinite_pruned_network(net500):
+    # a pruned network with a zero diagonal is far from diagonally dominant: the bound
+    # is negative and still below every generalized eigenvalue
+    A = net500
+    P = pruning.probabilities(A, method="weight", keep_fraction=0.3)
+    As = pruning.prune(A, P, rng=np.random.default_rng(2), diagonal="zero")
+    mu = la.eigh(-As.toarray(), -A, eigvals_only=True)
+    bound = spectra._generalized_lower_bound(As, -la.eigvalsh(A).max())
+    assert bound <= mu.min() < 0
+
+
 def test_small_network_dense_path():
     A = networks.clustered([20, 10], long_range=10, rng=np.random.default_rng(2))
     As = sp.csr_array(A * 0.8)
