@@ -123,6 +123,12 @@ def clear_stale_locks(workdir: Path, results_dir: Path) -> list[Path]:
 
 
 # ------------------------------------------------------------------ actions
+def machine_memory_mb() -> int:
+    """This machine's memory (MB), the mem_mb budget of a local run: jobs declare mem_mb,
+    so two large jobs run side by side only where they fit together."""
+    return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20)
+
+
 def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forcerun: list[str], extra: list[str]):
     profile = PROFILES["slurm" if action == "cluster" else "local"]
     base = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(config_path)]
@@ -139,6 +145,8 @@ def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forceru
         cmd = base + ["--report", str(Path(plan.results_dir) / "report.html")]
     else:
         raise ValueError(action)
+    if action in ("reproduce", "figures") and "--resources" not in extra:
+        cmd += ["--resources", f"mem_mb={machine_memory_mb()}"]
     cmd += extra
     if forcerun:
         cmd += ["--forcerun", *forcerun]

@@ -58,13 +58,19 @@ except npconfig.ConfigError as err:
 
 EXPERIMENTS = PLAN.experiments
 
-# BLAS threads of the dense linear-algebra jobs: 2 from N = BLAS_MIN_N up, else 1.
-# Fixed by the config, never taken from --cores: OpenBLAS results depend on its thread
-# count, so a job must use the same count in every run for bit-identical outputs.
-# Rules declare it as `threads:` too, so the scheduler accounts for it (with --cores 1
-# such a job still runs its 2 BLAS threads).
-BLAS_THREADS = 2
-BLAS_MIN_N = 1000
+# BLAS threads of a job: fixed by its rule and N, never taken from --cores. OpenBLAS
+# results depend on its thread count, so a job must use the same count in every run for
+# bit-identical outputs. Rules declare it as `threads:` too, so the scheduler accounts
+# for it (with --cores 1 a 2-thread job still runs its 2 BLAS threads).
+# One thread by default: on 2 cores, two 1-thread jobs at once finish in 0.55-0.60 of
+# the time of the same two jobs run one after the other with 2 threads
+# (benchmarks/bench_threads.py; pruning, metrics and eigendecompositions gain little
+# from a second thread). The exact and linearized covariances (a Cholesky inverse or a
+# blocked Schur solve: level-3 BLAS) run 1.9x faster with 2 and keep them from
+# FACTOR_MIN_N up.
+BLAS_THREADS = 1
+FACTOR_THREADS = 2
+FACTOR_MIN_N = 1000
 
 fmt = npconfig.format_number
 
@@ -389,8 +395,13 @@ def size(wildcards):
 
 
 def blas_threads(wildcards):
-    """BLAS threads (and `threads:`) of a dense linear-algebra job; see BLAS_THREADS."""
-    return BLAS_THREADS if size(wildcards) >= BLAS_MIN_N else 1
+    """BLAS threads (and `threads:`) of a job; see BLAS_THREADS."""
+    return BLAS_THREADS
+
+
+def factor_threads(wildcards):
+    """BLAS threads (and `threads:`) of a covariance solve; see FACTOR_THREADS."""
+    return FACTOR_THREADS if size(wildcards) >= FACTOR_MIN_N else BLAS_THREADS
 
 
 def _grow(value, attempt):
@@ -416,6 +427,17 @@ def runtime_cubic(minutes_at_1000, minimum=5):
         return _grow(max(minimum, minutes_at_1000 * (n / 1000) ** 3), attempt)
 
     return resource
+
+
+def longest_first(runtime):
+    """The `priority` directive from a runtime resource (minutes, first attempt). Of
+    the ready jobs the longest start first (N = 10000 before N = 250), and short ones
+    fill the cores around them, so a run does not end on one long job alone."""
+
+    def priority(wildcards):
+        return runtime(wildcards, 1) if callable(runtime) else runtime
+
+    return priority
 
 
 def runtime_prune_measure(pseeds):

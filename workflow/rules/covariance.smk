@@ -8,14 +8,15 @@ rule covariance_exact:
         log("covariance_exact", "{exp}/seed{seed}"),
     benchmark:
         benchmark("covariance_exact", "{exp}/seed{seed}")
+    priority: longest_first(runtime_cubic(0.5))
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: factor_threads
     resources:
         mem_mb=mem_mb("covariance_exact"),
         runtime=runtime_cubic(0.5),
     params:
-        blas_threads=blas_threads,
+        blas_threads=factor_threads,
     script:
         "../scripts/covariance_exact.py"
 
@@ -33,6 +34,7 @@ rule covariance_empirical:
         log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
     benchmark:
         benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}")
+    priority: longest_first(runtime_empirical)
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads

@@ -12,6 +12,7 @@ rule dynamics:
         log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}"),
     benchmark:
         benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
+    priority: longest_first(runtime_dynamics)
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads

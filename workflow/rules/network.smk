@@ -8,6 +8,7 @@ rule network:
         log("network", "{exp}/seed{seed}"),
     benchmark:
         benchmark("network", "{exp}/seed{seed}")
+    priority: longest_first(runtime_cubic(0.5))
     conda:
         "../envs/noiseprune.yaml"
     threads: 1

@@ -27,6 +27,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
             benchmark("prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
+        priority: longest_first(runtime_prune_measure(_pseeds))
         conda:
             "../envs/noiseprune.yaml"
         threads: blas_threads

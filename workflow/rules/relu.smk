@@ -20,6 +20,7 @@ rule fixed_point:
         benchmark("fixed_point", "{exp}/seed{seed}")
     wildcard_constraints:
         exp=alternation(relu_experiments()),
+    priority: longest_first(runtime_cubic(0.5))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
@@ -46,14 +47,15 @@ rule covariance_linearized:
         benchmark("covariance_linearized", "{exp}/seed{seed}")
     wildcard_constraints:
         exp=alternation(relu_experiments()),
+    priority: longest_first(runtime_cubic(1))
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: factor_threads
     resources:
         mem_mb=mem_mb("covariance_linearized"),
         runtime=runtime_cubic(1),
     params:
-        blas_threads=blas_threads,
+        blas_threads=factor_threads,
     script:
         "../scripts/covariance_linearized.py"
 
@@ -78,6 +80,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
+        priority: longest_first(runtime_prune_measure(_pseeds))
         conda:
             "../envs/noiseprune.yaml"
         threads: blas_threads

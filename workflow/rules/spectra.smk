@@ -9,6 +9,7 @@ rule eigendecompose:
         log("eigendecompose", "{exp}/seed{seed}"),
     benchmark:
         benchmark("eigendecompose", "{exp}/seed{seed}")
+    priority: longest_first(runtime_cubic(1))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
