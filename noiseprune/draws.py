@@ -19,7 +19,11 @@ from . import pruning, spectra
 
 
 def spectral(
-    A: np.ndarray, *, eig: tuple[np.ndarray, np.ndarray] | None = None, metrics: str = "full"
+    A: np.ndarray,
+    *,
+    eig: tuple[np.ndarray, np.ndarray] | None = None,
+    metrics: str = "full",
+    factor: np.ndarray | None = None,
 ) -> Callable[[sp.csr_array], dict]:
     """``measure`` of :func:`prune_and_measure`: :func:`noiseprune.spectra.compare` of A
     and a pruned network, with the Cholesky factor of -A computed once.
@@ -30,8 +34,11 @@ def spectral(
     eig : (w, V), optional
         Cached eigendecomposition of A (``metrics="full"``).
     metrics : {"full", "eps"}
+    factor : ndarray, optional
+        Cached :func:`noiseprune.spectra.stiffness_factor` of A (else computed here).
     """
-    factor = spectra.stiffness_factor(A)
+    if factor is None:
+        factor = spectra.stiffness_factor(A)
     return lambda A_sparse: spectra.compare(A, A_sparse, eig=eig, metrics=metrics, factor=factor)
 
 

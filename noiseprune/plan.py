@@ -24,6 +24,7 @@ NETWORK = "networks/{exp}/seed{seed}/A.npy"
 NETWORK_META = "networks/{exp}/seed{seed}/meta.json"
 COVARIANCE = "covariance/{exp}/seed{seed}/{cov}.npy"
 EIGEN = "spectra/{exp}/seed{seed}/original.npz"
+STIFFNESS_FACTOR = "spectra/{exp}/seed{seed}/cholesky.npy"
 PROBABILITIES = "probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
 PRUNED = "pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
 METRICS_EIGEN = "metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
@@ -70,6 +71,7 @@ JOB_MATRICES = {
     "covariance_exact": 5,
     "covariance_empirical": 4,
     "eigendecompose": 5,
+    "stiffness_factor": 3,
     "prune_measure": 8,
     "dynamics": 3,
     "fixed_point": 4,
@@ -92,6 +94,15 @@ def covariance_id(duration=None) -> str:
 
 def is_relu(exp: Mapping) -> bool:
     return exp.get("dynamics_model", "linear") == "relu"
+
+
+def uses_stiffness_factor(exp: Mapping) -> bool:
+    """Whether the spectral eps of this experiment's pruned networks reads the Cholesky
+    factor of -A (symmetric linear networks above the dense size of noiseprune.spectra),
+    computed once per network by its own job and shared by every pruning job."""
+    from .spectra import DENSE_GEN_MAX_N
+
+    return not is_relu(exp) and exp["network"].get("symmetric", True) and exp["n"] > DENSE_GEN_MAX_N
 
 
 def duration_of(cov: str) -> float:

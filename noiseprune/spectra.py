@@ -24,8 +24,8 @@ import scipy.sparse.linalg as sla
 
 from . import _checks
 
-#: Below this size the generalized eigenproblem is solved densely.
-_DENSE_GEN_MAX_N = 400
+#: Up to this size the generalized eigenproblem is solved densely (no Cholesky factor).
+DENSE_GEN_MAX_N = 400
 #: Relative accuracy asked of ARPACK for the extremal generalized eigenvalues.
 _EPS_TOL = 1e-8
 #: Largest N solved densely when ARPACK does not converge.
@@ -117,7 +117,7 @@ def stiffness_factor(A) -> np.ndarray | None:
     Computed once per network and shared by every pruned version of it.
     """
     A = _checks.square_matrix(A)
-    if A.shape[0] <= _DENSE_GEN_MAX_N or not _checks.is_symmetric(A):
+    if A.shape[0] <= DENSE_GEN_MAX_N or not _checks.is_symmetric(A):
         return None
     try:
         return la.cholesky(-A, lower=True, check_finite=False)
@@ -154,7 +154,7 @@ def spectral_eps(A, A_sparse, *, factor: np.ndarray | None = None, stiffness_min
     As = _checks.sparse_square(A_sparse, n)
     if not _checks.is_symmetric(A) or (As != As.T).nnz:
         raise ValueError("spectral_eps is defined for symmetric A and A_sparse only")
-    if n <= _DENSE_GEN_MAX_N:
+    if n <= DENSE_GEN_MAX_N:
         try:
             mu = la.eigh(-As.toarray(), -A, eigvals_only=True, check_finite=False)
         except la.LinAlgError:

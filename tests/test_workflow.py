@@ -203,6 +203,43 @@ def test_input_silencing_every_neuron_fails_at_the_fixed_point(tmp_path):
     assert not (results / "covariance").exists() and not (results / "pruned").exists()
 
 
+def test_spectral_eps_above_the_dense_size_reads_one_cholesky_factor_per_network(tmp_path):
+    """N = 450 (iterative eps): one stiffness_factor job per network, read by every
+    pruning job; the eps equals the library's own computation."""
+    from noiseprune import io, spectra
+
+    cfg = {
+        "results_dir": "results-factor",
+        "defaults": {"methods": ["noise", "weight"], "spectra": "eps"},
+        "experiments": {
+            "n450": {
+                "network": {"clusters": [250, 200], "density": 0.6, "long_range": 400},
+                "seeds": [0],
+                "keep_fractions": [0.3],
+                "prune_seeds": [0, 1],
+            }
+        },
+    }
+    configfile = tmp_path / "n450.yaml"
+    configfile.write_text(yaml.safe_dump(cfg))
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    plan = npplan.Plan(npconfig.prepare(cfg))
+    targets = plan.metrics_summaries()
+    rules = [rule for rule, _ in dry_run_jobs(workdir, configfile) if rule != "all"]
+    assert rules.count("stiffness_factor") == 1
+    snakemake(workdir, "--cores", "2", *targets, configfile=configfile)
+    results = results_path(workdir, configfile)
+    A = io.load_dense(results / "networks/n450/seed0/A.npy")
+    factor = io.load_dense(results / "spectra/n450/seed0/cholesky.npy")
+    np.testing.assert_allclose(factor @ factor.T, -A, atol=1e-12)
+    for target in targets:
+        row = io.load_json(workdir / target)
+        pruned = target.replace("metrics/", "pruned/").replace(".json", ".npz")
+        As = io.load_sparse(workdir / pruned)
+        assert row["spectral_eps"] == pytest.approx(spectra.spectral_eps(A, As), rel=1e-9)
+
+
 # ------------------------------------------------------------------ reruns and determinism
 
 

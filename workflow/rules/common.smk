@@ -81,6 +81,7 @@ NETWORK = PLAN.path(npplan.NETWORK)
 NETWORK_META = PLAN.path(npplan.NETWORK_META)
 COVARIANCE = PLAN.path(npplan.COVARIANCE)
 EIGEN = PLAN.path(npplan.EIGEN)
+STIFFNESS_FACTOR = PLAN.path(npplan.STIFFNESS_FACTOR)
 PROBABILITIES = PLAN.path(npplan.PROBABILITIES)
 PRUNED = PLAN.path(npplan.PRUNED)
 METRICS_EIGEN = PLAN.path(npplan.METRICS_EIGEN)
@@ -182,6 +183,13 @@ def eigen_input(wildcards):
     """Cached eigendecomposition of the original network (spectra: full only)."""
     if experiment(wildcards)["spectra"] == "full":
         return {"eig": EIGEN.format(**wildcards)}
+    return {}
+
+
+def stiffness_factor_input(wildcards):
+    """Cholesky factor of -A for the spectral eps (noiseprune.plan.uses_stiffness_factor)."""
+    if npplan.uses_stiffness_factor(experiment(wildcards)):
+        return {"factor": STIFFNESS_FACTOR.format(exp=wildcards.exp, seed=wildcards.seed)}
     return {}
 
 

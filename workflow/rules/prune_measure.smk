@@ -15,6 +15,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
         input:
             unpack(covariance_input),
             unpack(eigen_input),
+            unpack(stiffness_factor_input),
             A=NETWORK,
         output:
             P=PROBABILITIES,

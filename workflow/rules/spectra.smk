@@ -20,3 +20,27 @@ rule eigendecompose:
         blas_threads=blas_threads,
     script:
         "../scripts/eigendecompose.py"
+
+
+rule stiffness_factor:
+    """Cholesky factor L of -A = L L^T, computed once per network and read by the
+    spectral eps of every pruned version of it (symmetric networks above the dense size)."""
+    input:
+        A=NETWORK,
+    output:
+        factor=STIFFNESS_FACTOR,
+    log:
+        log("stiffness_factor", "{exp}/seed{seed}"),
+    benchmark:
+        benchmark("stiffness_factor", "{exp}/seed{seed}")
+    priority: longest_first(runtime_cubic(0.5))
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: factor_threads
+    resources:
+        mem_mb=mem_mb("stiffness_factor"),
+        runtime=runtime_cubic(0.5),
+    params:
+        blas_threads=factor_threads,
+    script:
+        "../scripts/stiffness_factor.py"

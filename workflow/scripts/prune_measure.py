@@ -1,7 +1,7 @@
 """Keep probabilities, pruned networks and spectral metrics of one (network, seed,
 covariance, method, keep fraction), for every pruning seed (rule prune_measure).
 
-A, C and the eigendecomposition are loaded once; each pruning seed writes its pruned
+A, C, the eigendecomposition and the Cholesky factor of -A are loaded once; each pruning seed writes its pruned
 network (CSR .npz), its per-eigenpair table (parquet; empty with spectra: eps) and its
 one-row summary (JSON; io.save_json writes NaN as null).
 """
@@ -21,6 +21,7 @@ eig = None
 if "eig" in snakemake.input.keys():
     cached = io.load_arrays(snakemake.input.eig)
     eig = (cached["w"], cached["V"])
+factor = io.load_dense(snakemake.input.factor) if "factor" in snakemake.input.keys() else None
 rngs = [pruning_rng(pseed, w.exp, w.seed, w.cov, w.method, w.keep) for pseed in params.prune_seeds]
 P, results = draws.prune_and_measure(
     A,
@@ -28,7 +29,7 @@ P, results = draws.prune_and_measure(
     probability=params.pruning,
     diagonal=params.diagonal,
     rngs=rngs,
-    measure=draws.spectral(A, eig=eig, metrics=params.spectra),
+    measure=draws.spectral(A, eig=eig, metrics=params.spectra, factor=factor),
 )
 edges = pruning.offdiag_nnz(A)
 log.info(
