@@ -71,12 +71,12 @@ def prune_and_measure(
 
     Returns
     -------
-    P : ndarray, shape (N, N)
-        Keep probabilities.
+    P : scipy.sparse.csr_array, shape (N, N)
+        Keep probabilities (sparse: no dense N x N copy besides A).
     draws : iterator of (A_sparse, dict)
         Lazily, so only one pruned network's dense temporaries are alive at a time.
     """
-    P = pruning.probabilities(A, C, **probability)
+    P = pruning.probabilities(A, C, **probability, sparse=True)
 
     def draws():
         for rng in rngs:

@@ -103,6 +103,19 @@ def _scatter(n: int, i, j, values, *, symmetric: bool) -> np.ndarray:
     return out
 
 
+def _scatter_sparse(n: int, i, j, values, *, symmetric: bool) -> sp.csr_array:
+    """The nonzero ``values`` at (i, j) (and (j, i) when ``symmetric``) as a canonical CSR
+    matrix: sorted indices, no explicit zeros, like ``csr_array`` of :func:`_scatter`."""
+    keep = values != 0
+    i, j, values = i[keep], j[keep], values[keep]
+    if symmetric:
+        i, j, values = np.r_[i, j], np.r_[j, i], np.r_[values, values]
+    index = np.int32 if max(n, i.size) < np.iinfo(np.int32).max else np.int64  # as csr_array(dense) picks
+    out = sp.csr_array((values, (i.astype(index), j.astype(index))), shape=(n, n))
+    out.sort_indices()
+    return out
+
+
 def scores(A, C=None, method: str = "noise") -> np.ndarray:
     """Dense score matrix q (zero on the diagonal and where A is zero; symmetric when A is)."""
     A = _checks.square_matrix(A)
@@ -121,7 +134,8 @@ def probabilities(
     normalization: str = "exact",
     theory_k: float = 4.0,
     theory_eps: float = 0.5,
-) -> np.ndarray:
+    sparse: bool = False,
+) -> np.ndarray | sp.csr_array:
     """Keep probabilities p_ij = min(1, K q_ij) for every off-diagonal entry of A.
 
     Parameters
@@ -143,11 +157,14 @@ def probabilities(
         symmetric A, it is the effective-resistance score).
     theory_k, theory_eps : float
         Constants of the theory mode.
+    sparse : bool
+        Return P as a CSR matrix of its nonzero entries (the same values): no dense
+        N x N array is formed, and :func:`prune` samples from it directly.
 
     Returns
     -------
-    P : ndarray, shape (N, N), float64, values in [0, 1], zero diagonal, zero where A
-        is zero; exactly symmetric when A is.
+    P : ndarray, shape (N, N), float64 (scipy.sparse.csr_array with ``sparse``), values
+        in [0, 1], zero diagonal, zero where A is zero; exactly symmetric when A is.
 
     Raises
     ------
@@ -166,8 +183,9 @@ def probabilities(
     per_entry = 2 if symmetric else 1  # a symmetric pair is two matrix entries
     spec = methods.get(method)
     positive = q > 0
+    scatter = _scatter_sparse if sparse else _scatter
     if not q.size:
-        return np.zeros_like(A)  # no off-diagonal entries: the target is 0 kept entries
+        return scatter(n, i, j, q, symmetric=symmetric)  # no off-diagonal entries: the target is 0 kept entries
     if not positive.any():
         asked = f"keep_fraction {keep_fraction:g}" if keep_fraction is not None else f"normalization {normalization!r}"
         raise ValueError(
@@ -178,7 +196,7 @@ def probabilities(
         count = int(round(keep_fraction * offdiag_nnz(A))) // per_entry
         p = np.zeros_like(q)
         p[np.argsort(-q, kind="stable")[:count]] = 1.0
-        return _scatter(n, i, j, p, symmetric=symmetric)
+        return scatter(n, i, j, p, symmetric=symmetric)
     if normalization == "theory":
         if not spec.supports_theory:
             supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)
@@ -198,7 +216,7 @@ def probabilities(
             )
         K = solve_scale(q[positive], target) if normalization == "exact" else target / q.sum()
     q *= K
-    return _scatter(n, i, j, np.minimum(1.0, q, out=q), symmetric=symmetric)
+    return scatter(n, i, j, np.minimum(1.0, q, out=q), symmetric=symmetric)
 
 
 def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.csr_array:
@@ -207,8 +225,9 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
     Parameters
     ----------
     A : array_like, shape (N, N)
-    P : array_like, shape (N, N)
-        Keep probabilities in [0, 1] (e.g. from :func:`probabilities`); the diagonal is ignored.
+    P : array_like or sparse, shape (N, N)
+        Keep probabilities in [0, 1] (e.g. from :func:`probabilities`, dense or sparse:
+        the same draws); the diagonal is ignored.
     rng : numpy.random.Generator
     diagonal : {"row_sum", "original", "zero"}
         row_sum: a_ii + sum_{j!=i} |a_ij| - sum_{j!=i} |A_sparse[i, j]| (keeps diagonal
@@ -225,24 +244,40 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         Bad matrices, P outside [0, 1], unknown diagonal mode.
     """
     A = _checks.square_matrix(A)
-    P = _checks.square_matrix(P, "P")
-    if P.shape != A.shape:
-        raise ValueError(f"P must have the shape of A {A.shape}, got {P.shape}")
-    if P.min() < 0 or P.max() > 1:
-        bad = P[(P < 0) | (P > 1)][0]
+    n = A.shape[0]
+    if sp.issparse(P):
+        P = _checks.sparse_square(P, n, "P")
+        values = P.data
+    else:
+        P = _checks.square_matrix(P, "P")
+        if P.shape != A.shape:
+            raise ValueError(f"P must have the shape of A {A.shape}, got {P.shape}")
+        values = P
+    if values.size and (values.min() < 0 or values.max() > 1):
+        bad = values[(values < 0) | (values > 1)][0]
         raise ValueError(f"P must have entries in [0, 1], found {bad:g}")
     _checks.choice(diagonal, DIAGONALS, "diagonal")
     rng = _checks.generator(rng)
-    n = A.shape[0]
     symmetric = _checks.is_symmetric(A)
 
-    if symmetric:
-        i, j = np.nonzero(np.triu((A != 0) & (P > 0), 1))
+    # candidates (i, j) in row-major order, dense or sparse P alike: the same draws
+    if sp.issparse(P):
+        cand = sp.triu(P, 1, format="csr") if symmetric else sp.csr_array(P)
+        cand.sort_indices()
+        cand = cand.tocoo()
+        i, j, p = cand.row, cand.col, cand.data
+        keep = (p > 0) & (i != j)
+        i, j, p = i[keep], j[keep], p[keep]
+        nonzero = A[i, j] != 0
+        i, j, p = i[nonzero], j[nonzero], p[nonzero]
     else:
-        cand = (A != 0) & (P > 0)
-        np.fill_diagonal(cand, False)
-        i, j = np.nonzero(cand)
-    p = P[i, j]
+        if symmetric:
+            i, j = np.nonzero(np.triu((A != 0) & (P > 0), 1))
+        else:
+            mask = (A != 0) & (P > 0)
+            np.fill_diagonal(mask, False)
+            i, j = np.nonzero(mask)
+        p = P[i, j]
     kept = rng.random(p.size) < p
     i, j, p = i[kept], j[kept], p[kept]
     vals = A[i, j] / p

@@ -237,6 +237,33 @@ def test_prune_rejects_bad_probabilities(bad):
         pruning.prune(A3, P, rng=np.random.default_rng(0))
 
 
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("method", ["noise", "weight", "uniform", "topk"])
+def test_sparse_probabilities_are_the_dense_ones_and_prune_the_same(symmetric, method):
+    A = networks.clustered([40, 30], density=0.6, long_range=40, symmetric=symmetric, rng=np.random.default_rng(4))
+    C = covariance.exact(A)
+    dense = pruning.probabilities(A, C, method=method, keep_fraction=0.3)
+    P = pruning.probabilities(A, C, method=method, keep_fraction=0.3, sparse=True)
+    assert isinstance(P, sp.csr_array) and P.has_canonical_format
+    assert np.array_equal(P.toarray(), dense) and P.nnz == np.count_nonzero(dense)
+    assert P.indices.dtype == sp.csr_array(dense).indices.dtype  # the same file bytes when saved
+    for seed in range(3):
+        a = pruning.prune(A, dense, rng=np.random.default_rng(seed))
+        b = pruning.prune(A, P, rng=np.random.default_rng(seed))
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.1])
+def test_prune_rejects_bad_sparse_probabilities(bad):
+    P = sp.csr_array(np.full((3, 3), 0.5))
+    P[0, 1] = bad
+    with pytest.raises(ValueError, match=f"P must have entries in \\[0, 1\\], found {bad:g}"):
+        pruning.prune(A3, P, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="P"):
+        pruning.prune(A3, sp.csr_array(np.full((2, 2), 0.5)), rng=np.random.default_rng(0))
+
+
 def test_prune_rejects_bad_diagonal_and_shapes():
     with pytest.raises(ValueError, match="unknown diagonal 'trace'"):
         pruning.prune(A3, np.full((3, 3), 0.5), rng=np.random.default_rng(0), diagonal="trace")
