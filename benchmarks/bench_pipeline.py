@@ -1,7 +1,7 @@
 """The pipeline's own cost: this checkout against a baseline revision, in the same run.
 
-For each workload (the smoke config, and a many-small-draws config: 72 pruned networks
-at N = 600), Snakemake runs the whole DAG from an empty directory with ``--cores 2``,
+For each workload (each tree's own smoke config, and a many-small-draws config: 72
+pruned networks at N = 600), Snakemake runs the whole DAG from an empty directory with ``--cores 2``,
 once with this checkout's workflow and once with the baseline's (a ``git worktree`` of
 ``--baseline``), alternating, ``--repeats`` times. Reported per workload and tree:
 jobs, summed job-seconds (the ``benchmark:`` files; rules without one are not counted)
@@ -62,8 +62,9 @@ def run_once(tree: Path, config: Path, workdir: Path) -> dict:
         raise RuntimeError(f"snakemake failed in {tree}:\n{proc.stderr[-3000:]}")
     steps = re.findall(r"(\d+) of (\d+) steps \(100%\) done", proc.stdout + proc.stderr)
     jobs = int(steps[-1][1]) if steps else -1
+    results = yaml.safe_load(config.read_text()).get("results_dir", "results")
     seconds = sum(
-        float(pd.read_csv(path, sep="\t")["s"].sum()) for path in (workdir / "results" / "benchmarks").rglob("*.tsv")
+        float(pd.read_csv(path, sep="\t")["s"].sum()) for path in (workdir / results / "benchmarks").rglob("*.tsv")
     )
     return {"wall_s": wall, "jobs": jobs, "job_seconds": seconds}
 
@@ -85,14 +86,18 @@ def main() -> None:
         try:
             many = tmp / "many_small.yaml"
             many.write_text(yaml.safe_dump(MANY_SMALL))
-            configs = {"smoke": ROOT / "tests" / "configs" / "smoke.yaml", "many_small": many}
             trees = {"baseline": baseline, "current": ROOT}
+            # the smoke config is each tree's own (the current one has more experiments)
+            configs = {
+                "smoke": {name: tree / "tests" / "configs" / "smoke.yaml" for name, tree in trees.items()},
+                "many_small": {name: many for name in trees},
+            }
             report = {}
             for workload in args.workloads.split(","):
                 runs = {name: [] for name in trees}
                 for r in range(args.repeats):
                     for name, tree in trees.items():
-                        result = run_once(tree, configs[workload], tmp / f"{workload}_{name}")
+                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}")
                         runs[name].append(result)
                         print(f"{workload} {name} repeat {r}: {result}", flush=True)
                 summary = {

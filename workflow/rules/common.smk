@@ -65,9 +65,9 @@ EXPERIMENTS = PLAN.experiments
 # One thread by default: on 2 cores, two 1-thread jobs at once finish in 0.55-0.60 of
 # the time of the same two jobs run one after the other with 2 threads
 # (benchmarks/bench_threads.py; pruning, metrics and eigendecompositions gain little
-# from a second thread). The exact and linearized covariances (a Cholesky inverse or a
-# blocked Schur solve: level-3 BLAS) run 1.9x faster with 2 and keep them from
-# FACTOR_MIN_N up.
+# from a second thread). The exact and linearized covariances and the Cholesky factor
+# of -A (a Cholesky inverse or a blocked Schur solve: level-3 BLAS) run 1.9x faster
+# with 2 and keep them from FACTOR_MIN_N up.
 BLAS_THREADS = 1
 FACTOR_THREADS = 2
 FACTOR_MIN_N = 1000
@@ -189,7 +189,9 @@ def eigen_input(wildcards):
 def stiffness_factor_input(wildcards):
     """Cholesky factor of -A for the spectral eps (noiseprune.plan.uses_stiffness_factor)."""
     if npplan.uses_stiffness_factor(experiment(wildcards)):
-        return {"factor": STIFFNESS_FACTOR.format(exp=wildcards.exp, seed=wildcards.seed)}
+        return {
+            "factor": STIFFNESS_FACTOR.format(exp=wildcards.exp, seed=wildcards.seed)
+        }
     return {}
 
 
@@ -408,7 +410,7 @@ def blas_threads(wildcards):
 
 
 def factor_threads(wildcards):
-    """BLAS threads (and `threads:`) of a covariance solve; see FACTOR_THREADS."""
+    """BLAS threads (and `threads:`) of a factorization job; see FACTOR_THREADS."""
     return FACTOR_THREADS if size(wildcards) >= FACTOR_MIN_N else BLAS_THREADS
 
 

@@ -24,7 +24,8 @@ rule eigendecompose:
 
 rule stiffness_factor:
     """Cholesky factor L of -A = L L^T, computed once per network and read by the
-    spectral eps of every pruned version of it (symmetric networks above the dense size)."""
+    spectral eps of every pruned version of it (symmetric networks above the dense size).
+    """
     input:
         A=NETWORK,
     output:
