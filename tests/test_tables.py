@@ -98,11 +98,10 @@ def test_eigen_table_concatenates_and_sorts():
     assert list(tables.eigen_table([]).columns) == tables.EIGEN_COLUMNS
 
 
-def test_dynamics_frame_mean_std():
-    error = np.zeros((2, 3, 5))
-    error[0] = np.arange(5) * np.array([[1.0], [2.0], [3.0]])
+def dynamics_record(**overrides) -> dict:
+    """One dynamics job's stored record (methods noise and weight), as the dynamics rule writes it."""
     record = dict(
-        error=error,
+        error=np.zeros((2, 3, 5)),
         methods=np.array(["noise", "weight"]),
         method_covariances=np.array(["exact", "none"]),
         dt=0.5,
@@ -113,7 +112,13 @@ def test_dynamics_frame_mean_std():
         keep_fraction=0.2,
         prune_seed=1,
     )
-    frame = tables.dynamics_table([record])
+    return record | overrides
+
+
+def test_dynamics_frame_mean_std():
+    error = np.zeros((2, 3, 5))
+    error[0] = np.arange(5) * np.array([[1.0], [2.0], [3.0]])
+    frame = tables.dynamics_table([dynamics_record(error=error)])
     assert list(frame.columns) == tables.DYNAMICS_COLUMNS
     noise = frame[frame["method"] == "noise"]
     assert noise["time"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
@@ -125,17 +130,9 @@ def test_dynamics_frame_mean_std():
 def test_trajectories_table_is_the_stored_sample():
     # sample[network, neuron, step]: network 0 the original, then the methods
     sample = np.arange(3 * 2 * 4, dtype=float).reshape(3, 2, 4)
-    record = dict(
+    record = dynamics_record(
         error=np.zeros((2, 3, 7)),
-        methods=np.array(["noise", "weight"]),
-        method_covariances=np.array(["exact", "none"]),
-        dt=0.5,
-        network="e",
         n=40,
-        seed=0,
-        covariance="exact",
-        keep_fraction=0.2,
-        prune_seed=1,
         sample=sample,
         sample_neurons=np.array([5, 30]),
         sample_steps=np.array([0, 2, 4, 6]),
