@@ -58,19 +58,17 @@ except npconfig.ConfigError as err:
 
 EXPERIMENTS = PLAN.experiments
 
-# BLAS threads of a job: fixed by its rule and N, never taken from --cores. OpenBLAS
-# results depend on its thread count, so a job must use the same count in every run for
-# bit-identical outputs. Rules declare it as `threads:` too, so the scheduler accounts
-# for it (with --cores 1 a 2-thread job still runs its 2 BLAS threads).
-# One thread by default: on 2 cores, two 1-thread jobs at once finish in 0.55-0.60 of
-# the time of the same two jobs run one after the other with 2 threads
-# (benchmarks/bench_threads.py; pruning, metrics and eigendecompositions gain little
-# from a second thread). The exact and linearized covariances and the Cholesky factor
-# of -A (a Cholesky inverse or a blocked Schur solve: level-3 BLAS) run 1.9x faster
-# with 2 and keep them from FACTOR_MIN_N up.
+# BLAS threads of a job: fixed, never taken from --cores. OpenBLAS results depend on its
+# thread count, so a job must use the same count in every run for bit-identical
+# outputs. Rules declare it as `threads:` too, so the scheduler accounts for it.
+# One thread: on 2 cores, two 1-thread jobs at once finish in 0.55-0.60 of the time of
+# the same two jobs run one after the other with 2 threads (benchmarks/bench_threads.py;
+# pruning, metrics and eigendecompositions gain little from a second thread). The
+# covariance solves would run 1.9x faster with 2, but a 2-thread job waits for both
+# cores to be free at once, which a stream of ready 1-thread jobs never leaves: in a
+# full run the N = 10000 covariance and factor jobs, which every N = 10000 pruning job
+# waits for, did not start for minutes.
 BLAS_THREADS = 1
-FACTOR_THREADS = 2
-FACTOR_MIN_N = 1000
 
 fmt = npconfig.format_number
 
@@ -407,11 +405,6 @@ def size(wildcards):
 def blas_threads(wildcards):
     """BLAS threads (and `threads:`) of a job; see BLAS_THREADS."""
     return BLAS_THREADS
-
-
-def factor_threads(wildcards):
-    """BLAS threads (and `threads:`) of a factorization job; see FACTOR_THREADS."""
-    return FACTOR_THREADS if size(wildcards) >= FACTOR_MIN_N else BLAS_THREADS
 
 
 def _grow(value, attempt):

@@ -11,12 +11,12 @@ rule covariance_exact:
     priority: longest_first(runtime_cubic(0.5))
     conda:
         "../envs/noiseprune.yaml"
-    threads: factor_threads
+    threads: blas_threads
     resources:
         mem_mb=mem_mb("covariance_exact"),
         runtime=runtime_cubic(0.5),
     params:
-        blas_threads=factor_threads,
+        blas_threads=blas_threads,
     script:
         "../scripts/covariance_exact.py"
 

@@ -50,12 +50,12 @@ rule covariance_linearized:
     priority: longest_first(runtime_cubic(1))
     conda:
         "../envs/noiseprune.yaml"
-    threads: factor_threads
+    threads: blas_threads
     resources:
         mem_mb=mem_mb("covariance_linearized"),
         runtime=runtime_cubic(1),
     params:
-        blas_threads=factor_threads,
+        blas_threads=blas_threads,
     script:
         "../scripts/covariance_linearized.py"
 

@@ -37,11 +37,11 @@ rule stiffness_factor:
     priority: longest_first(runtime_cubic(0.5))
     conda:
         "../envs/noiseprune.yaml"
-    threads: factor_threads
+    threads: blas_threads
     resources:
         mem_mb=mem_mb("stiffness_factor"),
         runtime=runtime_cubic(0.5),
     params:
-        blas_threads=factor_threads,
+        blas_threads=blas_threads,
     script:
         "../scripts/stiffness_factor.py"
