@@ -137,3 +137,15 @@ def choice(value, options, name: str):
     if value not in options:
         raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, options))}")
     return value
+
+
+def gershgorin(M) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (the diagonal) and radii (off-diagonal absolute row sums) of the Gershgorin discs."""
+    if sp.issparse(M):
+        d = M.diagonal()
+        return d, np.asarray(abs(M).sum(axis=1)).ravel() - np.abs(d)
+    d = np.diagonal(M).copy()
+    n = M.shape[0]
+    step = max(1, (1 << 20) // n)  # row blocks: no N x N temporary
+    rows = np.concatenate([np.abs(M[r0 : r0 + step]).sum(axis=1) for r0 in range(0, n, step)])
+    return d, rows - np.abs(d)

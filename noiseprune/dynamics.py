@@ -84,18 +84,6 @@ def sample_stride(steps: int, points: int = SAMPLE_POINTS) -> int:
     return max(1, math.ceil((int(steps) - 1) / points))
 
 
-def _gershgorin(M) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (the diagonal) and radii (off-diagonal absolute row sums) of the Gershgorin discs."""
-    if sp.issparse(M):
-        d = M.diagonal()
-        return d, np.asarray(abs(M).sum(axis=1)).ravel() - np.abs(d)
-    d = np.diagonal(M).copy()
-    n = M.shape[0]
-    step = max(1, (1 << 20) // n)  # row blocks: no N x N temporary
-    rows = np.concatenate([np.abs(M[r0 : r0 + step]).sum(axis=1) for r0 in range(0, n, step)])
-    return d, rows - np.abs(d)
-
-
 def _extreme_eigenvalue(M, which: str) -> float:
     """Smallest ("SA") or largest ("LA") eigenvalue of a symmetric M, or the largest real part ("LR")."""
     n = M.shape[0]
@@ -151,7 +139,7 @@ def check_euler_step(M, dt: float, name: str = "A", *, allow_zero_modes: bool = 
     sparse = sp.issparse(M)
     n = M.shape[0]
     symmetric = not (M != M.T).nnz if sparse else _checks.is_symmetric(M)
-    d, r = _gershgorin(M)
+    d, r = _checks.gershgorin(M)
     scale = float(np.max(np.abs(d) + r))
     if scale == 0.0:
         if allow_zero_modes:
@@ -389,7 +377,7 @@ def _check_not_diverged(norm, err, t: int, dt: float, model: str = "") -> None:
 def _check_relu_step(M, dt: float, name: str) -> None:
     """dt < 2 / max_i (d_i + r_i): every Gershgorin disc of every Jacobian -D + diag(1_S) W
     (centre -d_i, radius at most r_i = sum_j |w_ij|) then lies left of -2/dt."""
-    d, r = _gershgorin(M)
+    d, r = _checks.gershgorin(M)
     top = float(np.max(-d + r))
     if top > 0 and not dt < 2.0 / top:
         raise ValueError(f"dt {dt:g} is too large for {name}: explicit Euler of the rectified-linear network needs dt < {2.0 / top:.6g}")

@@ -266,10 +266,8 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         cand.sort_indices()
         cand = cand.tocoo()
         i, j, p = cand.row, cand.col, cand.data
-        keep = (p > 0) & (i != j)
+        keep = (p > 0) & (i != j) & (A[i, j] != 0)
         i, j, p = i[keep], j[keep], p[keep]
-        nonzero = A[i, j] != 0
-        i, j, p = i[nonzero], j[nonzero], p[nonzero]
     else:
         if symmetric:
             i, j = np.nonzero(np.triu((A != 0) & (P > 0), 1))

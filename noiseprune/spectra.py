@@ -197,8 +197,7 @@ def _generalized_lower_bound(As: sp.csr_array, stiffness_min: float) -> float:
     (min over rows of -As_ii - sum_{j != i} |As_ij|, the sums widened by their rounding)."""
     if not stiffness_min > 0:
         return -np.inf
-    diag = As.diagonal()
-    off = np.asarray(abs(As).sum(axis=1)).ravel() - np.abs(diag)
+    diag, off = _checks.gershgorin(As)
     g = float(np.min(-diag - off * (1.0 + 4.0 * As.shape[0] * np.finfo(float).eps)))
     return min(g, 0.0) / stiffness_min
 

@@ -1,9 +1,9 @@
 """Keep probabilities, pruned networks and spectral metrics of one (network, seed,
 covariance, method, keep fraction), for every pruning seed (rule prune_measure).
 
-A, C, the eigendecomposition and the Cholesky factor of -A are loaded once; each pruning seed writes its pruned
-network (CSR .npz), its per-eigenpair table (parquet; empty with spectra: eps) and its
-one-row summary (JSON; io.save_json writes NaN as null).
+A, C, the eigendecomposition and the Cholesky factor of -A are loaded once; each
+pruning seed writes its pruned network (CSR .npz), its per-eigenpair table (parquet;
+empty with spectra: eps) and its one-row summary (JSON; io.save_json writes NaN as null).
 """
 
 from _job import setup
