@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -144,14 +145,41 @@ def load_json(path):
         return json.load(fh)
 
 
-def save_table(path, frame) -> None:
-    """Write a pandas DataFrame as ``.csv`` or ``.parquet`` (by extension), atomically."""
+def save_table(path, table) -> None:
+    """Write a table as ``.csv`` or ``.parquet`` (by extension), atomically.
+
+    ``table`` is a pandas DataFrame, or a mapping of column names to 1-D arrays of one
+    length, which is written to parquet through pyarrow alone (no pandas import: the
+    per-draw tables of the short pruning jobs). ``load_table`` reads either back as a
+    DataFrame with the same columns and dtypes.
+    """
     path = Path(path)
+    if isinstance(table, Mapping):
+        if path.suffix != ".parquet":
+            raise ValueError(f"a table given as columns is written as .parquet only, not {path.name}")
+        _save_columns(path, table)
+        return
     with atomic_path(path, path.suffix) as tmp:
         if path.suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
+            table.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, index=False)
+            table.to_csv(tmp, index=False)
+
+
+def _save_columns(path: Path, columns: Mapping) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {name: np.asarray(values) for name, values in columns.items()}
+    lengths = {name: a.shape for name, a in arrays.items()}
+    if len({a.shape for a in arrays.values()}) > 1 or any(a.ndim != 1 for a in arrays.values()):
+        raise ValueError(f"table columns must be 1-D arrays of one length, got shapes {lengths}")
+    for name, a in arrays.items():
+        if a.dtype.kind not in "biufU":
+            raise TypeError(f"table column {name!r} has dtype {a.dtype}; expected numbers or str")
+    table = pa.table({name: pa.array(a, type=pa.large_string() if a.dtype.kind == "U" else None) for name, a in arrays.items()})
+    with atomic_path(path, path.suffix) as tmp:
+        pq.write_table(table, tmp)
 
 
 def load_table(path, **kwargs):

@@ -23,8 +23,8 @@ import pandas as pd
 
 from . import io
 from .plan import duration_of
+from .records import ID_COLUMNS, eigen_columns, metrics_row  # noqa: F401  (tables.metrics_row for callers)
 
-ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
 METRIC_COLUMNS = [
     "edges_original",
     "edges_kept",
@@ -55,16 +55,6 @@ SCALING_COLUMNS = [
     "keep_fraction_at_target", "kept_at_target", "kept_fraction", "n_log_n", "c", "c_points", "kept_fit",
 ]  # fmt: skip
 
-_ID_TYPES = {
-    "network": str,
-    "n": int,
-    "seed": int,
-    "covariance": str,
-    "method": str,
-    "keep_fraction": float,
-    "prune_seed": int,
-}
-
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
     """TypeError unless ``frame`` is a DataFrame; ValueError naming the ``table``'s missing columns."""
@@ -75,77 +65,9 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> 
         raise ValueError(f"{table} table lacks column(s) {', '.join(missing)}")
 
 
-def _ids(ids: Mapping) -> dict:
-    missing = [c for c in ID_COLUMNS if c not in ids]
-    if missing:
-        raise ValueError(f"ids lack {', '.join(missing)}")
-    return {c: _ID_TYPES[c](ids[c]) for c in ID_COLUMNS}
-
-
-def _stat(fn, values) -> float:
-    values = np.asarray(values)
-    return float(fn(values)) if values.size else math.nan
-
-
-def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: int) -> dict:
-    """One summary row of a pruned network from :func:`noiseprune.spectra.compare`'s result.
-
-    Medians and maxima are over the original eigenpairs (moduli of the complex errors
-    for non-symmetric networks); NaN when the arrays are empty (``metrics="eps"``).
-    ``edges_target`` is keep_fraction x edges_original (the expected kept count asked for).
-    """
-    row = _ids(ids)
-    eig_err = np.abs(np.asarray(result.get("eig_err", [])))
-    vec_err = np.abs(np.asarray(result.get("vec_err", [])))
-    alignment = np.asarray(result.get("alignment", []), dtype=float)
-    row.update(
-        edges_original=int(edges_original),
-        edges_kept=int(edges_kept),
-        edges_target=float(row["keep_fraction"] * edges_original),
-        median_abs_eig_err=_stat(np.median, eig_err),
-        max_abs_eig_err=_stat(np.max, eig_err),
-        median_abs_vec_err=_stat(np.median, vec_err),
-        median_alignment=_stat(np.median, alignment),
-        spectral_eps=float(result.get("spectral_eps", math.nan)),
-    )
-    return row
-
-
-#: Columns of the per-eigenpair table and the keys of spectra.compare's result they hold.
-EIGEN_RESULT_KEYS = {
-    "eigenvalue": "eigenvalues",
-    "eigenvalue_pruned": "eigenvalues_pruned",
-    "eig_err": "eig_err",
-    "vec_err": "vec_err",
-    "alignment": "alignment",
-}
-
-
 def eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
-    """Long per-eigenpair table of one pruned network (empty, with columns, when arrays are empty).
-
-    Complex values (non-symmetric networks) are split: the real part stays in the column,
-    the imaginary part goes to ``<column>_imag``.
-    """
-    ids = _ids(ids)
-    data = {c: np.asarray(result.get(key, np.empty(0))) for c, key in EIGEN_RESULT_KEYS.items()}
-    sizes = {c: len(v) for c, v in data.items()}
-    if len(set(sizes.values())) != 1:
-        raise ValueError(f"per-eigenpair arrays differ in length: {sizes}")
-    size = sizes["eigenvalue"]
-    columns = {c: np.full(size, v, dtype=object if isinstance(v, str) else type(v)) for c, v in ids.items()}
-    columns["index"] = np.arange(size, dtype=np.int64)
-    for c, values in data.items():
-        if np.iscomplexobj(values):
-            columns[c] = values.real.astype(float)
-            columns[f"{c}_imag"] = values.imag.astype(float)
-        else:
-            columns[c] = values.astype(float)
-    frame = pd.DataFrame(columns)
-    for c, v in ids.items():
-        if isinstance(v, str):
-            frame[c] = frame[c].astype("str")
-    return frame
+    """:func:`noiseprune.records.eigen_columns` as a DataFrame."""
+    return pd.DataFrame(eigen_columns(ids, result))
 
 
 def summary_table(rows: Iterable[Mapping]) -> pd.DataFrame:

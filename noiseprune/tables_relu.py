@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from . import io
-from .tables import ID_COLUMNS, _ids, _stat
+from .records import ID_COLUMNS, relu_eigen_columns, relu_row  # noqa: F401  (tables_relu.relu_row for callers)
 
 RELU_COLUMNS = [
     "network", "n", "seed", "active_fraction", "covariance", "method", "keep_fraction", "prune_seed",
@@ -29,39 +28,9 @@ RELU_COLUMNS = [
 RELU_EIGEN_COLUMNS = ID_COLUMNS + ["index", "eigenvalue", "eigenvalue_pruned", "eig_err"]
 
 
-def relu_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: int) -> dict:
-    """One row of relu.csv (without ``trajectory_err_end``) from :func:`noiseprune.rectified.compare`."""
-    row = _ids(ids)
-    err = np.abs(np.asarray(result["eig_err"]))
-    ok = result["status"] == "ok"
-    row.update(
-        active_fraction=float(result["active_fraction"]),
-        status=str(result["status"]),
-        edges_original=int(edges_original),
-        edges_kept=int(edges_kept),
-        active_fraction_pruned=float(result["active_fraction_pruned"]),
-        fixed_point_err=float(result["fixed_point_err"]),
-        active_set_mismatch=float(result["active_set_mismatch"]),
-        median_abs_jac_eig_err=_stat(np.median, err) if ok else math.nan,
-        max_abs_jac_eig_err=_stat(np.max, err) if ok else math.nan,
-    )
-    if ok and not all(math.isfinite(row[k]) for k in ("fixed_point_err", "active_set_mismatch", "max_abs_jac_eig_err")):
-        raise ValueError(f"non-finite rectified-linear metrics with status ok: {row}")
-    return row
-
-
 def relu_eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
-    """Per-eigenvalue rows of one pruned network (``<column>_imag`` for complex values)."""
-    ids = _ids(ids)
-    w = np.asarray(result["eigenvalues"])
-    columns = {c: [v] * len(w) for c, v in ids.items()}
-    columns["index"] = np.arange(len(w), dtype=np.int64)
-    for c, key in (("eigenvalue", "eigenvalues"), ("eigenvalue_pruned", "eigenvalues_pruned"), ("eig_err", "eig_err")):
-        values = np.asarray(result[key])
-        columns[c] = values.real.astype(float)
-        if np.iscomplexobj(w):
-            columns[f"{c}_imag"] = values.imag.astype(float) if np.iscomplexobj(values) else np.zeros(len(w))
-    return pd.DataFrame(columns)
+    """:func:`noiseprune.records.relu_eigen_columns` as a DataFrame."""
+    return pd.DataFrame(relu_eigen_columns(ids, result))
 
 
 def read_rows(paths: Iterable) -> list[dict]:

@@ -34,6 +34,7 @@ WRITERS = {
     "doc.json": lambda p: io.save_json(p, {"a": 1}),
     "table.csv": lambda p: io.save_table(p, pd.DataFrame({"a": [1, 2]})),
     "table.parquet": lambda p: io.save_table(p, pd.DataFrame({"a": [1, 2]})),
+    "columns.parquet": lambda p: io.save_table(p, {"a": np.arange(2), "b": np.array(["x", "yz"])}),
 }
 
 
@@ -101,6 +102,21 @@ def test_json_and_table_loaders_round_trip(tmp_path):
     pd.testing.assert_frame_equal(io.load_table(tmp_path / "t.parquet"), frame)
     filtered = io.load_table(tmp_path / "t.parquet", filters=[("network", "==", "y")])
     assert filtered["value"].tolist() == [1.5]
+
+
+@pytest.mark.parametrize(
+    "columns, name, error",
+    [
+        ({"a": np.arange(2), "b": np.arange(3)}, "t.parquet", "one length"),
+        ({"a": np.ones((2, 2))}, "t.parquet", "1-D"),
+        ({"a": np.array([{}, None], dtype=object)}, "t.parquet", "dtype object"),
+        ({"a": np.arange(2)}, "t.csv", "parquet only"),
+    ],
+)
+def test_column_tables_reject_what_parquet_would_store_wrongly(tmp_path, columns, name, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        io.save_table(tmp_path / name, columns)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 # ------------------------------------------------------------------ sha256 records

@@ -1,14 +1,16 @@
-"""Unit tests of noiseprune.tables (pure pandas, no Snakemake)."""
+"""Unit tests of noiseprune.tables and noiseprune.records (no Snakemake)."""
 
 import itertools
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from noiseprune import tables
+from noiseprune import io, records, tables, tables_relu
 
 
 def ids(**kw):
@@ -68,6 +70,59 @@ def test_eigen_frame_rejects_ragged_arrays():
     bad["alignment"] = np.ones(3)
     with pytest.raises(ValueError, match="differ in length"):
         tables.eigen_frame(ids(), bad)
+
+
+def _written_both_ways(tmp_path, name, columns, frame):
+    """The per-draw file as the pruning jobs write it (columns, pyarrow) and as a DataFrame."""
+    io.save_table(tmp_path / f"{name}.columns.parquet", columns)
+    io.save_table(tmp_path / f"{name}.frame.parquet", frame)
+    return io.load_table(tmp_path / f"{name}.columns.parquet"), io.load_table(tmp_path / f"{name}.frame.parquet")
+
+
+def test_eigen_columns_read_back_as_the_frame_and_give_the_same_table(tmp_path):
+    draws = [
+        (ids(network="scaling_N8000", seed=1), result()),  # long names are not truncated
+        (ids(seed=0, covariance="T1000", method="weight"), result(complex_=True)),
+        (ids(), {"spectral_eps": 0.1}),  # eps only: no rows, every column
+    ]
+    from_columns, from_frames = [], []
+    for k, (i, r) in enumerate(draws):
+        read, expected = _written_both_ways(tmp_path, k, records.eigen_columns(i, r), tables.eigen_frame(i, r))
+        pd.testing.assert_frame_equal(read, expected)
+        from_columns.append(read)
+        from_frames.append(expected)
+    assert set(from_columns[0]["network"]) == {"scaling_N8000"}
+    assert len(from_columns[2]) == 0 and list(from_columns[2].columns) == tables.EIGEN_COLUMNS
+    io.save_table(tmp_path / "a.parquet", tables.eigen_table(from_columns))
+    io.save_table(tmp_path / "b.parquet", tables.eigen_table(from_frames))
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_relu_eigen_columns_read_back_as_the_frame(tmp_path):
+    real = {"eigenvalues": np.array([-1.0, -2.0]), "eigenvalues_pruned": np.array([-1.1, -2.1]), "eig_err": np.array([0.1, 0.05])}
+    cplx = {k: v + 1j for k, v in real.items()} | {"eig_err": np.array([0.1, 0.05])}  # real errors of complex J
+    none = {k: np.empty(0) for k in real}  # no stable fixed point
+    frames = []
+    for k, r in enumerate([real, none]):
+        i = ids(network="relu_large", method="uniform", covariance="none", prune_seed=k)
+        read, expected = _written_both_ways(tmp_path, k, records.relu_eigen_columns(i, r), tables_relu.relu_eigen_frame(i, r))
+        pd.testing.assert_frame_equal(read, expected)
+        frames.append(read)
+    assert read.columns.tolist() == tables_relu.RELU_EIGEN_COLUMNS and len(read) == 0
+    # a draw without a stable fixed point keeps the table's id dtypes (it made n float)
+    table = tables_relu.relu_eigen_table(frames)
+    assert table["n"].dtype == np.int64 and table["network"].tolist() == ["relu_large"] * 2
+    assert "eig_err_imag" in tables_relu.relu_eigen_frame(ids(), cplx)
+
+
+def test_pruning_jobs_import_no_pandas():
+    # the modules of prune_measure and prune_relu: pandas would cost ~0.3 s in each job
+    code = (
+        "import sys; from noiseprune import draws, io, pruning, rectified, records, seeding, spectra; "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_summary_sorted_and_read_back(tmp_path):

@@ -1,0 +1,148 @@
+"""What one pruning job writes for each pruned network: a one-row summary (a dict, saved
+as JSON) and per-eigenvalue columns (1-D arrays by column name, saved as parquet by
+:func:`noiseprune.io.save_table`).
+
+Built with numpy alone. Hundreds of short pruning jobs write these, and importing pandas
+would add about 0.3 s to each of them; :mod:`noiseprune.tables` and
+:mod:`noiseprune.tables_relu` gather the files into the pandas tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+#: Columns naming one pruned network, in every table (noiseprune.tables explains them).
+ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
+_ID_TYPES = {
+    "network": str,
+    "n": int,
+    "seed": int,
+    "covariance": str,
+    "method": str,
+    "keep_fraction": float,
+    "prune_seed": int,
+}
+_ARRAY_TYPES = {int: np.int64, float: np.float64}
+
+#: Columns of the per-eigenpair table and the keys of spectra.compare's result they hold.
+EIGEN_RESULT_KEYS = {
+    "eigenvalue": "eigenvalues",
+    "eigenvalue_pruned": "eigenvalues_pruned",
+    "eig_err": "eig_err",
+    "vec_err": "vec_err",
+    "alignment": "alignment",
+}
+#: The same for the rectified-linear per-eigenvalue table (eigenvalues of the Jacobians).
+RELU_EIGEN_RESULT_KEYS = {
+    "eigenvalue": "eigenvalues",
+    "eigenvalue_pruned": "eigenvalues_pruned",
+    "eig_err": "eig_err",
+}
+
+
+def ids_of(ids: Mapping) -> dict:
+    """The :data:`ID_COLUMNS` of ``ids``, each as its column's Python type; ValueError when some lack."""
+    missing = [c for c in ID_COLUMNS if c not in ids]
+    if missing:
+        raise ValueError(f"ids lack {', '.join(missing)}")
+    return {c: _ID_TYPES[c](ids[c]) for c in ID_COLUMNS}
+
+
+def stat(fn, values) -> float:
+    """``fn(values)`` as a float; NaN for no values."""
+    values = np.asarray(values)
+    return float(fn(values)) if values.size else math.nan
+
+
+def _id_columns(ids: dict, size: int) -> dict:
+    """Each id repeated `size` times (strings as a numpy str array of their own length,
+    numbers as int64/float64)."""
+    return {c: np.full(size, v, dtype=f"U{len(v)}" if isinstance(v, str) else _ARRAY_TYPES[type(v)]) for c, v in ids.items()}
+
+
+def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: int) -> dict:
+    """One summary row of a pruned network from :func:`noiseprune.spectra.compare`'s result.
+
+    Medians and maxima are over the original eigenpairs (moduli of the complex errors
+    for non-symmetric networks); NaN when the arrays are empty (``metrics="eps"``).
+    ``edges_target`` is keep_fraction x edges_original (the expected kept count asked for).
+    """
+    row = ids_of(ids)
+    eig_err = np.abs(np.asarray(result.get("eig_err", [])))
+    vec_err = np.abs(np.asarray(result.get("vec_err", [])))
+    alignment = np.asarray(result.get("alignment", []), dtype=float)
+    row.update(
+        edges_original=int(edges_original),
+        edges_kept=int(edges_kept),
+        edges_target=float(row["keep_fraction"] * edges_original),
+        median_abs_eig_err=stat(np.median, eig_err),
+        max_abs_eig_err=stat(np.max, eig_err),
+        median_abs_vec_err=stat(np.median, vec_err),
+        median_alignment=stat(np.median, alignment),
+        spectral_eps=float(result.get("spectral_eps", math.nan)),
+    )
+    return row
+
+
+def eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
+    """Per-eigenpair columns of one pruned network (ids, ``index``, :data:`EIGEN_RESULT_KEYS`);
+    length 0, with every column, when the result has no eigenpairs.
+
+    Complex values (non-symmetric networks) are split: the real part stays in the column,
+    the imaginary part goes to ``<column>_imag``.
+    """
+    ids = ids_of(ids)
+    data = {c: np.asarray(result.get(key, np.empty(0))) for c, key in EIGEN_RESULT_KEYS.items()}
+    sizes = {c: len(v) for c, v in data.items()}
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"per-eigenpair arrays differ in length: {sizes}")
+    size = sizes["eigenvalue"]
+    columns = _id_columns(ids, size)
+    columns["index"] = np.arange(size, dtype=np.int64)
+    for c, values in data.items():
+        if np.iscomplexobj(values):
+            columns[c] = values.real.astype(float)
+            columns[f"{c}_imag"] = values.imag.astype(float)
+        else:
+            columns[c] = values.astype(float)
+    return columns
+
+
+def relu_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: int) -> dict:
+    """One row of relu.csv (without ``trajectory_err_end``) from :func:`noiseprune.rectified.compare`."""
+    row = ids_of(ids)
+    err = np.abs(np.asarray(result["eig_err"]))
+    ok = result["status"] == "ok"
+    row.update(
+        active_fraction=float(result["active_fraction"]),
+        status=str(result["status"]),
+        edges_original=int(edges_original),
+        edges_kept=int(edges_kept),
+        active_fraction_pruned=float(result["active_fraction_pruned"]),
+        fixed_point_err=float(result["fixed_point_err"]),
+        active_set_mismatch=float(result["active_set_mismatch"]),
+        median_abs_jac_eig_err=stat(np.median, err) if ok else math.nan,
+        max_abs_jac_eig_err=stat(np.max, err) if ok else math.nan,
+    )
+    if ok and not all(math.isfinite(row[k]) for k in ("fixed_point_err", "active_set_mismatch", "max_abs_jac_eig_err")):
+        raise ValueError(f"non-finite rectified-linear metrics with status ok: {row}")
+    return row
+
+
+def relu_eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
+    """Per-eigenvalue columns of one pruned rectified-linear network: the Jacobian's
+    eigenvalues, the matched ones of the pruned network's and their errors
+    (``<column>_imag`` when the original's are complex)."""
+    ids = ids_of(ids)
+    w = np.asarray(result["eigenvalues"])
+    columns = _id_columns(ids, len(w))
+    columns["index"] = np.arange(len(w), dtype=np.int64)
+    for c, key in RELU_EIGEN_RESULT_KEYS.items():
+        values = np.asarray(result[key])
+        columns[c] = values.real.astype(float)
+        if np.iscomplexobj(w):
+            columns[f"{c}_imag"] = values.imag.astype(float) if np.iscomplexobj(values) else np.zeros(len(w))
+    return columns
