@@ -15,6 +15,7 @@ rule train_rnn:
         log("train_rnn", "{tname}/seed{tseed}"),
     benchmark:
         benchmark("train_rnn", "{tname}/seed{tseed}")
+    priority: longest_first(30)
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -38,6 +39,7 @@ rule trained_probe:
         log("trained_probe", "{tname}/seed{tseed}"),
     benchmark:
         benchmark("trained_probe", "{tname}/seed{tseed}")
+    priority: longest_first(10)
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -70,6 +72,7 @@ for _rule_name, _pseeds, _reducers in trained_reduce_rules():
             )
         wildcard_constraints:
             reducer=alternation(_reducers),
+        priority: longest_first(30)
         conda:
             "../envs/noiseprune.yaml"
         resources:
