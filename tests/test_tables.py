@@ -115,14 +115,26 @@ def test_relu_eigen_columns_read_back_as_the_frame(tmp_path):
     assert "eig_err_imag" in tables_relu.relu_eigen_frame(ids(), cplx)
 
 
-def test_pruning_jobs_import_no_pandas():
-    # the modules of prune_measure and prune_relu: pandas would cost ~0.3 s in each job
-    code = (
-        "import sys; from noiseprune import draws, io, pruning, rectified, records, seeding, spectra; "
-        "print('pandas' in sys.modules)"
-    )
+PRUNING_JOB = """
+import sys
+from noiseprune import draws, io, pruning, rectified, records, seeding, spectra
+ids = dict(network="e", n=2, seed=0, covariance="exact", method="noise", keep_fraction=0.5, prune_seed=0)
+w = [-1.0, -2.0]
+io.save_table({out!r} + "/eigen.parquet", records.eigen_columns(ids, dict(
+    eigenvalues=w, eigenvalues_pruned=w, eig_err=[0.0, 0.1], vec_err=[0.1, 0.2], alignment=[1.0, 1.0])))
+io.save_table({out!r} + "/relu.parquet", records.relu_eigen_columns(ids, dict(
+    eigenvalues=w, eigenvalues_pruned=w, eig_err=[0.0, 0.1])))
+print("pandas" in sys.modules)
+"""
+
+
+def test_pruning_jobs_import_no_pandas(tmp_path):
+    # what prune_measure and prune_relu import and write: pandas would cost ~0.3 s per job
+    # (pyarrow imports it too, from pa.array)
+    code = PRUNING_JOB.format(out=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+    assert io.load_table(tmp_path / "eigen.parquet")["eig_err"].tolist() == [0.0, 0.1]
 
 
 def test_summary_sorted_and_read_back(tmp_path):
