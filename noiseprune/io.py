@@ -171,9 +171,9 @@ def _save_columns(path: Path, columns: Mapping) -> None:
     import pyarrow.parquet as pq
 
     arrays = {name: np.asarray(values) for name, values in columns.items()}
-    lengths = {name: a.shape for name, a in arrays.items()}
+    shapes = {name: a.shape for name, a in arrays.items()}
     if len({a.shape for a in arrays.values()}) > 1 or any(a.ndim != 1 for a in arrays.values()):
-        raise ValueError(f"table columns must be 1-D arrays of one length, got shapes {lengths}")
+        raise ValueError(f"table columns must be 1-D arrays of one length, got shapes {shapes}")
     for name, a in arrays.items():
         if a.dtype.kind not in "iufU":
             raise TypeError(f"table column {name!r} has dtype {a.dtype}; expected numbers or str")
