@@ -94,20 +94,24 @@ def eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
     Complex values (non-symmetric networks) are split: the real part stays in the column,
     the imaginary part goes to ``<column>_imag``.
     """
-    ids = ids_of(ids)
     data = {c: np.asarray(result.get(key, np.empty(0))) for c, key in EIGEN_RESULT_KEYS.items()}
+    return _value_columns(ids, data)
+
+
+def _value_columns(ids: Mapping, data: dict[str, np.ndarray], *, imag_for_all: bool = False) -> dict[str, np.ndarray]:
+    """The ids repeated, ``index``, and each of ``data``'s columns: its real part, and its
+    imaginary part as ``<column>_imag`` when complex (for every column, zeros for real
+    ones, with ``imag_for_all``)."""
     sizes = {c: len(v) for c, v in data.items()}
     if len(set(sizes.values())) != 1:
         raise ValueError(f"per-eigenpair arrays differ in length: {sizes}")
-    size = sizes["eigenvalue"]
-    columns = _id_columns(ids, size)
+    size = next(iter(sizes.values()))
+    columns = _id_columns(ids_of(ids), size)
     columns["index"] = np.arange(size, dtype=np.int64)
     for c, values in data.items():
-        if np.iscomplexobj(values):
-            columns[c] = values.real.astype(float)
+        columns[c] = values.real.astype(float)
+        if imag_for_all or np.iscomplexobj(values):
             columns[f"{c}_imag"] = values.imag.astype(float)
-        else:
-            columns[c] = values.astype(float)
     return columns
 
 
@@ -135,14 +139,6 @@ def relu_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kept: 
 def relu_eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
     """Per-eigenvalue columns of one pruned rectified-linear network: the Jacobian's
     eigenvalues, the matched ones of the pruned network's and their errors
-    (``<column>_imag`` when the original's are complex)."""
-    ids = ids_of(ids)
-    w = np.asarray(result["eigenvalues"])
-    columns = _id_columns(ids, len(w))
-    columns["index"] = np.arange(len(w), dtype=np.int64)
-    for c, key in RELU_EIGEN_RESULT_KEYS.items():
-        values = np.asarray(result[key])
-        columns[c] = values.real.astype(float)
-        if np.iscomplexobj(w):
-            columns[f"{c}_imag"] = values.imag.astype(float) if np.iscomplexobj(values) else np.zeros(len(w))
-    return columns
+    (every ``<column>_imag`` when the original's are complex)."""
+    data = {c: np.asarray(result[key]) for c, key in RELU_EIGEN_RESULT_KEYS.items()}
+    return _value_columns(ids, data, imag_for_all=np.iscomplexobj(data["eigenvalue"]))
