@@ -254,6 +254,25 @@ def test_sparse_probabilities_are_the_dense_ones_and_prune_the_same(symmetric, m
         assert np.array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_sparse_scatter_of_unordered_edges_is_the_row_major_one(symmetric):
+    # probabilities lists edges row-major and takes the counting path; any other order
+    # is sorted first and gives the same canonical matrix
+    A = networks.clustered([30, 20], density=0.5, long_range=20, symmetric=symmetric, rng=np.random.default_rng(5))
+    i, j = pruning.edges(A, symmetric=symmetric)
+    values = np.random.default_rng(6).random(i.size)
+    values[::5] = 0.0  # zeros are dropped
+    ordered = pruning._scatter_sparse(len(A), i, j, values, symmetric=symmetric)
+    assert ordered.has_canonical_format
+    assert np.array_equal(ordered.toarray(), pruning._scatter(len(A), i, j, values, symmetric=symmetric))
+    assert ordered.nnz == (2 if symmetric else 1) * np.count_nonzero(values)
+    order = np.random.default_rng(7).permutation(i.size)
+    shuffled = pruning._scatter_sparse(len(A), i[order], j[order], values[order], symmetric=symmetric)
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(shuffled, name), getattr(ordered, name))
+        assert getattr(shuffled, name).dtype == getattr(ordered, name).dtype
+
+
 @pytest.mark.parametrize("bad", [1.5, -0.1])
 def test_prune_rejects_bad_sparse_probabilities(bad):
     P = sp.csr_array(np.full((3, 3), 0.5))
