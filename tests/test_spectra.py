@@ -144,9 +144,14 @@ def test_two_stage_eigvalsh_and_threaded_product_match_reference():
     np.testing.assert_allclose(spectra.eigvalsh(M), la.eigvalsh(M), rtol=0, atol=1e-11 * np.abs(M).max())
     S = sp.random_array((600, 600), density=0.05, format="csr", rng=1)
     V = rng.standard_normal((600, 600))
-    ref = S @ V
-    for workers in (1, 2, 3):
-        assert np.array_equal(spectra.sparse_times_dense(S, V, workers), ref)
+    M_copy = M.copy()
+    assert np.array_equal(spectra.eigvalsh(M_copy, overwrite=True), spectra.eigvalsh(M))
+    # 600 columns: nine full slabs of COLUMN_BLOCK and a partial one; C and Fortran order
+    # (eigh returns the latter), real and complex V: the plain product, bit for bit
+    for V in (V, np.asfortranarray(V), V + 1j * rng.standard_normal(V.shape)):
+        ref = S @ V
+        for workers in (1, 2, 3):
+            assert np.array_equal(spectra.sparse_times_dense(S, V, workers), ref)
 
 
 def _balanced_components(off: np.ndarray) -> int:
