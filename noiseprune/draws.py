@@ -11,11 +11,12 @@ are exactly those of separate :func:`noiseprune.pruning.prune` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import pruning, spectra
+from . import _checks, pruning, spectra
 
 
 def spectral(
@@ -50,6 +51,7 @@ def prune_and_measure(
     diagonal: str,
     rngs: Sequence[np.random.Generator],
     measure: Callable[[sp.csr_array], dict],
+    workers: int = 1,
 ) -> tuple[np.ndarray, Iterator[tuple[sp.csr_array, dict]]]:
     """Keep probabilities, then ``(A_sparse, measure(A_sparse))`` for each generator of ``rngs``.
 
@@ -68,19 +70,28 @@ def prune_and_measure(
     measure : callable(A_sparse) -> dict
         Metrics of one pruned network against A: :func:`spectral`, or a closure over
         :func:`noiseprune.rectified.compare`.
+    workers : int
+        Draws computed at once, in threads (numpy, scipy and LAPACK release the GIL for
+        the heavy parts). Each draw runs exactly as alone, so the results do not depend
+        on it; each concurrent draw holds its own dense temporaries.
 
     Returns
     -------
     P : scipy.sparse.csr_array, shape (N, N)
         Keep probabilities (sparse: no dense N x N copy besides A).
     draws : iterator of (A_sparse, dict)
-        Lazily, so only one pruned network's dense temporaries are alive at a time.
+        In the order of ``rngs``, lazily: at most ``workers`` pruned networks' dense
+        temporaries are alive at a time.
     """
+    workers = _checks.positive_int(workers, "workers")
     P = pruning.probabilities(A, C, **probability, sparse=True)
 
-    def draws():
-        for rng in rngs:
-            A_sparse = pruning.prune(A, P, rng=rng, diagonal=diagonal)
-            yield A_sparse, measure(A_sparse)
+    def draw(rng):
+        A_sparse = pruning.prune(A, P, rng=rng, diagonal=diagonal)
+        return A_sparse, measure(A_sparse)
 
-    return P, draws()
+    def concurrent():
+        with ThreadPoolExecutor(workers) as pool:
+            yield from pool.map(draw, rngs)
+
+    return P, (draw(rng) for rng in rngs) if workers == 1 else concurrent()

@@ -79,6 +79,15 @@ JOB_MATRICES = {
     "prune_relu": 8,
 }
 MEM_BASE_MB = 500
+#: A prune_measure job draws its pruning seeds up to DRAW_WORKERS at a time (on as many
+#: cores) where each draw's full metrics take minutes: a dense eigvalsh of the pruned
+#: network at N >= PARALLEL_DRAWS_MIN_N (about 60 s of one core at N = 10000). Each draw
+#: runs as alone, on one BLAS thread, so outputs do not depend on it.
+DRAW_WORKERS = 2
+PARALLEL_DRAWS_MIN_N = 5000
+#: Dense N x N matrices each further concurrent draw holds: the pruned network densified
+#: for eigvalsh, A_sparse V and a temporary of its column norms.
+DRAW_MATRICES = 3
 #: Figure names in the order of the paper.
 FIGURES = (
     "fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical",
@@ -146,6 +155,20 @@ def dynamics_members(exp: Mapping, cov: str) -> list[tuple[str, str]]:
 def memory_mb(n: int, matrices: int, base: float = MEM_BASE_MB) -> float:
     """Memory estimate (MB) of a job holding ``matrices`` dense N x N float64 matrices."""
     return base + matrices * 8.0 * n * n / 2**20
+
+
+def draw_workers(exp: Mapping) -> int:
+    """Pruning seeds a prune_measure job of ``exp`` draws at once (its `threads`)."""
+    if exp["spectra"] == "full" and exp["n"] >= PARALLEL_DRAWS_MIN_N:
+        return min(DRAW_WORKERS, len(exp["prune_seeds"]))
+    return 1
+
+
+def job_matrices(rule: str, exp: Mapping) -> int:
+    """Dense N x N matrices a job of ``rule`` on ``exp`` holds at once (its memory estimate)."""
+    if rule == "prune_measure":
+        return JOB_MATRICES[rule] + DRAW_MATRICES * (draw_workers(exp) - 1)
+    return JOB_MATRICES[rule]
 
 
 # ---------------------------------------------------------------- the plan
@@ -227,8 +250,8 @@ class Plan:
 
     def check_memory(self, available_mb: float, source: str) -> None:
         """Refuse, before any job, an experiment whose largest job cannot fit in ``available_mb``."""
-        largest = max(JOB_MATRICES.values())
         for name, exp in self.experiments.items():
+            largest = max(job_matrices(rule, exp) for rule in JOB_MATRICES)
             need = memory_mb(exp["n"], largest)
             if need > available_mb:
                 raise ConfigError(

@@ -475,6 +475,25 @@ def test_memory_check_names_the_experiment_and_estimate():
     )
     plan.check_memory(200 * 1024, "--resources mem_mb")  # fits
     assert npplan.memory_mb(1000, 8) == pytest.approx(500 + 8 * 8e6 / 2**20)
+
+
+@pytest.mark.parametrize(
+    "n, prune_seeds, spectra, workers",
+    [(5000, [0, 1, 2], "full", 2), (5000, [0, 1], "full", 2), (5000, [0], "full", 1),
+     (4999, [0, 1], "full", 1), (10000, [0, 1], "eps", 1)],
+)  # fmt: skip
+def test_large_full_metrics_draw_two_pruning_seeds_at_once(n, prune_seeds, spectra, workers):
+    cfg = minimal(network={"clusters": [n], "long_range": 0}, prune_seeds=prune_seeds, spectra=spectra)
+    exp = prepare(cfg, schema=SCHEMA)["experiments"]["small"]
+    assert npplan.draw_workers(exp) == workers
+    # each further draw holds its own dense temporaries: the memory estimate and check count them
+    assert npplan.job_matrices("prune_measure", exp) == 8 + 3 * (workers - 1)
+    assert npplan.job_matrices("dynamics", exp) == npplan.JOB_MATRICES["dynamics"]
+    plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
+    need_gib = npplan.memory_mb(n, 8 + 3 * (workers - 1)) / 1024
+    with pytest.raises(ConfigError, match=f"needs about {need_gib:.1f} GiB \\({8 + 3 * (workers - 1)} dense"):
+        plan.check_memory(need_gib * 1024 - 1, "a test")
+    plan.check_memory(need_gib * 1024, "a test")
 # ------------------------------------------------------------------ rectified-linear experiments
 
 

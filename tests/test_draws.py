@@ -8,19 +8,23 @@ from noiseprune import covariance, draws, networks, pruning, rectified, spectra
 from noiseprune.seeding import pruning_rng
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("n_clusters, metrics", [([300, 60, 240], "full"), ([40, 20], "full"), ([300, 60, 240], "eps")])
-def test_prune_and_measure_equals_separate_calls(n_clusters, metrics):
+def test_prune_and_measure_equals_separate_calls(n_clusters, metrics, workers):
+    # two workers: three draws, two at a time, in threads; every bit as alone and in order
     A = networks.clustered(n_clusters, long_range=200, rng=np.random.default_rng(1))
     C = covariance.exact(A)
     probability = dict(method="noise", keep_fraction=0.2, normalization="exact", theory_k=4.0, theory_eps=0.5)
     eig = spectra.eigendecompose(A) if metrics == "full" else None
-    seeds = [0, 5]
+    seeds = [0, 5, 9]
     P, results = draws.prune_and_measure(
-        A, C, probability=probability, diagonal="row_sum",
-        rngs=[np.random.default_rng(s) for s in seeds], measure=draws.spectral(A, eig=eig, metrics=metrics),
+        A, C, probability=probability, diagonal="row_sum", rngs=[np.random.default_rng(s) for s in seeds],
+        measure=draws.spectral(A, eig=eig, metrics=metrics), workers=workers,
     )
     P_alone = pruning.probabilities(A, C, **probability)
     assert np.array_equal(P.toarray(), P_alone)  # sparse, the same values
+    results = list(results)
+    assert len(results) == len(seeds)
     for seed, (A_sparse, result) in zip(seeds, results):
         alone = pruning.prune(A, P_alone, rng=np.random.default_rng(seed), diagonal="row_sum")
         assert (A_sparse != alone).nnz == 0
@@ -28,6 +32,17 @@ def test_prune_and_measure_equals_separate_calls(n_clusters, metrics):
         assert result["spectral_eps"] == expected["spectral_eps"]  # the shared Cholesky factor changes no bit
         for key in ("eigenvalues_pruned", "eig_err", "vec_err", "alignment"):
             assert np.array_equal(result[key], expected[key]), key
+
+
+def test_prune_and_measure_rejects_bad_workers_before_any_work():
+    def fail(A_sparse):
+        raise AssertionError("measured")
+
+    with pytest.raises(ValueError, match=r"^workers must be a positive integer, got 0$"):
+        draws.prune_and_measure(
+            np.eye(3) * -1.0, None, probability=dict(method="weight"), diagonal="row_sum",
+            rngs=[np.random.default_rng(0)], measure=fail, workers=0,
+        )
 
 
 def test_prune_and_measure_with_rectified_metrics_equals_separate_calls():

@@ -67,7 +67,9 @@ EXPERIMENTS = PLAN.experiments
 # covariance solves would run 1.9x faster with 2, but a 2-thread job waits for both
 # cores to be free at once, which a stream of ready 1-thread jobs never leaves: in a
 # full run the N = 10000 covariance and factor jobs, which every N = 10000 pruning job
-# waits for, did not start for minutes.
+# waits for, did not start for minutes. prune_measure jobs at large N declare 2 threads
+# for 2 draws at once, each on one BLAS thread (draw_workers below); nothing waits for
+# them but their own tables.
 BLAS_THREADS = 1
 
 fmt = npconfig.format_number
@@ -411,13 +413,18 @@ def _grow(value, attempt):
     return int(math.ceil(value * (1 + 0.5 * (attempt - 1))))
 
 
+def draw_workers(wildcards):
+    """`threads` of a prune_measure job: its pruning seeds drawn at once, each on one
+    BLAS thread (noiseprune.plan.draw_workers)."""
+    return npplan.draw_workers(experiment(wildcards))
+
+
 def mem_mb(rule):
-    """mem_mb resource of `rule`: noiseprune.plan.memory_mb with its JOB_MATRICES."""
+    """mem_mb resource of `rule`: noiseprune.plan.memory_mb of its job_matrices."""
 
     def resource(wildcards, attempt):
-        return _grow(
-            npplan.memory_mb(size(wildcards), npplan.JOB_MATRICES[rule]), attempt
-        )
+        matrices = npplan.job_matrices(rule, experiment(wildcards))
+        return _grow(npplan.memory_mb(size(wildcards), matrices), attempt)
 
     return resource
 

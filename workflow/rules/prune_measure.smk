@@ -31,7 +31,7 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
         priority: longest_first(runtime_prune_measure(_pseeds))
         conda:
             "../envs/noiseprune.yaml"
-        threads: blas_threads
+        threads: draw_workers
         resources:
             mem_mb=mem_mb("prune_measure"),
             runtime=runtime_prune_measure(_pseeds),

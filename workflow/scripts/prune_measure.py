@@ -30,6 +30,7 @@ P, results = draws.prune_and_measure(
     diagonal=params.diagonal,
     rngs=rngs,
     measure=draws.spectral(A, eig=eig, metrics=params.spectra, factor=factor),
+    workers=snakemake.threads,  # draws at once, each on one BLAS thread (plan.draw_workers)
 )
 edges = pruning.offdiag_nnz(A)
 log.info(
