@@ -229,3 +229,22 @@ def test_sparse_controls_leave_balanced_components_with_zero_modes():
             assert isolated[method] >= 20  # of the 60 small-cluster neurons
             assert np.abs(np.diag(D)[alone]).max() < 1e-15
     assert isolated["noise"] <= 2
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 600])
+def test_symmetry_is_exact_equality_with_the_transpose(n):
+    from noiseprune._checks import is_symmetric
+
+    rng = np.random.default_rng(n)
+    M = rng.standard_normal((n, n))
+    M = M + M.T
+    assert is_symmetric(M) and is_symmetric(np.asfortranarray(M))
+    # one entry off its mirror anywhere (last strip, first strip, diagonal blocks) breaks it
+    for i, j in {(n - 1, 0), (0, n - 1), (n // 2, n // 3), (n - 1, max(n - 2, 0))} - {(k, k) for k in range(n)}:
+        B = M.copy()
+        B[i, j] = np.nextafter(B[i, j], np.inf)
+        assert not is_symmetric(B) and not np.array_equal(B, B.T)
+    B = M.copy()
+    B[0, 0] = np.nan  # NaN is not equal to itself, as in array_equal
+    assert not is_symmetric(B)
+    assert not is_symmetric(np.ones((n, n + 1))) and not is_symmetric(np.ones(n))
