@@ -275,11 +275,15 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
 
     # candidates (i, j) in row-major order, dense or sparse P alike: the same draws
     if sp.issparse(P):
-        cand = sp.triu(P, 1, format="csr") if symmetric else sp.csr_array(P)
-        cand.sort_indices()
-        cand = cand.tocoo()
-        i, j, p = cand.row, cand.col, cand.data
-        keep = (p > 0) & (i != j) & (A[i, j] != 0)
+        cand = sp.csr_array(P)
+        if not cand.has_canonical_format:
+            cand = cand.copy()
+            cand.sum_duplicates()  # sorted indices, repeated entries summed
+        i = np.repeat(np.arange(n, dtype=cand.indices.dtype), np.diff(cand.indptr))
+        j, p = cand.indices, cand.data
+        keep = (p > 0) & ((j > i) if symmetric else (i != j))  # upper triangle of a symmetric P
+        i, j, p = i[keep], j[keep], p[keep]
+        keep = A[i, j] != 0
         i, j, p = i[keep], j[keep], p[keep]
     else:
         if symmetric:
