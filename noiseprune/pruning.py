@@ -283,7 +283,7 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         j, p = cand.indices, cand.data
         keep = (p > 0) & ((j > i) if symmetric else (i != j))  # upper triangle of a symmetric P
         i, j, p = i[keep], j[keep], p[keep]
-        keep = A[i, j] != 0
+        keep = A[i, j] != 0  # A read at the remaining candidates only: half as many when symmetric
         i, j, p = i[keep], j[keep], p[keep]
     else:
         if symmetric:
