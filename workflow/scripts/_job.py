@@ -8,7 +8,7 @@
   both are imported before the limit is set (Snakemake's OPENBLAS_NUM_THREADS is the
   job's `threads`, which --cores 1 lowers).
 
-Importing this module first hands a light job to the run's job server, if there is
+Importing this module first hands a one-thread job to the run's job server, if there is
 one (_job_server.py): the job then runs in a fork of that server, which has all of
 the imports below done already, and this process exits with the job's status.
 """

@@ -204,11 +204,9 @@ def serve(path: str, parent: int) -> None:
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     conn.settimeout(10)
     header, fds, _, _ = socket.recv_fds(conn, _STATUS.size, 3)
-    if len(header) != _STATUS.size or len(fds) != 3:
-        for fd in fds:
-            os.close(fd)
-        raise ValueError("incomplete request")
-    body = _recv_exactly(conn, _STATUS.unpack(header)[0])
+    body = None
+    if len(header) == _STATUS.size and len(fds) == 3:
+        body = _recv_exactly(conn, _STATUS.unpack(header)[0])
     if body is None:
         for fd in fds:
             os.close(fd)
@@ -320,15 +318,16 @@ class Server:
     def stop(self) -> None:
         """Stop the server; jobs started later run in their own processes."""
         import shutil
+        import subprocess
 
         if self.process is None:
             return
         os.environ.pop(ENV, None)
-        if self.process is not None and self.process.poll() is None:
+        if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
-            except Exception:
+            except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
         if self.directory is not None:
