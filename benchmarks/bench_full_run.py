@@ -18,8 +18,8 @@ of the job server, the figure its log ends with; RUSAGE_CHILDREN, and so
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import re
 import resource
 import shutil
 import subprocess
@@ -48,16 +48,17 @@ def bench_config(experiments: str, results_dir: str) -> dict:
     return config
 
 
-#: Last line of the log of a job run in a fork of the job server (workflow/scripts/_job_server.py).
-FORK_USAGE = re.compile(r"ran in a fork of the job server: ([\d.]+) s CPU, peak RSS (\d+) MB")
+_spec = importlib.util.spec_from_file_location("_job_server", ROOT / "workflow" / "scripts" / "_job_server.py")
+job_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(job_server)
 
 
 def peak_rss_mb(log: Path, frame: pd.DataFrame) -> float:
     """A job's peak memory: its log's own figure if it ran in a fork of the job server
     (its benchmark file then measured only the waiting client), else the benchmark's."""
     lines = log.read_text().splitlines() if log.is_file() else []
-    found = FORK_USAGE.search(lines[-1]) if lines else None
-    return float(found.group(2)) if found else float(frame["max_rss"].max())
+    usage = job_server.fork_usage(lines[-1]) if lines else None
+    return usage[1] if usage else float(frame["max_rss"].max())
 
 
 def summarize(benchmarks: Path) -> dict:

@@ -1,7 +1,7 @@
-"""workflow/scripts/_job_server.py: one-thread jobs run in forks of one preloaded
-process, exactly as they would alone; anything else runs in the job's own process."""
+"""workflow/scripts/_job_server.py: one-thread jobs of the workflow's scripts run in
+forks of one preloaded process, exactly as they would alone; anything else runs in
+the job's own process."""
 
-import importlib.util
 import os
 import signal
 import socket
@@ -11,21 +11,19 @@ import time
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, job_server_module
 
 SCRIPTS = ROOT / "workflow" / "scripts"
-_spec = importlib.util.spec_from_file_location("_job_server", SCRIPTS / "_job_server.py")
-job_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(job_server)
+job_server = job_server_module()
 
-# A job as Snakemake starts it: its script copy begins with a preamble that defines
-# `snakemake` and `__real_file__`, then comes the script, which imports _job first.
+# A job as Snakemake starts it: `python .snakemake/scripts/tmpXXXXXXXX.<name>`, a copy of
+# the workflow script <name> that begins with a preamble (defining `snakemake`), in an
+# environment whose BLAS thread variables are the job's threads. Here the copy's body
+# is a probe that reports where it ran.
 JOB = """
 import sys, types
 sys.path.insert(0, {scripts!r})
 snakemake = types.SimpleNamespace(threads={threads})
-__real_file__ = __file__
-import _job
 import os
 print("stdout of", os.environ.get("NOISEPRUNE_JOB_FORKED", "own process"), flush=True)
 print("stderr line", file=sys.stderr, flush=True)
@@ -35,9 +33,12 @@ with open({out!r}, "w") as f:
 """
 
 
-def write_job(tmp_path, body="", threads=1, name="job.py"):
-    out = tmp_path / f"{name}.out"
-    path = tmp_path / name
+def write_job(tmp_path, body="", threads=1, script="network.py"):
+    """A script copy as Snakemake writes it (tmpXXXXXXXX.<script>) and its probe file."""
+    folder = tmp_path / ".snakemake" / "scripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"tmpa1b2c3d4.{script}"
+    out = tmp_path / f"{script}.out"
     path.write_text(JOB.format(scripts=str(SCRIPTS), threads=threads, out=str(out), body=body))
     return path, out
 
@@ -49,18 +50,25 @@ def run_job(path, env, cwd, **kwargs):
 @pytest.fixture(scope="module")
 def server():
     srv = job_server.Server()
-    saved = os.environ.pop(job_server.ENV, None)
+    saved = {key: os.environ.pop(key, None) for key in (job_server.ENV, "PYTHONPATH")}
+    os.environ["PYTHONPATH"] = str(ROOT)
     assert srv.start(timeout=60), "the job server did not come up"
     announced = os.environ[job_server.ENV]
     yield srv, announced
     srv.stop()
-    if saved is not None:
-        os.environ[job_server.ENV] = saved
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
-def client_env(announced=None):
+def client_env(announced=None, threads=1):
+    """The environment Snakemake gives a job of `threads` threads in a run whose server
+    is `announced` (None: no server)."""
     env = {k: v for k, v in os.environ.items() if k != job_server.ENV}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join([job_server.START_HOOK, str(ROOT)])
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(threads)
     if announced is not None:
         env[job_server.ENV] = announced
     return env
@@ -101,13 +109,67 @@ def test_the_client_exits_with_the_jobs_status(server, tmp_path, body, status, m
         assert message in proc.stderr
 
 
-def test_a_job_with_more_threads_keeps_its_own_process(server, tmp_path):
+def test_a_job_with_more_threads_keeps_its_own_process_and_imports_no_socket(server, tmp_path):
     _, announced = server
-    path, out = write_job(tmp_path, threads=2)
-    proc = run_job(path, client_env(announced), tmp_path)
+    path, out = write_job(tmp_path, threads=2, body="print(sorted({'socket', 'json'} & set(sys.modules)))")
+    proc = run_job(path, client_env(announced, threads=2), tmp_path)
     assert proc.returncode == 0, proc.stderr
     pid, ppid, *rest = out.read_text().split()
-    assert rest[0] != "1" and proc.stdout == "stdout of own process\n"
+    assert rest[0] != "1" and proc.stdout == "stdout of own process\n[]\n"
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["not a workflow script", "not under .snakemake/scripts", "python -c"],
+)
+def test_a_python_that_is_not_a_workflow_job_runs_itself(server, tmp_path, where):
+    _, announced = server
+    if where == "python -c":
+        proc = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.environ.get('NOISEPRUNE_JOB_FORKED', 'own process'))"],
+            env=client_env(announced),
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0 and proc.stdout == "own process\n", proc.stderr
+        return
+    path, out = write_job(tmp_path, script="my_own_script.py")
+    if where == "not under .snakemake/scripts":
+        path, out = write_job(tmp_path)
+        path = path.rename(tmp_path / path.name)
+    proc = run_job(path, client_env(announced), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "stdout of own process\n"
+
+
+def test_a_hidden_sitecustomize_still_runs(server, tmp_path):
+    _, announced = server
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text("import os\nos.environ['SITE_RAN'] = 'yes'\n")
+    env = client_env(announced)
+    env["PYTHONPATH"] += os.pathsep + str(tmp_path / "site")
+    for threads in (1, 2):  # in the fork (the client ran it) and in the job's own process
+        path, out = write_job(tmp_path, threads=threads, body="print(os.environ.get('SITE_RAN'))")
+        proc = run_job(path, env | {"OPENBLAS_NUM_THREADS": str(threads)}, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[-1] == "yes"
+
+
+def test_a_request_keeps_bytes_that_are_not_utf8():
+    environ = {b"PLAIN": b"x=1", b"ODD": b"\xff\xfe", b"EMPTY": b""}
+    argv = ["job.py", os.fsdecode(b"arg\xff"), ""]
+    request = job_server._decode_request(job_server._encode_request("/s/job.py", "/w", argv, environ))
+    assert request == {"script": "/s/job.py", "cwd": "/w", "argv": argv, "env": environ}
+
+
+def test_stopping_the_server_restores_pythonpath(monkeypatch):
+    monkeypatch.delenv(job_server.ENV, raising=False)
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    srv = job_server.Server()
+    assert srv.start(timeout=60)
+    assert os.environ["PYTHONPATH"] == os.pathsep.join([job_server.START_HOOK, "/somewhere"])
+    srv.stop()
+    assert os.environ["PYTHONPATH"] == "/somewhere" and job_server.ENV not in os.environ
 
 
 @pytest.mark.parametrize(
@@ -176,7 +238,8 @@ def test_setup_pins_blas_threads_in_a_fork(server, tmp_path):
     assert proc.stdout.splitlines()[-1] == "[1]"
     log = (tmp_path / "job.log").read_text()
     assert "BLAS threads 1" in log
-    assert "ran in a fork of the job server" in log  # the job's own CPU time and memory
+    cpu, rss = job_server.fork_usage(log.splitlines()[-1])  # the job's own CPU time and memory
+    assert cpu > 0 and rss > 10
 
 
 def test_the_server_ends_with_its_parent_and_removes_its_directory(tmp_path):

@@ -38,9 +38,16 @@ _spec.loader.exec_module(_job_server)
 JOB_SERVER = _job_server.Server()
 
 
-onstart:
-    if workflow.local_exec:
+def start_of_run():
+    """Start the job server for a local run. Not under --sdm conda: every rule has a
+    conda environment, whose Python cannot use the server."""
+    methods = {str(method) for method in workflow.deployment_settings.deployment_method}
+    if workflow.local_exec and "conda" not in methods:
         JOB_SERVER.start()
+
+
+onstart:
+    start_of_run()
 
 
 def end_of_run():

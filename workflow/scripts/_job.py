@@ -8,22 +8,16 @@
   both are imported before the limit is set (Snakemake's OPENBLAS_NUM_THREADS is the
   job's `threads`, which --cores 1 lowers).
 
-Importing this module first hands a one-thread job to the run's job server, if there is
-one (_job_server.py): the job then runs in a fork of that server, which has all of
-the imports below done already, and this process exits with the job's status.
+In a local run, a one-thread job usually runs in a fork of the run's job server
+(_job_server.py), which has all of the imports below done already.
 """
 
+import logging
 import sys
 
-import _job_server
-
-_job_server.hand_over(sys.modules["__main__"])
-
-import logging  # noqa: E402
-
-import numpy  # noqa: E402,F401  (loads numpy's OpenBLAS before the limit below)
-import scipy.linalg  # noqa: E402,F401  (loads scipy's OpenBLAS)
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy  # noqa: F401  (loads numpy's OpenBLAS before the limit below)
+import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS)
+from threadpoolctl import threadpool_limits
 
 _LIMITS = []
 
