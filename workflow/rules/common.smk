@@ -28,7 +28,7 @@ if _pythonpath[:1] != [workflow.basedir]:
 
 # The one-thread jobs of a local run go to one job server, a process that has imported
 # what the jobs need and forks a copy of itself per job (workflow/scripts/_job_server.py):
-# a job then costs Python and Snakemake's preamble, not 0.5-1 s of imports. It lives
+# a job then costs a Python start, not Snakemake's preamble and 0.5-1 s of imports. It lives
 # as long as the run; cluster jobs run on other machines, without it.
 _spec = importlib.util.spec_from_file_location(
     "_job_server", Path(workflow.basedir) / "workflow" / "scripts" / "_job_server.py"
