@@ -133,9 +133,10 @@ def test_a_python_that_is_not_a_workflow_job_runs_itself(server, tmp_path, where
         )
         assert proc.returncode == 0 and proc.stdout == "own process\n", proc.stderr
         return
-    path, out = write_job(tmp_path, script="my_own_script.py")
-    if where == "not under .snakemake/scripts":
-        path, out = write_job(tmp_path)
+    if where == "not a workflow script":
+        path, _ = write_job(tmp_path, script="my_own_script.py")
+    else:
+        path, _ = write_job(tmp_path)
         path = path.rename(tmp_path / path.name)
     proc = run_job(path, client_env(announced), tmp_path)
     assert proc.returncode == 0, proc.stderr

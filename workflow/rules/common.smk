@@ -13,6 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
+from snakemake.settings.types import DeploymentMethod
+
 from noiseprune import config as npconfig
 from noiseprune import dynamics as npdynamics
 from noiseprune import methods as npmethods
@@ -41,8 +43,8 @@ JOB_SERVER = _job_server.Server()
 def start_of_run():
     """Start the job server for a local run. Not under --sdm conda: every rule has a
     conda environment, whose Python cannot use the server."""
-    methods = {str(method) for method in workflow.deployment_settings.deployment_method}
-    if workflow.local_exec and "conda" not in methods:
+    methods = workflow.deployment_settings.deployment_method
+    if workflow.local_exec and DeploymentMethod.CONDA not in methods:
         JOB_SERVER.start()
 
 

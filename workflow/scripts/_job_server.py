@@ -104,7 +104,7 @@ def job_script(argv: list[str]) -> str | None:
     """The script of a Snakemake `script:` job started as `python <copy>`, if it is a
     copy of a workflow script (Snakemake names it .snakemake/scripts/tmpXXXXXXXX.<name>);
     else None."""
-    if len(argv) < 1 or not argv[0]:
+    if not argv or not argv[0]:
         return None
     copy = os.path.abspath(argv[0])
     folder, name = os.path.split(copy)

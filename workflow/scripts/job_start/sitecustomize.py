@@ -13,7 +13,7 @@ import sys
 
 
 def _hand_over() -> None:
-    if not os.environ.get("NOISEPRUNE_JOB_SERVER"):
+    if not os.environ.get("NOISEPRUNE_JOB_SERVER"):  # _job_server.ENV, read before importing it
         return
     scripts = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, scripts)
