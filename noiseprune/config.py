@@ -68,7 +68,7 @@ def format_number(value) -> str:
 
 def _check_network(net: Mapping, path: list) -> int:
     """Cross-field checks of a network mapping (schema-complete); return its size N."""
-    spec = networks.get_kind(net.get("kind", networks.DEFAULT_KIND))
+    spec = networks.get(net.get("kind", networks.DEFAULT_KIND))
     params = {k: v for k, v in net.items() if k != "kind"}
     problem = spec.check(params) if spec.check else None
     if problem:

@@ -391,7 +391,7 @@ def ring_kind():
         return A
 
     yield ring
-    del networks.KINDS["ring"]
+    networks.KINDS.remove("ring")
 
 
 def test_a_registered_kind_is_validated_by_its_own_schema(ring_kind):
