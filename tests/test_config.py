@@ -63,9 +63,9 @@ def test_results_dir_default_normalized_and_rooting_the_plan():
 @pytest.mark.parametrize(
     "value, message",
     [
-        (".", "config error: results_dir = '.': would write results into the working directory's own files"),
+        (".", "config error: results_dir = '.': would write results into the working directory itself"),
         ("workflow/out", "config error: results_dir = 'workflow/out': would write results into the working"),
-        ("res{exp}", "config error: results_dir = 'res{exp}': must not contain { } (Snakemake wildcard and glob"),
+        ("res{exp}", "config error: results_dir = 'res{exp}': may contain letters, digits and - _ . / only, not '{}'"),
         (3, "config error: results_dir = 3: must be of type string"),
     ],
 )
