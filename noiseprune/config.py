@@ -341,6 +341,7 @@ def expand(config: Mapping) -> dict:
         "scaling": scaling_info,
         "trained": trained,
         "figures": config.get("figures", {}),
+        "limits": dict(config.get("limits") or {}),
     }
 
 

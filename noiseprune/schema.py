@@ -228,6 +228,8 @@ def _schema_message(error) -> tuple[list, str, object, bool]:
         "maxItems": lambda: f"must have at most {s} items",
         "uniqueItems": lambda: "must not contain duplicates",
         "pattern": lambda: f"must match {s}",
+        "maxLength": lambda: f"must be at most {s} characters long",
+        "minLength": lambda: f"must be at least {s} character{'s' if s != 1 else ''} long",
         "minProperties": lambda: f"must have at least {s} entr{'ies' if s != 1 else 'y'}",
     }
     if v in messages:

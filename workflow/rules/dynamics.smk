@@ -12,13 +12,13 @@ rule dynamics:
         log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}"),
     benchmark:
         benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
-    priority: longest_first(runtime_dynamics)
+    priority: longest_first(runtime("dynamics"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("dynamics"),
-        runtime=runtime_dynamics,
+        runtime=runtime("dynamics"),
     params:
         ids=dynamics_ids,
         simulation=dynamics_params,
