@@ -79,7 +79,7 @@ _DISK_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQU
 
 
 def _write_error(path: Path, err: OSError) -> WriteError:
-    return WriteError(err.errno, f"cannot write {path.name} into {path.parent}: {err.strerror or err}")
+    return WriteError(err.errno, f"cannot write into {path.parent}: {err.strerror or err}")
 
 
 @contextlib.contextmanager
