@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from . import dynamics, methods
-from .config import format_number
-from .plan import Plan, covariance_ids, is_relu
+from noiseprune import dynamics
+from noiseprune import methods
+from noiseprune.pipeline.config import format_number
+from noiseprune.pipeline.plan import Plan, covariance_ids, is_relu
 
 
 def percent(fraction: float) -> str:
