@@ -18,8 +18,7 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from noiseprune.pipeline.captions import percent, plural
-from noiseprune.pipeline.plan import duration_of
+from noiseprune.pipeline.ids import duration_of, percent, plural
 from noiseprune.pipeline.tables import require_columns
 from .style import method_color, method_label, ordered_methods
 
