@@ -1,4 +1,4 @@
-"""sha256 records of result files (noiseprune.integrity): check, verify, the command
+"""sha256 records of result files (noiseprune.hashing): check, verify, the command
 line, and end to end on a tiny workflow run: an intermediate whose bytes changed but
 which is still a valid .npy is named by `verify`, refused by the jobs that read it, and
 regenerated (with everything downstream) by the command `verify` prints."""
@@ -15,7 +15,7 @@ import pytest
 import yaml
 from helpers import ROOT, result_hashes, run_snakemake
 
-from noiseprune import integrity, io
+from noiseprune import hashing, io
 
 GOOD_SUMMARY = re.compile(r"^verified (\d+) files, 0 changed, 0 missing, 0 unrecorded$", re.M)
 
@@ -39,7 +39,7 @@ def flip_byte(path, offset=-1):
 
 def cli(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "noiseprune.integrity", *args],
+        [sys.executable, "-m", "noiseprune.hashing", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -52,18 +52,18 @@ def cli(*args, cwd):
 
 def test_check_accepts_an_unchanged_file_and_refuses_one_without_a_record(tmp_path, monkeypatch):
     io.save_dense(tmp_path / "x.npy", np.zeros(4))
-    assert integrity.check(tmp_path / "x.npy") is True
+    assert hashing.check(tmp_path / "x.npy") is True
     np.save(tmp_path / "own.npy", np.zeros(4))
-    monkeypatch.delenv(integrity.CONFIG_ENV, raising=False)
-    with pytest.raises(integrity.IntegrityError) as err:
-        integrity.check(tmp_path / "own.npy")
+    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    with pytest.raises(hashing.IntegrityError) as err:
+        hashing.check(tmp_path / "own.npy")
     assert str(err.value) == (
         f"{tmp_path / 'own.npy'}: has no sha256 record (.own.npy.sha256): it was written by hand or its record was "
         f"deleted, so its contents cannot be trusted; regenerate it with: make reproduce FORCERUN={tmp_path / 'own.npy'}"
     )
     # every loader: a pipeline-written file whose record was deleted is refused
     (tmp_path / ".x.npy.sha256").unlink()
-    with pytest.raises(integrity.IntegrityError, match="has no sha256 record"):
+    with pytest.raises(hashing.IntegrityError, match="has no sha256 record"):
         io.load_dense(tmp_path / "x.npy")
 
 
@@ -72,25 +72,25 @@ def test_the_command_printed_inside_a_job_names_the_config(tmp_path, monkeypatch
     following it runs that config (make reproduce defaults to config.yaml)."""
     io.save_dense(tmp_path / "x.npy", np.arange(3.0))
     flip_byte(tmp_path / "x.npy")
-    monkeypatch.setenv(integrity.CONFIG_ENV, "tests/configs/smoke.yaml")
-    with pytest.raises(integrity.IntegrityError, match=r"regenerate it with: make reproduce CONFIG=tests/configs/smoke.yaml FORCERUN="):
-        integrity.check(tmp_path / "x.npy")
+    monkeypatch.setenv(hashing.CONFIG_ENV, "tests/configs/smoke.yaml")
+    with pytest.raises(hashing.IntegrityError, match=r"regenerate it with: make reproduce CONFIG=tests/configs/smoke.yaml FORCERUN="):
+        hashing.check(tmp_path / "x.npy")
 
 
 @pytest.mark.parametrize("damage", ["changed byte", "truncated", "appended"])
 def test_check_refuses_a_damaged_file_in_one_line(tmp_path, damage):
     path = tmp_path / "x.npy"
     io.save_dense(path, np.arange(8.0))
-    recorded = integrity.recorded_digest(path)
+    recorded = hashing.recorded_digest(path)
     if damage == "changed byte":
         flip_byte(path)
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:-8])
     else:
         path.write_bytes(path.read_bytes() + b"\0")
-    actual = integrity.sha256(path)
-    with pytest.raises(integrity.IntegrityError) as err:
-        integrity.check(path)
+    actual = hashing.sha256(path)
+    with pytest.raises(hashing.IntegrityError) as err:
+        hashing.check(path)
     assert isinstance(err.value, ValueError)
     assert str(err.value) == (
         f"{path}: contents changed since it was written (sha256 {actual[:12]} != recorded {recorded[:12]}); "
@@ -102,8 +102,8 @@ def test_a_record_of_another_file_is_refused(tmp_path):
     io.save_dense(tmp_path / "x.npy", np.zeros(2))
     io.save_dense(tmp_path / "y.npy", np.zeros(2))
     os.replace(tmp_path / ".y.npy.sha256", tmp_path / ".x.npy.sha256")
-    with pytest.raises(integrity.IntegrityError, match=r"\.x\.npy\.sha256: not a sha256 record of x\.npy"):
-        integrity.check(tmp_path / "x.npy")
+    with pytest.raises(hashing.IntegrityError, match=r"\.x\.npy\.sha256: not a sha256 record of x\.npy"):
+        hashing.check(tmp_path / "x.npy")
 
 
 def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
@@ -111,7 +111,7 @@ def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
 
     data = os.urandom(3 * 2**20 + 17)
     (tmp_path / "blob").write_bytes(data)
-    assert integrity.sha256(tmp_path / "blob") == hashlib.sha256(data).hexdigest()
+    assert hashing.sha256(tmp_path / "blob") == hashlib.sha256(data).hexdigest()
 
 
 # ------------------------------------------------------------------ verify
@@ -119,14 +119,14 @@ def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
 
 def test_verify_sorts_every_recorded_file(tmp_path):
     root = write_results(tmp_path / "results")
-    report = integrity.verify(root)
+    report = hashing.verify(root)
     assert report.ok and not (report.changed or report.missing or report.unrecorded)
     assert sorted(p.name for p in report.verified) == ["A.npy", "a.json", "a.npz"]
 
     flip_byte(root / "metrics" / "a.json", offset=3)
     (root / "spectra" / "a.npz").unlink()
     (root / "networks" / "by_hand.npy").write_bytes(b"x")
-    report = integrity.verify(root)
+    report = hashing.verify(root)
     assert not report.ok
     assert report.verified == [root / "networks" / "a" / "A.npy"]
     assert report.changed == [root / "metrics" / "a.json"]
@@ -183,10 +183,10 @@ def test_cli_a_file_whose_record_was_deleted_fails(tmp_path):
 def test_remove_temporaries_removes_only_temporaries(tmp_path):
     root = write_results(tmp_path / "results")
     before = sorted(p for p in root.rglob("*") if p.is_file())
-    assert integrity.remove_temporaries(root) == [root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy"]
+    assert hashing.remove_temporaries(root) == [root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy"]
     after = sorted(p for p in root.rglob("*") if p.is_file())
     assert after == [p for p in before if "partial-" not in p.name]
-    assert integrity.verify(root).temporary == []
+    assert hashing.verify(root).temporary == []
 
 
 def test_cli_missing_results_directory_exits_2_in_one_line(tmp_path):

@@ -28,14 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from noiseprune import config as npconfig  # noqa: E402
-from noiseprune import integrity as npintegrity  # noqa: E402
+from noiseprune import hashing  # noqa: E402
 from noiseprune import io as npio  # noqa: E402
-from noiseprune import plan as npplan  # noqa: E402
+from noiseprune.pipeline import config as npconfig  # noqa: E402
+from noiseprune.pipeline import plan as npplan  # noqa: E402
 
 ACTIONS = ("reproduce", "figures", "report", "dry-run", "verify", "cluster")
 PROFILES = {"local": ROOT / "workflow" / "profiles" / "default", "slurm": ROOT / "workflow" / "profiles" / "slurm"}
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 #: Set in the environment of every Snakemake this script starts (see live_foreign_runs).
 MARKER = "NOISEPRUNE_RUN_LOCK"
 
@@ -59,14 +59,14 @@ def load_plan(config_path: Path, available_mb: float | None = None) -> npplan.Pl
 
 # ------------------------------------------------------------------ locking
 def hold_results_lock(results_dir: Path):
-    """Claim ``results_dir`` (noiseprune.integrity.claim: create it with its marker),
+    """Claim ``results_dir`` (noiseprune.pipeline.config.claim: create it with its marker),
     then open and exclusively lock ``results_dir/.run.lock`` (never through a symbolic
     link); the returned file keeps the lock until this process ends. Raises RunError if
     a live run holds it."""
     try:
-        npintegrity.claim(results_dir)
+        npconfig.claim(results_dir)
         fd = os.open(results_dir / ".run.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    except npintegrity.LocationError as err:
+    except npconfig.LocationError as err:
         raise RunError(str(err)) from None
     except OSError as err:
         raise RunError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
@@ -118,10 +118,10 @@ def live_foreign_runs(workdir: Path) -> list[int]:
 def owned_by(paths: list[Path], results_dir: Path, owners: dict) -> bool:
     """Whether every path belongs to ``results_dir`` itself: its nearest ancestor with
     the results marker is ``results_dir``, not a directory inside or around it
-    (noiseprune.integrity.owner; ``owners`` caches it by directory)."""
+    (noiseprune.pipeline.config.owner; ``owners`` caches it by directory)."""
     for path in paths:
         if path.parent not in owners:
-            owners[path.parent] = npintegrity.owner(path.parent)
+            owners[path.parent] = npconfig.owner(path.parent)
         if owners[path.parent] != results_dir:
             return False
     return bool(paths)
@@ -200,15 +200,15 @@ def main(argv=None) -> int:
     split = argv.index("--") if "--" in argv else len(argv)
     args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: Snakemake's
     workdir = Path.cwd().resolve()
-    os.environ[npintegrity.CONFIG_ENV] = str(args.config)  # named in the jobs' regenerate commands
+    os.environ[hashing.CONFIG_ENV] = str(args.config)  # named in the jobs' regenerate commands
     try:
         local = args.action != "cluster" and not any(a.startswith("--resources") for a in extra)
         plan = load_plan(args.config, machine_memory_mb() if local else None)
         results_dir = Path(os.path.normpath(workdir / plan.results_dir))
-        npintegrity.check_location(plan.results_dir, workdir)
+        npconfig.check_location(plan.results_dir, workdir)
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
-            cmd = [sys.executable, "-m", "noiseprune.integrity", plan.results_dir, "--config", str(args.config)]
+            cmd = [sys.executable, "-m", "noiseprune.hashing", plan.results_dir, "--config", str(args.config)]
             return subprocess.call(cmd, env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])))
         cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
         lock = None
@@ -217,10 +217,10 @@ def main(argv=None) -> int:
             stale = clear_stale_locks(workdir, results_dir)
             if stale:
                 print(f"run.py: removed {len(stale)} stale Snakemake lock(s) of {plan.results_dir} left by a run that died")
-            leftovers = npintegrity.remove_temporaries(results_dir)
+            leftovers = hashing.remove_temporaries(results_dir)
             if leftovers:
                 print(f"run.py: removed {len(leftovers)} temporary file(s) of {plan.results_dir} left by a run that was killed")
-    except npintegrity.LocationError as err:
+    except npconfig.LocationError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except RunError as err:

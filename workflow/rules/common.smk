@@ -1,4 +1,4 @@
-"""Shared helpers: the validated config and its plan (noiseprune.plan), inputs, params,
+"""Shared helpers: the validated config and its plan (noiseprune.pipeline.plan), inputs, params,
 resources.
 
 Every config value a job needs reaches its script through `params`; scripts never
@@ -15,11 +15,11 @@ from pathlib import Path
 
 from snakemake.settings.types import DeploymentMethod
 
-from noiseprune import config as npconfig
+from noiseprune.pipeline import config as npconfig
 from noiseprune import dynamics as npdynamics
-from noiseprune import integrity as npintegrity
+from noiseprune import hashing as nphashing
 from noiseprune import methods as npmethods
-from noiseprune import plan as npplan
+from noiseprune.pipeline import plan as npplan
 
 # Jobs import the noiseprune package of this checkout (the one that validated the
 # config), whether or not it is installed: the repository root goes first on the
@@ -50,8 +50,8 @@ def start_of_run():
 
 
 onstart:
-    # the results directory, created with its marker (noiseprune.integrity.claim)
-    npintegrity.claim(PLAN.results_dir)
+    # the results directory, created with its marker (noiseprune.pipeline.config.claim)
+    npconfig.claim(PLAN.results_dir)
     start_of_run()
 
 
@@ -87,26 +87,26 @@ def available_memory_mb():
     return pages / 2**20, "this machine's memory"
 
 
-# One validation pass (noiseprune.config): the JSON schema, completed from the method
+# One validation pass (noiseprune.pipeline.config): the JSON schema, completed from the method
 # and network registries, fills in defaults and reports the first error as one line
 # naming the key path and value; then the checks that compare fields, and the
-# expansion of `defaults` and `scaling` into experiments. The plan (noiseprune.plan)
+# expansion of `defaults` and `scaling` into experiments. The plan (noiseprune.pipeline.plan)
 # turns the result into jobs and targets.
-SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 try:
     for _configfile in workflow.configfiles:
         # duplicated keys, which Snakemake's own loader keeps silently
         npconfig.load_yaml(_configfile)
     PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
     PLAN.check_resources(*available_memory_mb())
-    npintegrity.check_location(PLAN.results_dir)
-except (npconfig.ConfigError, npintegrity.LocationError) as err:
+    npconfig.check_location(PLAN.results_dir)
+except (npconfig.ConfigError, npconfig.LocationError) as err:
     sys.exit(str(err))
 # The command an integrity error prints inside a job names this config.
 if workflow.configfiles:
     os.environ.setdefault(
-        npintegrity.CONFIG_ENV,
-        str(npintegrity.relative_to_cwd(workflow.configfiles[0])),
+        nphashing.CONFIG_ENV,
+        str(nphashing.relative_to_cwd(workflow.configfiles[0])),
     )
 
 EXPERIMENTS = PLAN.experiments
@@ -128,7 +128,7 @@ BLAS_THREADS = 1
 fmt = npconfig.format_number
 
 # ---------------------------------------------------------------- path templates
-# Every output lies under the config's results_dir (noiseprune.plan roots the templates).
+# Every output lies under the config's results_dir (noiseprune.pipeline.plan roots the templates).
 RESULTS = PLAN.results_dir
 NETWORK = PLAN.path(npplan.NETWORK)
 NETWORK_META = PLAN.path(npplan.NETWORK_META)
@@ -240,7 +240,7 @@ def eigen_input(wildcards):
 
 
 def stiffness_factor_input(wildcards):
-    """Cholesky factor of -A for the spectral eps (noiseprune.plan.uses_stiffness_factor)."""
+    """Cholesky factor of -A for the spectral eps (noiseprune.pipeline.plan.uses_stiffness_factor)."""
     if npplan.uses_stiffness_factor(experiment(wildcards)):
         return {
             "factor": STIFFNESS_FACTOR.format(exp=wildcards.exp, seed=wildcards.seed)
@@ -468,13 +468,13 @@ def _grow(value, attempt):
 
 def draw_workers(wildcards):
     """`threads` of a prune_measure job: its pruning seeds drawn at once, each on one
-    BLAS thread (noiseprune.plan.draw_workers)."""
+    BLAS thread (noiseprune.pipeline.plan.draw_workers)."""
     return npplan.draw_workers(experiment(wildcards))
 
 
 def mem_mb(rule):
-    """mem_mb resource of `rule`: noiseprune.plan.job_memory_mb, the estimate the plan
-    checks against the machine before any job."""
+    """mem_mb resource of `rule`: noiseprune.pipeline.plan.job_memory_mb, the estimate
+    the plan checks against the machine before any job."""
 
     def resource(wildcards, attempt):
         return _grow(npplan.job_memory_mb(rule, experiment(wildcards)), attempt)
@@ -483,7 +483,7 @@ def mem_mb(rule):
 
 
 def runtime(rule, prune_seeds=None):
-    """runtime resource (minutes) of `rule`: noiseprune.plan.job_runtime_min, the estimate
+    """runtime resource (minutes) of `rule`: noiseprune.pipeline.plan.job_runtime_min, the estimate
     the plan checks against limits.job_cpu_hours before any job."""
 
     def resource(wildcards, attempt):

@@ -3,7 +3,7 @@
 Pure Python, usable and testable without Snakemake. :func:`prepare` is what the
 workflow calls before any job runs:
 
-1. one pass of the JSON schema (``workflow/schemas/config.schema.yaml``, completed
+1. one pass of the JSON schema (``noiseprune/pipeline/config.schema.yaml``, completed
    from the registries: the method names of :mod:`noiseprune.methods` and the network
    kinds of :mod:`noiseprune.networks`) checks types, enums, ranges and required keys
    and fills in the schema's defaults;
@@ -27,13 +27,14 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import methods, networks
-from .schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
+from noiseprune import hashing
+from noiseprune import methods
+from noiseprune import networks
+from noiseprune.pipeline.ids import NO_COVARIANCE, format_number  # noqa: F401  (config.format_number for callers)
+from noiseprune.pipeline.schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 
-#: Covariance id of methods that ignore C (path component and table value).
-NO_COVARIANCE = "none"
 #: The checkout this module belongs to, the folder with the Snakefile (an absolute
 #: results_dir may not lie in it).
 REPOSITORY = next(
@@ -58,17 +59,6 @@ INHERITED = (
 )
 
 # --------------------------------------------------------------------------- formatting
-
-
-def format_number(value) -> str:
-    """Canonical text of a number in paths and wildcards: ``10`` for 10.0, ``0.2`` for 0.2.
-
-    ``float(format_number(x)) == float(x)`` exactly (shortest round-trip repr).
-    """
-    x = float(value)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
 
 
 # --------------------------------------------------------------------------- checks that compare fields
@@ -253,7 +243,7 @@ def check_results_dir(value: str, repository=None) -> str:
       (SHARED_DIRS).
 
     Pure text: the checks that look at the disk (symlinks, an existing directory's
-    marker, nesting) are :func:`noiseprune.integrity.check_location`'s.
+    marker, nesting) are :func:`check_location`'s.
     """
     rule = None
     if len(value) > RESULTS_DIR_MAX_LENGTH:
@@ -282,6 +272,74 @@ def check_results_dir(value: str, repository=None) -> str:
     if repository.startswith(path + os.sep):
         _fail(["results_dir"], value, f"contains the repository {repository}: results need a directory of their own")
     return path
+
+
+# --------------------------------------------------------------------------- who owns a results directory
+#: Marker file of a results directory, written when the pipeline creates (or first
+#: fills) it: the pipeline only writes into a non-empty directory that has it.
+MARKER = ".noiseprune-results"
+
+
+class LocationError(ValueError):
+    """A results directory the pipeline may not write into; one line."""
+
+
+def owner(path, stop=None) -> Path | None:
+    """The results directory that ``path`` belongs to: its nearest ancestor holding the
+    marker (``path`` itself included), looked up no higher than ``stop``; None if none."""
+    path = Path(os.path.abspath(path))
+    for directory in (path, *path.parents):
+        if (directory / MARKER).is_file():
+            return directory
+        if stop is not None and directory == Path(stop):
+            break
+    return None
+
+
+def check_location(results_dir, workdir=".") -> None:
+    """Raise :class:`LocationError` (one line naming the directory and the rule) unless
+    the pipeline may write into ``results_dir`` (relative to ``workdir``):
+
+    - with symbolic links resolved, it still keeps the rules of a results_dir
+      (:func:`noiseprune.config.check_results_dir`: a relative one inside ``workdir``);
+    - it is not inside another config's results directory (one with the marker);
+    - if it exists and is not empty, it has the marker: a results directory of this
+      pipeline, not somebody's folder.
+    """
+    workdir = os.path.realpath(workdir)
+    given = Path(os.path.normpath(os.path.join(workdir, results_dir)))
+    real = os.path.realpath(given)
+    if real != str(given):
+        inside = real.startswith(workdir + os.sep)
+        try:
+            check_results_dir(os.path.relpath(real, workdir) if inside else real)
+        except ConfigError as err:
+            raise LocationError(f"results directory {results_dir} leads through a symbolic link to {real}, "
+                                f"where it may not write ({str(err).rpartition(': ')[2]})") from None
+    outer = owner(given.parent)
+    if outer is not None:
+        raise LocationError(f"results directory {results_dir} lies inside {outer}, the results directory of another "
+                            "config; results directories may not nest")
+    if given.exists() and not given.is_dir():
+        raise LocationError(f"results directory {results_dir} exists and is not a directory")
+    if given.is_dir() and not (given / MARKER).is_file() and any(given.iterdir()):
+        raise LocationError(f"results directory {results_dir} exists, is not empty and was not created by this "
+                            f"pipeline (it lacks {MARKER}); name a new or empty directory")
+
+
+def claim(results_dir, workdir=".") -> None:
+    """Check ``results_dir`` (:func:`check_location`), create it if needed and write its
+    marker; OSError messages become one line naming the directory."""
+    check_location(results_dir, workdir)
+    marker = Path(workdir, results_dir) / MARKER
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        if not marker.is_file():
+            tmp = marker.with_name(f"{MARKER}{hashing.TEMPORARY_TAG}{os.urandom(6).hex()}")
+            tmp.write_text("A results directory of the noiseprune pipeline (docs/safety.md).\n")
+            os.replace(tmp, marker)
+    except OSError as err:
+        raise LocationError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
 
 
 def expand(config: Mapping) -> dict:

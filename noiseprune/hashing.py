@@ -5,17 +5,18 @@ altered (a disk error, a stray edit, a copy gone wrong) still loads, and every t
 downstream comes out wrong without an error. So each writer of :mod:`noiseprune.io`
 hashes its file before moving it into place and stores the digest as a hidden record
 next to it, ``.<name>.sha256`` (one ``sha256sum`` line, so ``sha256sum -c`` reads it
-too); each loader refuses a file whose digest differs from its record. A file without
-a record (written by hand or by an older version) is loaded unchecked.
+too); each loader refuses a file whose digest differs from its record, or that has no
+record (written by hand, or its record deleted: nothing downstream may trust it).
 
 Command line (``make verify CONFIG=...``)::
 
-    python -m noiseprune.integrity RESULTS_DIR [--config CONFIG]
+    python -m noiseprune.hashing RESULTS_DIR [--config CONFIG]
 
-rehashes every recorded file under RESULTS_DIR and names each one that changed or is
-missing, with the command that regenerates it. Files without a record are listed as
-``unrecorded`` but are not an error. Exit status 0 when everything matches, 1 when a
-file changed or is missing, 2 when RESULTS_DIR does not exist.
+rehashes every recorded file under RESULTS_DIR and names each one that changed, is
+missing or has no record (``unrecorded``), with the command that regenerates it, and
+lists the temporary files of killed runs (which the next run removes). Exit status 0
+when everything matches, 1 when a file changed, is missing or is unrecorded, 2 when
+RESULTS_DIR does not exist.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ from pathlib import Path
 RECORD_SUFFIX = ".sha256"
 # Top-level folders of a results directory written by Snakemake itself, not by io.
 UNRECORDED_DIRS = ("logs", "benchmarks")
-#: Marker file of a results directory, written when the pipeline creates (or first
-#: fills) it: the pipeline only writes into a non-empty directory that has it.
-MARKER = ".noiseprune-results"
 #: Temporary files of noiseprune.io: ``.<name>.partial-<12 hex><suffix>``, renamed onto
 #: <name> when complete; one left behind is from a run that was killed.
 TEMPORARY_TAG = ".partial-"
@@ -184,71 +182,6 @@ def remove_temporaries(results_dir) -> list[Path]:
     return sorted(removed)
 
 
-# ------------------------------------------------------------------ who owns a results directory
-class LocationError(ValueError):
-    """A results directory the pipeline may not write into; one line."""
-
-
-def owner(path, stop=None) -> Path | None:
-    """The results directory that ``path`` belongs to: its nearest ancestor holding the
-    marker (``path`` itself included), looked up no higher than ``stop``; None if none."""
-    path = Path(os.path.abspath(path))
-    for directory in (path, *path.parents):
-        if (directory / MARKER).is_file():
-            return directory
-        if stop is not None and directory == Path(stop):
-            break
-    return None
-
-
-def check_location(results_dir, workdir=".") -> None:
-    """Raise :class:`LocationError` (one line naming the directory and the rule) unless
-    the pipeline may write into ``results_dir`` (relative to ``workdir``):
-
-    - with symbolic links resolved, it still keeps the rules of a results_dir
-      (:func:`noiseprune.config.check_results_dir`: a relative one inside ``workdir``);
-    - it is not inside another config's results directory (one with the marker);
-    - if it exists and is not empty, it has the marker: a results directory of this
-      pipeline, not somebody's folder.
-    """
-    from . import config  # deferred: the jobs' loaders do not need the config
-
-    workdir = os.path.realpath(workdir)
-    given = Path(os.path.normpath(os.path.join(workdir, results_dir)))
-    real = os.path.realpath(given)
-    if real != str(given):
-        inside = real.startswith(workdir + os.sep)
-        try:
-            config.check_results_dir(os.path.relpath(real, workdir) if inside else real)
-        except config.ConfigError as err:
-            raise LocationError(f"results directory {results_dir} leads through a symbolic link to {real}, "
-                                f"where it may not write ({str(err).rpartition(': ')[2]})") from None
-    outer = owner(given.parent)
-    if outer is not None:
-        raise LocationError(f"results directory {results_dir} lies inside {outer}, the results directory of another "
-                            "config; results directories may not nest")
-    if given.exists() and not given.is_dir():
-        raise LocationError(f"results directory {results_dir} exists and is not a directory")
-    if given.is_dir() and not (given / MARKER).is_file() and any(given.iterdir()):
-        raise LocationError(f"results directory {results_dir} exists, is not empty and was not created by this "
-                            f"pipeline (it lacks {MARKER}); name a new or empty directory")
-
-
-def claim(results_dir, workdir=".") -> None:
-    """Check ``results_dir`` (:func:`check_location`), create it if needed and write its
-    marker; OSError messages become one line naming the directory."""
-    check_location(results_dir, workdir)
-    marker = Path(workdir, results_dir) / MARKER
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        if not marker.is_file():
-            tmp = marker.with_name(f"{MARKER}{TEMPORARY_TAG}{os.urandom(6).hex()}")
-            tmp.write_text("A results directory of the noiseprune pipeline (see docs/safety.md).\n")
-            os.replace(tmp, marker)
-    except OSError as err:
-        raise LocationError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
-
-
 def relative_to_cwd(path) -> Path:
     """``path`` relative to the current directory if it lies below it (symlinks kept)."""
     relative = os.path.relpath(os.path.abspath(path))
@@ -257,7 +190,7 @@ def relative_to_cwd(path) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m noiseprune.integrity",
+        prog="python -m noiseprune.hashing",
         description="Rehash every recorded result file; name each one that changed or is missing.",
     )
     parser.add_argument("results_dir", help="the results directory of a config")

@@ -25,8 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, methods, pruning, rnn
-from .registry import Registry
+from noiseprune import _checks
+from noiseprune import methods
+from noiseprune import pruning
+from noiseprune.registry import Registry
+from noiseprune.trained import rnn
 
 #: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
 #: (noisy rollouts), none.
