@@ -336,8 +336,11 @@ def claim(results_dir, workdir=".") -> None:
         marker.parent.mkdir(parents=True, exist_ok=True)
         if not marker.is_file():
             tmp = marker.with_name(f"{MARKER}{hashing.TEMPORARY_TAG}{os.urandom(6).hex()}")
-            tmp.write_text("A results directory of the noiseprune pipeline (docs/safety.md).\n")
-            os.replace(tmp, marker)
+            try:
+                tmp.write_text("A results directory of the noiseprune pipeline (docs/safety.md).\n")
+                os.replace(tmp, marker)
+            finally:
+                tmp.unlink(missing_ok=True)
     except OSError as err:
         raise LocationError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
 
