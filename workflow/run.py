@@ -13,7 +13,15 @@ the run dies, even by kill -9, so a run that finds Snakemake's own lock files fo
 results directory but gets this lock knows they are stale, left by a dead run, and
 removes them (what `snakemake --unlock` would do, limited to this results directory).
 A directory held by a live run is never unlocked: the second run stops with one line
-naming the live one.
+naming the live one. A lock file is this run's when every file it lists belongs to this
+results directory, the nearest directory above it with the pipeline's marker
+(noiseprune.pipeline.config.owner), never by path containment.
+
+Before any job or lock, every action checks the config, the plan's job estimates
+(memory against this machine, runtime against limits.job_cpu_hours) and, except
+verify, the results directory's location (docs/safety.md), each failure one line. A
+writing run then removes the temporary files a killed run left (noiseprune.hashing),
+and the report is rendered into a temporary file renamed onto report.html.
 """
 
 from __future__ import annotations
@@ -205,7 +213,8 @@ def main(argv=None) -> int:
         local = args.action != "cluster" and not any(a.startswith("--resources") for a in extra)
         plan = load_plan(args.config, machine_memory_mb() if local else None)
         results_dir = Path(os.path.normpath(workdir / plan.results_dir))
-        npconfig.check_location(plan.results_dir, workdir)
+        if args.action != "verify":  # verify only reads
+            npconfig.check_location(plan.results_dir, workdir)
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
             cmd = [sys.executable, "-m", "noiseprune.hashing", plan.results_dir, "--config", str(args.config)]
