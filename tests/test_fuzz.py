@@ -297,3 +297,72 @@ def test_library_call_is_refused_in_one_line(tmp_path, monkeypatch, case, call, 
     message = str(err.value)
     assert "\n" not in message and message.startswith(expected), message
     assert list(tmp_path.iterdir()) == []  # a library call writes nothing
+
+
+# ------------------------------------------------------------------ run.py's own writes
+
+
+@pytest.fixture
+def no_snakemake(monkeypatch):
+    """run.main with Snakemake replaced: the command it would run is recorded (and for a
+    report, a page written to the file it names), and it succeeds."""
+    calls = []
+
+    def call(cmd, env=None):
+        calls.append(cmd)
+        if "--report" in cmd:
+            Path(cmd[cmd.index("--report") + 1]).write_text("<html><body>report</body></html>\n")
+        return 0
+
+    monkeypatch.setattr(run.subprocess, "call", call)
+    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    return calls
+
+
+def test_a_run_claims_its_directory_and_removes_a_killed_runs_temporaries(tmp_path, monkeypatch, capsys, no_snakemake):
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(dump(config()))
+    assert run.main(["reproduce", "--config", str(cfg)]) == 0
+    results = tmp_path / "results-fuzz"
+    assert sorted(p.name for p in results.iterdir()) == sorted([".run.lock", npconfig.MARKER])
+    left = results / "figures" / ".fig5_sweeps.pdf.partial-0123456789ab.pdf"
+    left.parent.mkdir()
+    left.write_bytes(b"%PDF half")
+    capsys.readouterr()
+    assert run.main(["reproduce", "--config", str(cfg)]) == 0
+    assert capsys.readouterr().out == "run.py: removed 1 temporary file(s) of results-fuzz left by a run that was killed\n"
+    assert not left.exists() and len(no_snakemake) == 2
+
+
+def test_the_run_lock_is_never_opened_through_a_symlink(tmp_path, monkeypatch, capsys, no_snakemake):
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    npconfig.claim("results-fuzz")
+    (tmp_path / "results-fuzz" / ".run.lock").symlink_to(victim)
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(dump(config()))
+    assert run.main(["reproduce", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write the results directory {tmp_path / 'results-fuzz'}: Too many levels of symbolic links\n"
+    assert victim.read_text() == "precious\n" and no_snakemake == []
+
+
+def test_the_report_replaces_a_symlink_and_is_recorded(tmp_path, monkeypatch, capsys, no_snakemake):
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    npconfig.claim("results-fuzz")
+    report = tmp_path / "results-fuzz" / "report.html"
+    report.symlink_to(victim)
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(dump(config()))
+    assert run.main(["report", "--config", str(cfg)]) == 0
+    assert victim.read_text() == "precious\n"
+    assert not report.is_symlink() and report.read_text() == "<html><body>report</body></html>\n"
+    assert hashing.check(report)
+    # Snakemake was asked for a temporary file in the results directory, not report.html
+    (cmd,) = no_snakemake
+    written = Path(cmd[cmd.index("--report") + 1])
+    assert written.parent == report.parent and hashing.is_temporary(written) and not written.exists()
