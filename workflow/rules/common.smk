@@ -489,7 +489,10 @@ def runtime(rule, prune_seeds=None):
     def resource(wildcards, attempt):
         duration = getattr(wildcards, "duration", None)
         seeds = None if prune_seeds is None else len(prune_seeds)
-        return _grow(npplan.job_runtime_min(rule, experiment(wildcards), duration, seeds), attempt)
+        return _grow(
+            npplan.job_runtime_min(rule, experiment(wildcards), duration, seeds),
+            attempt,
+        )
 
     return resource
 
