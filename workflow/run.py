@@ -208,7 +208,6 @@ def main(argv=None) -> int:
     split = argv.index("--") if "--" in argv else len(argv)
     args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: Snakemake's
     workdir = Path.cwd().resolve()
-    os.environ[hashing.CONFIG_ENV] = str(args.config)  # named in the jobs' regenerate commands
     try:
         local = args.action != "cluster" and not any(a.startswith("--resources") for a in extra)
         plan = load_plan(args.config, machine_memory_mb() if local else None)
@@ -238,7 +237,8 @@ def main(argv=None) -> int:
     except OSError as err:
         print(f"error: cannot write the results directory {plan.results_dir}: {err.strerror or err}", file=sys.stderr)
         return 2
-    env = dict(os.environ, **{MARKER: "1"})
+    # the config is named in the regenerate commands that the jobs print
+    env = dict(os.environ, **{MARKER: "1", hashing.CONFIG_ENV: str(args.config)})
     try:
         if args.action == "report":
             return write_report(cmd, results_dir / "report.html", env)
