@@ -46,7 +46,9 @@ def load_plan(config_path: Path) -> npplan.Plan:
     if not config_path.is_file():
         raise RunError(f"config file {str(config_path)!r} not found")
     try:
-        return npplan.Plan(npconfig.prepare(npconfig.load_yaml(config_path), schema=SCHEMA))
+        plan = npplan.Plan(npconfig.prepare(npconfig.load_yaml(config_path), schema=SCHEMA))
+        plan.figures  # planned here, so a figure the config cannot draw stops before Snakemake starts
+        return plan
     except npconfig.ConfigError as err:
         raise RunError(str(err)) from None
 
@@ -154,7 +156,7 @@ def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forceru
 
 
 #: Rules that draw figures or the report's digest tables (figures.smk).
-FIGURE_RULES = (*npplan.FIGURES, "report_tables")
+FIGURE_RULES = ("plot_figure", "report_tables")
 
 
 def figures_arguments(plan: npplan.Plan, config_path: Path) -> list[str]:
@@ -163,8 +165,7 @@ def figures_arguments(plan: npplan.Plan, config_path: Path) -> list[str]:
     missing = [t for t in plan.table_targets() if not Path(t).is_file()]
     if missing:
         raise RunError(f"missing tables {', '.join(missing)}: run `make reproduce CONFIG={config_path}` first")
-    rules = [r for r in FIGURE_RULES if r in plan.figures or r == "report_tables"]
-    return ["figures", "--forcerun", *rules, "--allowed-rules", *rules]
+    return ["figures", "--forcerun", *FIGURE_RULES, "--allowed-rules", *FIGURE_RULES]
 
 
 def main(argv=None) -> int:

@@ -10,6 +10,7 @@ from matplotlib.lines import Line2D
 
 from ..tables import pooled_trials, require_columns
 from .panels import TIME_UNIT, band, eigen_scatter, log_axis, median_band, note, percent
+from .registry import experiment_facts, experiment_problem, figure, number
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 FP_ERR = r"$\|x^*_s - x^*\| \,/\, \|x^*\|$"
@@ -118,3 +119,49 @@ def fig7_relu(relu: pd.DataFrame, eigen: pd.DataFrame, dynamics: pd.DataFrame | 
         fig.suptitle("Rectified-linear networks after pruning: fixed point, Jacobian spectrum, noisy nonlinear trajectories\n"
                      "(draws: network seeds $\\times$ pruning seeds)")
     return fig
+
+
+CAPTION = r"""**Fig. 7 — rectified-linear networks** (
+{%- for e in networks %}``{{ e.name }}``: N = {{ e.n }}, input
+b_i ~ Normal({{ e.input_mean }}, {{ e.input_std }}²), keep fractions {{ e.keep }},
+{% if e.durations %}simulated covariance of duration T = {{ e.durations }}, {% endif %}{{ e.draws }}
+{{- "; " if not loop.last else "" }}{% endfor %}).
+
+The model is dx/dt = −D x + max(W x + b, 0) + σ ξ(t) with A = W − D; the background
+input b, drawn from the network seed, sets how many neurons are active at the fixed
+point. At the fixed point x* only the active neurons S feel their synapses: the
+Jacobian is J = −D + diag(1_S) W, and the noise-prune rule reads the covariance
+linearized there (J C + C Jᵀ + I = 0; solid lines) or simulated from the nonlinear
+dynamics (dashed). One column per experiment. Rows: the relative fixed-point error ‖x*_s − x*‖ / ‖x*‖ of the pruned
+network and the largest relative eigenvalue error of its Jacobian J_s against J,
+against the kept fraction (median over network seeds × pruning seeds, band: minimum to
+maximum); the eigenvalues of J_s against those of J (rank-paired; the inactive neurons
+contribute their leaks −d_i); the relative trajectory error of the noisy nonlinear
+dynamics over time (mean ± standard deviation over trials and draws). A missing point:
+no pruned draw of that method and fraction has a stable fixed point (``status`` in
+``results/tables/relu.csv``).
+
+The paper claims that the rule preserves the spectrum for a subset of rectified-linear
+networks. With every neuron active J = A and the linear theory applies unchanged; as
+the active set shrinks, J departs from A and the rule still scores synapses of inactive
+neurons, which the dynamics at the fixed point do not use.
+"""
+
+
+def _check(spec, run):
+    return experiment_problem(run, spec["experiments"], relu=True)
+
+
+def _details(spec, run):
+    """Caption facts of every experiment drawn (one column each)."""
+    networks = []
+    for name in spec["experiments"]:
+        e = run.experiments[name]
+        facts = dict(experiment_facts(e), input_mean=number(e["input"]["mean"]), input_std=number(e["input"]["std"]))
+        networks.append(dict(facts, linearized=run.covariance_ids(name)[:1] == ["linearized"]))
+    return dict(networks=networks)
+
+
+@figure("fig7_relu", tables=("relu", "relu_eigen", "dynamics"), select=("relu_eigen", "dynamics"), caption=CAPTION, check=_check, details=_details)
+def draw(tables, spec) -> Figure:
+    return fig7_relu(tables["relu"], tables["relu_eigen"], tables["dynamics"], spec["experiments"])
