@@ -1,4 +1,4 @@
-"""Unit tests of noiseprune.config: schema and semantic validation messages, expansion."""
+"""Unit tests of noiseprune.pipeline.config: schema and semantic validation messages, expansion."""
 
 import copy
 from pathlib import Path
@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from noiseprune import config as npconfig
+from noiseprune.pipeline import config as npconfig
 from noiseprune import methods, networks
-from noiseprune import plan as npplan
-from noiseprune.config import ConfigError, prepare
+from noiseprune.pipeline import plan as npplan
+from noiseprune.pipeline.config import ConfigError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 
 
 def minimal(**experiment):

@@ -3,7 +3,8 @@ the same get/names verbs and the same one-line error for an unknown name."""
 
 import pytest
 
-from noiseprune import methods, networks, reducers
+from noiseprune import methods, networks
+from noiseprune.trained import reducers
 from noiseprune.registry import Registry
 
 

@@ -18,7 +18,7 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..tables import require_columns
+from noiseprune.pipeline.tables import require_columns
 from .registry import percent, plural
 from .style import method_color, method_label, ordered_methods
 

@@ -2,7 +2,7 @@
 #
 # One rule draws every figure: the config's `figures` section names them, each is a
 # module of noiseprune.plotting (its tables, its check of the config, its caption and
-# its draw function), planned by noiseprune.plan.Plan.figures. Figure rules read only
+# its draw function), planned by noiseprune.pipeline.plan.Plan.figures. Figure rules read only
 # the tables under <results_dir>/tables/ (Figs. 1 and 2 also a network, its covariance
 # and pruned networks), so `make figures` redraws from cached results without
 # recomputing anything upstream.
@@ -10,7 +10,7 @@
 # The plan's figures are computed on first use (they import matplotlib): only the runs
 # that plan or draw figures pay for it, through the input and params functions below.
 
-from noiseprune import captions as npcaptions
+from noiseprune.pipeline import captions as npcaptions
 
 REPORT_TABLES = PLAN.paths(
     {"summary": "report/summary_digest.csv", "scaling": "report/scaling_digest.csv"}

@@ -3,7 +3,7 @@
 Pure Python, usable and testable without Snakemake. :func:`prepare` is what the
 workflow calls before any job runs:
 
-1. one pass of the JSON schema (``workflow/schemas/config.schema.yaml``, completed
+1. one pass of the JSON schema (``noiseprune/pipeline/config.schema.yaml``, completed
    from the registries: the method names of :mod:`noiseprune.methods` and the network
    kinds of :mod:`noiseprune.networks`) checks types, enums, ranges and required keys
    and fills in the schema's defaults;
@@ -25,8 +25,9 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 
-from . import methods, networks
-from .schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
+from noiseprune import methods
+from noiseprune import networks
+from noiseprune.pipeline.schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 

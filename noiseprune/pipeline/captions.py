@@ -25,6 +25,6 @@ def render(template: str, spec: Mapping) -> str:
 
 def caption(plan, figure: str) -> str:
     """The rendered caption of ``figure`` of ``plan`` (a figure the config draws)."""
-    from . import plotting
+    from .. import plotting
 
     return render(plotting.get(figure).caption, plan.figures[figure])

@@ -1,6 +1,6 @@
 """The pipeline's plan: which files a validated config asks for, and the jobs that make them.
 
-Pure Python over :func:`noiseprune.config.prepare`'s result; the Snakemake rules
+Pure Python over :func:`noiseprune.pipeline.config.prepare`'s result; the Snakemake rules
 (``workflow/rules/common.smk``) and the tests both use it, so the DAG and the
 tests' expectations are computed in one place.
 
@@ -16,8 +16,9 @@ import math
 import os
 from collections.abc import Mapping
 
-from . import methods, reducers
-from .config import NO_COVARIANCE, ConfigError, format_number
+from noiseprune import methods
+from noiseprune.trained import reducers
+from noiseprune.pipeline.config import NO_COVARIANCE, ConfigError, format_number
 
 # ---------------------------------------------------------------- path templates
 # Relative to the config's results directory (``results_dir``): Plan.path() roots them.
@@ -105,7 +106,7 @@ def uses_stiffness_factor(exp: Mapping) -> bool:
     """Whether the spectral eps of this experiment's pruned networks reads the Cholesky
     factor of -A (symmetric linear networks above the dense size of noiseprune.spectra),
     computed once per network by its own job and shared by every pruning job."""
-    from .spectra import DENSE_GEN_MAX_N
+    from noiseprune.spectra import DENSE_GEN_MAX_N
 
     return not is_relu(exp) and exp["network"].get("symmetric", True) and exp["n"] > DENSE_GEN_MAX_N
 
@@ -169,7 +170,7 @@ def job_matrices(rule: str, exp: Mapping) -> int:
 
 # ---------------------------------------------------------------- the plan
 class Plan:
-    """Jobs and targets of a prepared config (:func:`noiseprune.config.prepare`)."""
+    """Jobs and targets of a prepared config (:func:`noiseprune.pipeline.config.prepare`)."""
 
     def __init__(self, prepared: Mapping):
         #: Directory of every output of this config (``results_dir``).
@@ -354,8 +355,8 @@ class Plan:
             the config has its own ``figures`` section (the default section's figures
             whose experiments the config lacks are left out instead).
         """
-        from . import plotting
-        from .plotting.registry import named_experiments
+        from .. import plotting
+        from ..plotting.registry import named_experiments
 
         out = {}
         for name, entry in self.figure_config.items():
@@ -402,7 +403,7 @@ class Plan:
 
     def figure_inputs(self, name: str) -> dict[str, str]:
         """Input files of figure ``name`` by key: its tables and its module's ``files``."""
-        from . import plotting
+        from .. import plotting
 
         fig = plotting.get(name)
         spec = self.figures[name]

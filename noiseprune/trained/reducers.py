@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import methods, pruning
-from .registry import Registry
+from noiseprune import methods
+from noiseprune import pruning
+from noiseprune.registry import Registry
 
 #: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
 #: (noisy rollouts), none.
