@@ -149,8 +149,8 @@ def fig2_spectrum(
         if matrices is not None:
             weight_panels(bottom, matrices, clusters, first_letter="g")
             which = f"network seed {weight_draw[0]}, pruning seed {weight_draw[1]}" if weight_draw else "one draw"
-            bottom.suptitle(f"Weights before and after pruning ({which})", fontsize="medium")
-        fig.suptitle(f"Spectrum preservation: {network}, {describe(rows)}")
+            bottom.suptitle(f"Weights before and after pruning ({which}); clipped: beyond the colour scale (its arrows)", fontsize="medium")
+        fig.suptitle(f"Spectrum preservation, {describe(rows)}")
     return fig
 
 
@@ -192,7 +192,8 @@ black lines: cluster boundaries; every entry drawn, so the sparsity of the prune
 networks shows). One colour scale, red excitatory, blue inhibitory, white 0, clipped
 at ± the 99th percentile of the original's \|a_ij\|: a kept synapse is rescaled to
 a_ij / p_ij, several times its original size, so the kept entries mostly saturate the
-scale. The diagonal (the leak, about −1, recomputed as the row sum after pruning) is
+scale: each panel's title gives the share of its synapses beyond it ("clipped"), drawn
+in the colours of the colour bar's arrows. The diagonal (the leak, about −1, recomputed as the row sum after pruning) is
 not shown.
 
 What the paper found (reference: the authors' code on one network of 2000 neurons

@@ -145,7 +145,7 @@ def fig3_dynamics(
             top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1.0])
             _trajectory_panels(bottom, sample, _error_panels(top, rows, methods))
         n = int(rows["n"].iloc[0]) if "n" in rows else None
-        fig.suptitle(f"Trajectory error: {network}" + (f", $N = {n}$" if n else ""))
+        fig.suptitle("Trajectory error" + (f", $N = {n}$" if n else ""))
     return fig
 
 

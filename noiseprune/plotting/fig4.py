@@ -58,7 +58,7 @@ def fig4_large(
             eigen_scatter(axes[3], rows, methods, short_labels=True)  # the narrow fourth column
             for ax, title in zip(axes, ["eigenvalue error", "eigenvector error", "alignment", "eigenvalues"]):
                 ax.set_title(f"({next(letters)}) {title}", loc="left")
-            sub.suptitle(f"{net}: {describe(rows)}", x=0.01, ha="left", fontsize=STYLE["figure.titlesize"] - 0.5)
+            sub.suptitle(describe(rows), x=0.01, ha="left", fontsize=STYLE["figure.titlesize"] - 0.5)
         handles = legend_handles(all_methods, covs)
         handles.append(max_marker())
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from noiseprune.pipeline.tables import require_columns
 from .panels import (
@@ -90,15 +91,16 @@ def fig6_empirical(empirical: pd.DataFrame) -> Figure:
             _empirical_panel(axes[1], rows, "max_abs_eig_err")
             axes[0].set_title(f"({next(letter)}) spectral approximation", loc="left")
             axes[1].set_title(f"({next(letter)}) worst eigenvalue error", loc="left")
-            sub.suptitle(f"{net}: {describe(rows)}", x=0.01, ha="left")
+            sub.suptitle(describe(rows), x=0.01, ha="left")
         methods = ordered_methods(methods)
         handles = legend_handles(methods)
         handles += [
-            Line2D([], [], color="0.3", marker="o", ms=3, label="empirical $C$ (median, min-max)"),
-            Line2D([], [], color="0.3", ls="--", label="exact $C$"),
-            Line2D([], [], color="0.3", ls=":", label="no covariance"),
+            Line2D([], [], color="0.3", marker="o", ms=3, label="empirical $C$ (median)"),
+            Line2D([], [], color="0.3", ls="--", label="exact $C$ (median)"),
+            Line2D([], [], color="0.3", ls=":", label="no covariance (median)"),
+            Patch(color="0.5", alpha=0.3, lw=0, label="bands: min to max over draws"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
+        fig.legend(handles=handles, loc="outside lower center", ncol=3)
     return fig
 
 

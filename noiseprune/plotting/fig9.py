@@ -20,6 +20,8 @@ from .style import WIDTH, new_figure, paper_style
 #: Line style and marker of each covariance source.
 COV_STYLE = {"lnp": ("-", "o"), "snp": ("--", "s"), "none": ("-", "o")}
 COV_TEXT = {"lnp": "L-NP", "snp": "S-NP"}
+#: Colour of panel (c)'s identity line t_p = t_s.
+IDENTITY_COLOR = "0.6"
 #: Bins of the sampled interval in panel (c).
 INTERVAL_BINS = 10
 
@@ -63,7 +65,7 @@ def _interval_panel(ax, intervals: pd.DataFrame, table: pd.DataFrame, keep: floa
     rows = intervals[~intervals["retrained"].astype(bool)]
     orig = rows[rows["reducer"] == "original"]
     lo, hi = rows["interval"].min(), rows["interval"].max()
-    ax.plot([lo, hi], [lo, hi], color="0.6", lw=0.8)
+    ax.plot([lo, hi], [lo, hi], color=IDENTITY_COLOR, lw=0.8)
     edges = np.linspace(lo, hi, INTERVAL_BINS + 1)
 
     def binned(frame):
@@ -84,7 +86,7 @@ def _interval_panel(ax, intervals: pd.DataFrame, table: pd.DataFrame, keep: floa
             ax.plot(*binned(sub), color=reducers.color(name), ls=ls, lw=1.1, marker=marker, ms=2.5)
     ax.set_xlabel("sampled interval $t_s$ (ms)")
     ax.set_ylabel("produced interval $t_p$ (ms)")
-    ax.set_title(f"(c) intervals at {percent(keep)} kept (1/p)", loc="left")
+    ax.set_title(f"(c) {percent(keep)} kept (1/p), merged", loc="left")
 
 
 def fig9_trained(table: pd.DataFrame, intervals: pd.DataFrame, network: str, keep_fraction: float) -> Figure:
@@ -124,6 +126,7 @@ def fig9_trained(table: pd.DataFrame, intervals: pd.DataFrame, network: str, kee
         )
         handles, labels = axes[0].get_legend_handles_labels()
         handles.append(Line2D([], [], color="black", ls=":", marker="*", label="original network"))
+        handles.append(Line2D([], [], color=IDENTITY_COLOR, lw=0.8, label="(c) $t_p = t_s$"))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
     return fig
 
