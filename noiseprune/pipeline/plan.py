@@ -413,6 +413,12 @@ class Plan:
             inputs.update(fig.files(spec, self))
         return inputs
 
+    def figure_label(self, name: str) -> str:
+        """How the report names figure ``name``: "Fig. 3", else its name."""
+        from .. import plotting
+
+        return plotting.get(name).label
+
     def path_of(self, kind: str, **ids) -> str:
         """Path of one result file of a figure's ``files``: ``kind`` is network, covariance,
         probabilities or pruned; ``ids`` its wildcards (exp, seed, cov, method, keep, pseed)."""

@@ -203,7 +203,8 @@ trained_originals = PLAN.trained_originals
 
 def final_outputs(wildcards):
     """Everything the default target builds: the tables, the figures and the report
-    tables (an input function: the figures are planned only when this target is built)."""
+    tables (an input function: the figures are planned only when this target is built).
+    """
     return table_targets() + PLAN.figure_files() + list(REPORT_TABLES.values())
 
 

@@ -8,7 +8,7 @@
 # recomputing anything upstream.
 #
 # The plan's figures are computed on first use (they import matplotlib): only the runs
-# that plan or draw figures pay for it, through the input and params functions below.
+# that plan or draw figures pay for it, through the lambdas of the rules below.
 
 from noiseprune.pipeline import captions as npcaptions
 
@@ -20,55 +20,31 @@ REPORT_TABLES = PLAN.paths(
 FORMAT_LABELS = {"png": "image (PNG)", "pdf": "vector (PDF)"}
 
 
-def figure_inputs(wildcards):
-    """Tables (and further files) the figure's module reads."""
-    return PLAN.figure_inputs(wildcards.name)
-
-
-def figure_spec(wildcards):
-    """The figure's entry of the config, completed by its module (its draw's `spec`)."""
-    return canonical(PLAN.figures[wildcards.name])
-
-
-def figure_caption(wildcards):
-    """The figure's caption, rendered from its module's template and its spec."""
-    return npcaptions.caption(PLAN, wildcards.name)
-
-
-def figure_labels(ext):
-    def labels(wildcards):
-        from noiseprune import plotting
-
-        return {
-            "figure": plotting.get(wildcards.name).label,
-            "name": wildcards.name,
-            "format": FORMAT_LABELS[ext],
-        }
-
-    return labels
-
-
-def report_figure(ext):
-    """A figure file flagged for the report, with its rendered caption."""
-    return report(
-        PLAN.path(f"figures/{{name}}.{ext}"),
-        caption="../report/figure.rst",
-        category="Figures",
-        labels=figure_labels(ext),
-    )
-
-
-def figure_files(wildcards):
-    return PLAN.figure_files()
-
-
 rule plot_figure:
     """One figure of the config's figures section: its module's draw function on its tables."""
     input:
-        unpack(figure_inputs),
+        unpack(lambda w: PLAN.figure_inputs(w.name)),
     output:
-        pdf=report_figure("pdf"),
-        png=report_figure("png"),
+        pdf=report(
+            PLAN.path("figures/{name}.pdf"),
+            caption="../report/figure.rst",
+            category="Figures",
+            labels=lambda w: {
+                "figure": PLAN.figure_label(w.name),
+                "name": w.name,
+                "format": FORMAT_LABELS["pdf"],
+            },
+        ),
+        png=report(
+            PLAN.path("figures/{name}.png"),
+            caption="../report/figure.rst",
+            category="Figures",
+            labels=lambda w: {
+                "figure": PLAN.figure_label(w.name),
+                "name": w.name,
+                "format": FORMAT_LABELS["png"],
+            },
+        ),
     log:
         log("figures", "{name}"),
     wildcard_constraints:
@@ -76,8 +52,10 @@ rule plot_figure:
     conda:
         "../envs/noiseprune.yaml"
     params:
-        spec=figure_spec,
-        caption=figure_caption,
+        # the figure's entry of the config, completed by its module (draw's `spec`)
+        spec=lambda w: canonical(PLAN.figures[w.name]),
+        # its caption, rendered from its module's template and its spec
+        caption=lambda w: npcaptions.caption(PLAN, w.name),
     script:
         "../scripts/plot_figure.py"
 
@@ -109,5 +87,5 @@ rule report_tables:
 rule figures:
     """Target: every configured figure and the report tables, redrawn from the cached tables."""
     input:
-        figure_files,
+        lambda w: PLAN.figure_files(),
         list(REPORT_TABLES.values()),
