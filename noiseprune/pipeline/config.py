@@ -27,12 +27,11 @@ from collections.abc import Mapping, Sequence
 
 from noiseprune import methods
 from noiseprune import networks
+from noiseprune.pipeline.ids import NO_COVARIANCE, format_number  # noqa: F401  (config.format_number for callers)
 from noiseprune.pipeline.schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 
-#: Covariance id of methods that ignore C (path component and table value).
-NO_COVARIANCE = "none"
 #: Prefix of the experiments generated from the ``scaling`` section.
 SCALING_PREFIX = "scaling_N"
 
@@ -51,17 +50,6 @@ INHERITED = (
 )
 
 # --------------------------------------------------------------------------- formatting
-
-
-def format_number(value) -> str:
-    """Canonical text of a number in paths and wildcards: ``10`` for 10.0, ``0.2`` for 0.2.
-
-    ``float(format_number(x)) == float(x)`` exactly (shortest round-trip repr).
-    """
-    x = float(value)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
 
 
 # --------------------------------------------------------------------------- checks that compare fields

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 
 from noiseprune import methods
 from noiseprune.trained import reducers
-from noiseprune.pipeline.config import NO_COVARIANCE, ConfigError, format_number
+from noiseprune.pipeline.config import ConfigError
+from noiseprune.pipeline.ids import LINEARIZED, NO_COVARIANCE, duration_of, format_number  # noqa: F401  (plan.LINEARIZED, plan.duration_of for callers)
 
 # ---------------------------------------------------------------- path templates
 # Relative to the config's results directory (``results_dir``): Plan.path() roots them.
@@ -36,8 +37,6 @@ DYNAMICS = "dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
 FIXED_POINT = "fixed_points/{exp}/seed{seed}.npz"
 RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
 RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
-#: Covariance id of the covariance linearized at the fixed point (relu experiments).
-LINEARIZED = "linearized"
 TABLES = {
     "summary": "tables/summary.csv",
     "eigen": "tables/eigen.parquet",
@@ -109,18 +108,6 @@ def uses_stiffness_factor(exp: Mapping) -> bool:
     from noiseprune.spectra import DENSE_GEN_MAX_N
 
     return not is_relu(exp) and exp["network"].get("symmetric", True) and exp["n"] > DENSE_GEN_MAX_N
-
-
-def duration_of(cov: str) -> float:
-    """Simulated duration of a covariance id: inf for ``exact`` and ``linearized``, nan for
-    ``none``, T for ``T<T>``."""
-    if cov in ("exact", LINEARIZED):
-        return math.inf
-    if cov == NO_COVARIANCE:
-        return math.nan
-    if cov.startswith("T"):
-        return float(cov[1:])
-    raise ValueError(f"unknown covariance id {cov!r}")
 
 
 def covariance_ids(exp: Mapping) -> list[str]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from noiseprune import io
-from noiseprune.pipeline.plan import duration_of
+from noiseprune.pipeline.ids import duration_of
 from noiseprune.pipeline.draw_rows import ID_COLUMNS, eigen_columns, metrics_row  # noqa: F401  (tables.metrics_row for callers)
 
 METRIC_COLUMNS = [

@@ -28,7 +28,8 @@ from .panels import (
     spectral_distributions,
     weight_panels,
 )
-from .registry import experiment_facts, experiment_problem, figure, listing
+from noiseprune.pipeline.ids import listing
+from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, method_color, method_label, new_figure, paper_style
 
 #: Key of the original network in ``fig2_spectrum``'s ``weights``.

@@ -13,7 +13,8 @@ from .. import dynamics as dynamics_model
 from ..methods import PAPER_PAIR
 from noiseprune.pipeline.tables import ORIGINAL, pooled_trials, require_columns
 from .panels import TIME_UNIT, duration, network_rows, percent, pick_keep, seeds_text
-from .registry import experiment_facts, experiment_problem, figure, listing, number
+from noiseprune.pipeline.ids import format_number, listing
+from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 #: Colour of the original network's trajectories.
@@ -191,15 +192,15 @@ def _details(spec, run):
     return dict(
         experiment_facts(exp),
         keep_fraction=exp["keep_fractions"][0],
-        dt=number(dyn["dt"]),
-        sigma=number(dyn["noise_std"]),
-        background=number(dyn["background"]),
+        dt=format_number(dyn["dt"]),
+        sigma=format_number(dyn["noise_std"]),
+        background=format_number(dyn["background"]),
         steps=dyn["steps"],
-        duration=number((dyn["steps"] - 1) * dyn["dt"]),
+        duration=format_number((dyn["steps"] - 1) * dyn["dt"]),
         trials=dyn["trials"],
         sample_neurons=listing(neurons),
         sample_every="every step" if every == 1 else f"every {every} steps",
-        sample_dt=number(every * dyn["dt"]),
+        sample_dt=format_number(every * dyn["dt"]),
     )
 
 

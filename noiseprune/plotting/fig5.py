@@ -25,7 +25,8 @@ from .panels import (
     size_axis,
     spans_decade,
 )
-from .registry import experiment_facts, figure, listing, number, percent
+from noiseprune.pipeline.ids import format_number, listing, percent
+from .registry import experiment_facts, figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 
@@ -198,7 +199,7 @@ def _details(spec, run):
         sizes=listing(e["n"] for e in sizes) if sizes else "",
         scaling_keep=listing(percent(k) for k in sizes[0]["keep_fractions"]) if sizes else "",
         scaling_seeds=plural(len(sizes[0]["seeds"]), "network seed") if sizes else "",
-        target_eps=number(run.scaling_target_eps()),
+        target_eps=format_number(run.scaling_target_eps()),
     )
 
 

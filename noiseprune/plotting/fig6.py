@@ -22,7 +22,8 @@ from .panels import (
     note,
     spans_decade,
 )
-from .registry import experiment_facts, figure, number
+from noiseprune.pipeline.ids import format_number
+from .registry import experiment_facts, figure
 from .style import WIDTH, method_color, new_figure, ordered_methods, paper_style
 
 
@@ -134,8 +135,8 @@ def _details(spec, run):
             dict(
                 experiment_facts(e),
                 replicas=e["empirical"]["replicas"],
-                burn_in=number(e["empirical"]["burn_in"]),
-                dt=number(e["empirical"]["dt"]),
+                burn_in=format_number(e["empirical"]["burn_in"]),
+                dt=format_number(e["empirical"]["dt"]),
             )
             for e in (run.experiments[n] for n in names)
         ],

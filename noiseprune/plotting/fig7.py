@@ -11,7 +11,8 @@ from matplotlib.patches import Patch
 
 from noiseprune.pipeline.tables import pooled_trials, require_columns
 from .panels import TIME_UNIT, band, eigen_scatter, log_axis, median_band, note, percent
-from .registry import experiment_facts, experiment_problem, figure, number
+from noiseprune.pipeline.ids import format_number
+from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 FP_ERR = r"$\|x^*_s - x^*\| \,/\, \|x^*\|$"
@@ -192,7 +193,7 @@ def _details(spec, run):
     networks = []
     for name in spec["experiments"]:
         e = run.experiments[name]
-        facts = dict(experiment_facts(e), input_mean=number(e["input"]["mean"]), input_std=number(e["input"]["std"]))
+        facts = dict(experiment_facts(e), input_mean=format_number(e["input"]["mean"]), input_std=format_number(e["input"]["std"]))
         networks.append(dict(facts, linearized=run.covariance_ids(name)[:1] == ["linearized"]))
     return dict(networks=networks)
 

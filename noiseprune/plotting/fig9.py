@@ -14,7 +14,8 @@ from matplotlib.lines import Line2D
 from noiseprune.trained import reducers
 from noiseprune.pipeline.tables import require_columns
 from .panels import band, median_band, note, percent, plural
-from .registry import figure, listing
+from noiseprune.pipeline.ids import listing
+from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
 #: Line style and marker of each covariance source.

@@ -18,8 +18,8 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from noiseprune.pipeline.ids import duration_of, percent, plural
 from noiseprune.pipeline.tables import require_columns
-from .registry import percent, plural
 from .style import method_color, method_label, ordered_methods
 
 #: Smallest error shown on logarithmic axes (exact zeros are clipped to it).
@@ -49,13 +49,9 @@ def network_rows(frame: pd.DataFrame, network: str, table: str) -> pd.DataFrame:
 
 
 def duration(cov) -> float:
-    """Simulated duration of a covariance id of the tables: inf for the exact (and the
-    linearized) covariance, T for ``T<T>``, NaN otherwise."""
-    cov = str(cov)
-    if cov in ("exact", "linearized"):
-        return math.inf
+    """Simulated duration of a covariance id: inf for exact, T for T<T>, NaN otherwise."""
     try:
-        return float(cov[1:]) if cov.startswith("T") else math.nan
+        return duration_of(str(cov))
     except ValueError:
         return math.nan
 

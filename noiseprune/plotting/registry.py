@@ -41,6 +41,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from noiseprune.pipeline.ids import format_number, listing, percent, plural
+
 from ..registry import Registry
 
 
@@ -101,27 +103,6 @@ def named_experiments(spec: Mapping) -> list[str]:
 
 
 # ---------------------------------------------------------------- caption text
-def number(value) -> str:
-    """10.0 -> '10', 0.2 -> '0.2' (shortest text that reads back the same float)."""
-    x = float(value)
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-
-
-def percent(fraction: float) -> str:
-    """0.2 -> '20 %'."""
-    return f"{100 * float(fraction):.4g} %"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def listing(items: Sequence) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def experiment_facts(exp: Mapping) -> dict:
     """What a caption states about one resolved experiment: name, N, clusters, keep
     fractions, draws, simulated durations (display text)."""
@@ -138,7 +119,7 @@ def experiment_facts(exp: Mapping) -> dict:
         seed=exp["seeds"][0],
         prune_seed=exp["prune_seeds"][0],
         draws=f"{plural(seeds, 'network seed')} × {plural(pseeds, 'pruning seed')} = {plural(seeds * pseeds, 'draw')}",
-        durations=listing([number(d) for d in durations]) if durations else "",
+        durations=listing([format_number(d) for d in durations]) if durations else "",
     )
 
 
