@@ -2,8 +2,11 @@
 # networks"): the fixed point of each network, the covariance linearized there, and one
 # prune_relu job per (network, seed, covariance, method, keep fraction) for all of its
 # pruning seeds (probabilities, pruned networks and the rectified-linear metrics), as
-# prune_measure does for the linear model. Empirical covariances and trajectories use
-# the rules covariance_empirical and dynamics, with the fixed point as an input.
+# prune_measure does for the linear model. Empirical covariances use the rule
+# covariance_empirical with the fixed point as an input; trajectories the rule
+# dynamics_relu (one job per keep fraction, all pruning seeds, the script of dynamics).
+
+from types import SimpleNamespace
 
 
 rule fixed_point:
@@ -95,6 +98,71 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             blas_threads=blas_threads,
         script:
             "../scripts/prune_relu.py"
+
+
+def _with_pseed(wildcards, pseed):
+    return SimpleNamespace(**dict(wildcards.items()), pseed=pseed)
+
+
+def relu_dynamics_pruned(pseeds):
+    """Pruned networks of a dynamics_relu job: every method, for each pruning seed."""
+
+    def files(wildcards):
+        return [f for p in pseeds for f in dynamics_pruned(_with_pseed(wildcards, p))]
+
+    return files
+
+
+def relu_dynamics_ids(wildcards):
+    """Identifying columns of a dynamics_relu job (the script adds the pruning seed)."""
+    ids = dynamics_ids(_with_pseed(wildcards, 0))
+    return {k: v for k, v in ids.items() if k != "prune_seed"}
+
+
+def runtime_dynamics_relu(pseeds):
+    """runtime (minutes) of a dynamics_relu job: one simulation per pruning seed."""
+
+    def resource(wildcards, attempt):
+        return len(pseeds) * runtime_dynamics(wildcards, attempt)
+
+    return resource
+
+
+for _rule_name, _pseeds, _experiments in prune_measure_rules("dynamics_relu", relu=True):
+
+    rule:
+        """Trajectory errors of the rectified-linear dynamics (script of rule dynamics):
+        one job per (network, seed, covariance, keep fraction), each pruning seed's
+        simulation (all methods, its own x(0) and noise) in turn."""
+        name:
+            _rule_name
+        input:
+            A=NETWORK,
+            fp=FIXED_POINT,
+            pruned=relu_dynamics_pruned(_pseeds),
+        output:
+            trajectories=expand(DYNAMICS, pseed=_pseeds, allow_missing=True),
+        log:
+            log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}"),
+        benchmark:
+            benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}")
+        wildcard_constraints:
+            exp=alternation(_experiments),
+        priority: longest_first(runtime_dynamics_relu(_pseeds))
+        conda:
+            "../envs/noiseprune.yaml"
+        threads: blas_threads
+        resources:
+            mem_mb=mem_mb("dynamics"),
+            runtime=runtime_dynamics_relu(_pseeds),
+        params:
+            ids=relu_dynamics_ids,
+            prune_seeds=_pseeds,
+            simulation=dynamics_params,
+            sample=dynamics_sample_params,
+            blas_threads=blas_threads,
+        script:
+            "../scripts/dynamics.py"
 
 
 rule relu_table:
