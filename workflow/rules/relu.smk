@@ -128,7 +128,9 @@ def runtime_dynamics_relu(pseeds):
     return resource
 
 
-for _rule_name, _pseeds, _experiments in prune_measure_rules("dynamics_relu", relu=True):
+for _rule_name, _pseeds, _experiments in prune_measure_rules(
+    "dynamics_relu", relu=True
+):
 
     rule:
         """Trajectory errors of the rectified-linear dynamics (script of rule dynamics):
