@@ -15,9 +15,12 @@ Weight pruning, which reads no covariance, is the baseline.
     .venv/bin/python benchmarks/study_relu_duration.py --durations 10,100,1000
 
 Output: ``benchmarks/out/study_relu_duration.csv`` (one row per draw) and
-``study_relu_duration.md`` (medians over the draws, per experiment and covariance, with
-the relative Frobenius distance of C_T from the linearized C, the slowest Jacobian time
-constant 1/|Re lambda_max| and the simulation's wall time on one BLAS thread).
+``study_relu_duration.md``: medians over the draws per experiment and covariance, with
+the relative Frobenius distance of C_T from the linearized C; the median over draws of
+each metric's ratio to that of the same draw (keep fraction, pruning seed) pruned with
+the linearized C; and per experiment the slowest Jacobian time constant
+1/|Re lambda_max| and the simulation's wall time on one BLAS thread.
+``--tables-only`` rewrites the draw tables from the csv (without the run summary).
 """
 
 from __future__ import annotations
@@ -93,7 +96,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--durations", default="10,30,100,300,1000")
     ap.add_argument("--experiments", default="", help="comma-separated; default: every relu experiment")
+    ap.add_argument("--tables-only", action="store_true", help="the draw tables from an earlier run's csv")
     args = ap.parse_args()
+    out = ROOT / "benchmarks" / "out"
+    if args.tables_only:
+        lines = draw_tables(pd.read_csv(out / "study_relu_duration.csv"), None)
+        print("\n".join(lines))
+        return
     durations = sorted(float(t) for t in args.durations.split(","))
     prepared = npconfig.prepare(yaml.safe_load(Path(args.config).read_text()), schema=SCHEMA)
     chosen = [e for e in args.experiments.split(",") if e]
@@ -106,21 +115,35 @@ def main() -> None:
             rows += r
             summary += s
             print(f"{name}: done ({s[0]['simulation_s']} s simulating)", flush=True)
-    out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     df = pd.DataFrame(rows)
     df.to_csv(out / "study_relu_duration.csv", index=False)
-    med = (df.groupby(["experiment", "covariance"], sort=False)
-             [["spectral_eps", "fixed_point_err", "median_abs_jac_eig_err"]].median().reset_index())
-    table = med.merge(pd.DataFrame(summary), on=["experiment", "covariance"])
-    cols = ["experiment", "covariance", "c_rel_err", "spectral_eps", "fixed_point_err", "median_abs_jac_eig_err"]
-    lines = ["Medians over keep fractions x pruning seeds (noise pruning; `none`: weight pruning).", "",
-             table[cols].to_markdown(index=False, floatfmt=".4g"), "",
-             pd.DataFrame(summary).drop_duplicates("experiment")[
-                 ["experiment", "n", "active_fraction", "slowest_time_constant", "simulated_time", "simulation_s"]
-             ].to_markdown(index=False, floatfmt=".4g")]
+    lines = draw_tables(df, pd.DataFrame(summary))
+    lines += ["", pd.DataFrame(summary).drop_duplicates("experiment")[
+        ["experiment", "n", "active_fraction", "slowest_time_constant", "simulated_time", "simulation_s"]
+    ].to_markdown(index=False, floatfmt=".4g")]
     (out / "study_relu_duration.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+METRICS = ["spectral_eps", "fixed_point_err", "median_abs_jac_eig_err"]
+
+
+def draw_tables(df: pd.DataFrame, summary: pd.DataFrame | None) -> list[str]:
+    """Medians per experiment and covariance, and medians of the per-draw ratios to the
+    same draw pruned with the linearized covariance."""
+    med = df.groupby(["experiment", "covariance"], sort=False)[METRICS].median().reset_index()
+    if summary is not None:
+        med = med.merge(summary[["experiment", "covariance", "c_rel_err"]], on=["experiment", "covariance"])
+    keys = ["experiment", "keep_fraction", "prune_seed"]
+    ref = df[df["covariance"] == "linearized"].set_index(keys)[METRICS]
+    ratio = df.set_index(keys)[METRICS] / ref.reindex(df.set_index(keys).index).to_numpy()
+    ratio["covariance"] = df["covariance"].to_numpy()
+    ratios = ratio.reset_index().groupby(["experiment", "covariance"], sort=False)[METRICS].median().reset_index()
+    return ["Medians over keep fractions x pruning seeds (noise pruning; `none`: weight pruning).", "",
+            med.to_markdown(index=False, floatfmt=".4g"), "",
+            "Median over draws of the ratio to the same draw pruned with the linearized C.", "",
+            ratios.to_markdown(index=False, floatfmt=".3f")]
 
 
 if __name__ == "__main__":
