@@ -9,6 +9,7 @@ import math
 import os
 import re
 import sys
+import types
 from pathlib import Path
 
 from noiseprune import config as npconfig
@@ -23,6 +24,7 @@ from noiseprune import plan as npplan
 _pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
+
 
 # ---------------------------------------------------------------- configuration
 def available_memory_mb():
@@ -215,6 +217,39 @@ def dynamics_pruned(wildcards):
         )
         for method, mcov in npplan.dynamics_members(exp, wildcards.cov)
     ]
+
+
+def linear_dynamics_experiments():
+    """Experiments of the linear model (rectified-linear ones: rule dynamics_relu)."""
+    return [name for name, exp in EXPERIMENTS.items() if not npplan.is_relu(exp)]
+
+
+def _with_pseed(wildcards, pseed):
+    return types.SimpleNamespace(**dict(wildcards.items()), pseed=pseed)
+
+
+def relu_dynamics_pruned(pseeds):
+    """Pruned networks of a dynamics_relu job: every method, for each pruning seed."""
+
+    def files(wildcards):
+        return [f for p in pseeds for f in dynamics_pruned(_with_pseed(wildcards, p))]
+
+    return files
+
+
+def relu_dynamics_ids(wildcards):
+    """Identifying columns of a dynamics_relu job (the script adds the pruning seed)."""
+    ids = dynamics_ids(_with_pseed(wildcards, 0))
+    return {k: v for k, v in ids.items() if k != "prune_seed"}
+
+
+def runtime_dynamics_relu(pseeds):
+    """runtime (minutes) of a dynamics_relu job: one simulation per pruning seed."""
+
+    def resource(wildcards, attempt):
+        return len(pseeds) * runtime_dynamics(wildcards, attempt)
+
+    return resource
 
 
 def trained_covariance_input(wildcards):

@@ -1,8 +1,3 @@
-def linear_dynamics_experiments():
-    """Experiments of the linear model (rectified-linear ones: rule dynamics_relu)."""
-    return [name for name, exp in EXPERIMENTS.items() if not npplan.is_relu(exp)]
-
-
 rule dynamics:
     """Trajectory error of every method of the experiment against the original, all
     simulated with the same x(0) and noise, and a small sample of the trajectories

@@ -6,8 +6,6 @@
 # covariance_empirical with the fixed point as an input; trajectories the rule
 # dynamics_relu (one job per keep fraction, all pruning seeds, the script of dynamics).
 
-from types import SimpleNamespace
-
 
 rule fixed_point:
     """Input b (from the network seed), fixed point x*, active set and Jacobian
@@ -98,34 +96,6 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             blas_threads=blas_threads,
         script:
             "../scripts/prune_relu.py"
-
-
-def _with_pseed(wildcards, pseed):
-    return SimpleNamespace(**dict(wildcards.items()), pseed=pseed)
-
-
-def relu_dynamics_pruned(pseeds):
-    """Pruned networks of a dynamics_relu job: every method, for each pruning seed."""
-
-    def files(wildcards):
-        return [f for p in pseeds for f in dynamics_pruned(_with_pseed(wildcards, p))]
-
-    return files
-
-
-def relu_dynamics_ids(wildcards):
-    """Identifying columns of a dynamics_relu job (the script adds the pruning seed)."""
-    ids = dynamics_ids(_with_pseed(wildcards, 0))
-    return {k: v for k, v in ids.items() if k != "prune_seed"}
-
-
-def runtime_dynamics_relu(pseeds):
-    """runtime (minutes) of a dynamics_relu job: one simulation per pruning seed."""
-
-    def resource(wildcards, attempt):
-        return len(pseeds) * runtime_dynamics(wildcards, attempt)
-
-    return resource
 
 
 for _rule_name, _pseeds, _experiments in prune_measure_rules(
