@@ -2,8 +2,7 @@
 # pyproject.toml with the tested versions pinned by constraints.txt on first use, and
 # reinstalled only when either file changes. The package is installed editable in
 # setuptools' compat mode: a path in a .pth file, where the default mode imports a
-# finder module (pathlib, re, fnmatch) at the start of every Python process, 14 ms of
-# each of a run's jobs.
+# finder module at the start of every Python process, every job's included.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +10,7 @@ STAMP := $(VENV)/.installed-from-pyproject
 CONSTRAINTS := constraints.txt
 SNAKEMAKE := $(BIN)/snakemake
 
-.PHONY: venv lock test reproduce figures report dry-run verify lint cluster
+.PHONY: venv lock test reproduce figures report dry-run verify lint cluster docs
 
 venv: $(STAMP)
 
@@ -70,6 +69,11 @@ dry-run: $(STAMP)
 ## and the command that regenerates it
 verify: $(STAMP)
 	$(RUN) verify $(ARGS)
+
+## docs: regenerate docs/configuration.md from the config schema and the registries
+docs: $(STAMP)
+	$(BIN)/python -m noiseprune.pipeline.config_reference > docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
 
 ## lint: Snakemake's linter and snakefmt
 lint: $(STAMP)

@@ -43,7 +43,8 @@ def job(results: str, exp: str, seed: int, method: str, keep: float, pseeds: str
     """One prune_measure job (run in its own process by :func:`start`)."""
     import numpy as np
 
-    from noiseprune import draws, io, records
+    from noiseprune import draws, io
+    from noiseprune.pipeline import draw_rows
 
     base = Path(results)
     A = io.load_dense(base / "networks" / exp / f"seed{seed}" / "A.npy")
@@ -65,7 +66,7 @@ def job(results: str, exp: str, seed: int, method: str, keep: float, pseeds: str
         io.save_sparse(out / f"pruned{s}.npz", A_sparse)
         ids = {"network": exp, "n": A.shape[0], "seed": seed, "covariance": "exact", "method": method,
                "keep_fraction": keep, "prune_seed": s}
-        io.save_table(out / f"eigen{s}.parquet", records.eigen_columns(ids, result))
+        io.save_table(out / f"eigen{s}.parquet", draw_rows.eigen_columns(ids, result))
 
 
 def start(threads: int, args: tuple, out: Path) -> subprocess.Popen:

@@ -34,12 +34,12 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
-from noiseprune import config as npconfig
+from noiseprune.pipeline import config as npconfig
 from noiseprune import covariance, draws, networks, rectified, spectra
 from noiseprune.seeding import pruning_rng, rng_for
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 
 
 def study(name: str, exp: dict, seed: int, durations: list[float]) -> tuple[list[dict], list[dict]]:

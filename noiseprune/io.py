@@ -3,7 +3,7 @@
 Every writer goes to a temporary file in the destination directory and is
 moved into place with ``os.replace``, so an interrupted job never leaves a
 truncated file under its final name. Before the move, the file's sha256 is
-recorded next to it (:mod:`noiseprune.integrity`); every loader refuses a file
+recorded next to it (:mod:`noiseprune.hashing`); every loader refuses a file
 whose contents no longer match its record.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from noiseprune import integrity
-from noiseprune.integrity import IntegrityError  # noqa: F401  (io.IntegrityError for callers)
+from noiseprune import hashing
+from noiseprune.hashing import IntegrityError  # noqa: F401  (io.IntegrityError for callers)
 
 
 def _create_temp(directory: Path, prefix: str, suffix: str) -> Path:
@@ -63,7 +63,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """Yield a temporary path next to ``path``; on success record its sha256 and rename
     it onto ``path``.
 
-    The record (``.<name>.sha256``, :mod:`noiseprune.integrity`) is written first, then
+    The record (``.<name>.sha256``, :mod:`noiseprune.hashing`) is written first, then
     the file moved into place, both atomically. The file is created with the permissions
     of an ordinary new file (0666 minus the umask), so results are as readable as
     anything else the user writes.
@@ -75,9 +75,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     path.parent.mkdir(parents=True, exist_ok=True)
     with _replacing(path, suffix or path.suffix) as tmp:
         yield tmp
-        digest = integrity.sha256(tmp)
-        with _replacing(integrity.record_path(path), "") as record:
-            record.write_text(integrity.record_text(digest, path.name))
+        digest = hashing.sha256(tmp)
+        with _replacing(hashing.record_path(path), "") as record:
+            record.write_text(hashing.record_text(digest, path.name))
 
 
 def save_dense(path, array: np.ndarray) -> None:
@@ -90,9 +90,9 @@ def load_dense(path, mmap_mode: str | None = None) -> np.ndarray:
     """Read a ``.npy`` array written by :func:`save_dense` (never unpickles).
 
     Every loader checks the file against its sha256 record first and raises
-    :class:`noiseprune.integrity.IntegrityError` if it changed since it was written.
+    :class:`noiseprune.hashing.IntegrityError` if it changed since it was written.
     """
-    integrity.check(path)
+    hashing.check(path)
     return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
 
 
@@ -104,7 +104,7 @@ def save_arrays(path, **arrays) -> None:
 
 def load_arrays(path) -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` written by :func:`save_arrays`."""
-    integrity.check(path)
+    hashing.check(path)
     with np.load(path, allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
 
@@ -117,7 +117,7 @@ def save_sparse(path, matrix) -> None:
 
 def load_sparse(path) -> sp.csr_array:
     """Read a sparse ``.npz`` as ``scipy.sparse.csr_array``."""
-    integrity.check(path)
+    hashing.check(path)
     return sp.csr_array(sp.load_npz(path))
 
 
@@ -140,7 +140,7 @@ def save_json(path, obj) -> None:
 
 def load_json(path):
     """Read a JSON document written by :func:`save_json`."""
-    integrity.check(path)
+    hashing.check(path)
     with open(path) as fh:
         return json.load(fh)
 
@@ -200,5 +200,5 @@ def load_table(path, **kwargs):
     ``kwargs`` go to ``pandas.read_parquet`` / ``pandas.read_csv`` (e.g. ``filters``)."""
     import pandas as pd
 
-    integrity.check(path)
+    hashing.check(path)
     return pd.read_parquet(path, **kwargs) if Path(path).suffix == ".parquet" else pd.read_csv(path, **kwargs)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .registry import Registry
+
 #: Colour of a method registered without one.
 DEFAULT_COLOR = "#8C564B"
 #: The paper's comparison, the noise rule against the weight control: the methods of the
@@ -68,7 +70,7 @@ class Method:
         return self.theory_scale is not None
 
 
-REGISTRY: dict[str, Method] = {}
+REGISTRY: Registry[Method] = Registry("method")
 
 
 def method(
@@ -83,10 +85,8 @@ def method(
     """Decorator registering ``score(A, C, i, j)`` as the pruning method ``name``."""
 
     def register(score: Callable) -> Callable:
-        if name in REGISTRY:
-            raise ValueError(f"pruning method {name!r} is registered twice")
         doc = (score.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = Method(
+        REGISTRY.add(name, Method(
             name=name,
             score=score,
             uses_covariance=uses_covariance,
@@ -95,23 +95,14 @@ def method(
             label=label or name,
             color=color or DEFAULT_COLOR,
             description=doc[0] if doc else name,
-        )
+        ))
         return score
 
     return register
 
 
-def names() -> tuple[str, ...]:
-    """Registered method names, in registration order."""
-    return tuple(REGISTRY)
-
-
-def get(name: str) -> Method:
-    """The registered method ``name``; ValueError naming the known ones otherwise."""
-    try:
-        return REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown method {name!r}; expected one of {', '.join(map(repr, REGISTRY))}") from None
+names = REGISTRY.names
+get = REGISTRY.get
 
 
 def uses_covariance(name: str) -> bool:
@@ -120,12 +111,12 @@ def uses_covariance(name: str) -> bool:
 
 def label(name: str) -> str:
     """Display name (an unregistered name is its own label)."""
-    return REGISTRY[name].label if name in REGISTRY else str(name)
+    return REGISTRY.get(name).label if name in REGISTRY else str(name)
 
 
 def color(name: str) -> str:
     """Plot colour (an unregistered name gets :data:`DEFAULT_COLOR`)."""
-    return REGISTRY[name].color if name in REGISTRY else DEFAULT_COLOR
+    return REGISTRY.get(name).color if name in REGISTRY else DEFAULT_COLOR
 
 
 def order(methods) -> list[str]:

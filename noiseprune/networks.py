@@ -27,6 +27,7 @@ import scipy.linalg as la
 import scipy.sparse.linalg as sla
 
 from . import _checks
+from .registry import Registry
 
 #: Below this size dense eigenvalue routines are cheaper and more robust than ARPACK.
 _DENSE_EIG_MAX_N = 256
@@ -101,7 +102,7 @@ class NetworkKind:
     description: str = ""
 
 
-KINDS: dict[str, NetworkKind] = {}
+KINDS: Registry[NetworkKind] = Registry("network kind")
 #: Kind of a config network without a ``kind`` key.
 DEFAULT_KIND = "clustered"
 
@@ -110,27 +111,21 @@ def kind(name: str, *, schema: dict, required=(), size: Callable, check: Callabl
     """Decorator registering ``build(**params, rng)`` as the network kind ``name``."""
 
     def register(build: Callable) -> Callable:
-        if name in KINDS:
-            raise ValueError(f"network kind {name!r} is registered twice")
         doc = (build.__doc__ or "").strip().splitlines()
-        KINDS[name] = NetworkKind(name, build, schema, tuple(required), size, check, doc[0] if doc else name)
+        KINDS.add(name, NetworkKind(name, build, schema, tuple(required), size, check, doc[0] if doc else name))
         return build
 
     return register
 
 
-def get_kind(name: str) -> NetworkKind:
-    """The registered kind ``name``; ValueError naming the known kinds otherwise."""
-    try:
-        return KINDS[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown network kind {name!r}; expected one of {', '.join(map(repr, KINDS))}") from None
+names = KINDS.names
+get = KINDS.get
 
 
 def build(params: dict, *, rng: np.random.Generator) -> np.ndarray:
     """Build the network described by a config mapping ``{kind: ..., <kind's keys>}``."""
     params = dict(params)
-    spec = get_kind(params.pop("kind", DEFAULT_KIND))
+    spec = get(params.pop("kind", DEFAULT_KIND))
     return spec.build(**params, rng=rng)
 
 

@@ -1,6 +1,6 @@
 """Report captions (workflow/report/fig*.rst) state the run's numbers from the config.
 
-Each figure rule passes noiseprune.captions.facts(plan, figure) as its `caption` param;
+Each figure rule passes noiseprune.pipeline.captions.facts(plan, figure) as its `caption` param;
 the captions are Jinja2 templates rendered by Snakemake's report. Rendered here directly
 (as Snakemake does, but failing on any name a template uses and the facts lack, and on
 any reStructuredText warning) for the default config and for the tiny figures config.
@@ -13,11 +13,11 @@ import pytest
 import yaml
 from helpers import ROOT, render_caption
 
-from noiseprune import captions
-from noiseprune import config as npconfig
-from noiseprune import plan as npplan
+from noiseprune.pipeline import captions
+from noiseprune.pipeline import config as npconfig
+from noiseprune.pipeline import plan as npplan
 
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 
 
 def plan_of(path):

@@ -1,4 +1,4 @@
-"""Unit tests of noiseprune.config: schema and semantic validation messages, expansion."""
+"""Unit tests of noiseprune.pipeline.config: schema and semantic validation messages, expansion."""
 
 import copy
 from pathlib import Path
@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from noiseprune import config as npconfig
+from noiseprune.pipeline import config as npconfig
 from noiseprune import methods, networks
-from noiseprune import plan as npplan
-from noiseprune.config import ConfigError, prepare
+from noiseprune.pipeline import plan as npplan
+from noiseprune.pipeline.config import ConfigError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 
 
 def minimal(**experiment):
@@ -391,7 +391,7 @@ def ring_kind():
         return A
 
     yield ring
-    del networks.KINDS["ring"]
+    networks.KINDS.remove("ring")
 
 
 def test_a_registered_kind_is_validated_by_its_own_schema(ring_kind):

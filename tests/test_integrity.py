@@ -1,4 +1,4 @@
-"""sha256 records of result files (noiseprune.integrity): check, verify, the command
+"""sha256 records of result files (noiseprune.hashing): check, verify, the command
 line, and end to end on a tiny workflow run: an intermediate whose bytes changed but
 which is still a valid .npy is named by `verify`, refused by the jobs that read it, and
 regenerated (with everything downstream) by the command `verify` prints."""
@@ -15,7 +15,7 @@ import pytest
 import yaml
 from helpers import ROOT, result_hashes, run_snakemake
 
-from noiseprune import integrity, io
+from noiseprune import hashing, io
 
 GOOD_SUMMARY = re.compile(r"^verified (\d+) files, 0 changed, 0 missing$", re.M)
 
@@ -39,7 +39,7 @@ def flip_byte(path, offset=-1):
 
 def cli(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "noiseprune.integrity", *args],
+        [sys.executable, "-m", "noiseprune.hashing", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -52,25 +52,25 @@ def cli(*args, cwd):
 
 def test_check_accepts_an_unchanged_file_and_one_without_a_record(tmp_path):
     io.save_dense(tmp_path / "x.npy", np.zeros(4))
-    assert integrity.check(tmp_path / "x.npy") is True
+    assert hashing.check(tmp_path / "x.npy") is True
     np.save(tmp_path / "own.npy", np.zeros(4))
-    assert integrity.check(tmp_path / "own.npy") is False
+    assert hashing.check(tmp_path / "own.npy") is False
 
 
 @pytest.mark.parametrize("damage", ["changed byte", "truncated", "appended"])
 def test_check_refuses_a_damaged_file_in_one_line(tmp_path, damage):
     path = tmp_path / "x.npy"
     io.save_dense(path, np.arange(8.0))
-    recorded = integrity.recorded_digest(path)
+    recorded = hashing.recorded_digest(path)
     if damage == "changed byte":
         flip_byte(path)
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:-8])
     else:
         path.write_bytes(path.read_bytes() + b"\0")
-    actual = integrity.sha256(path)
-    with pytest.raises(integrity.IntegrityError) as err:
-        integrity.check(path)
+    actual = hashing.sha256(path)
+    with pytest.raises(hashing.IntegrityError) as err:
+        hashing.check(path)
     assert isinstance(err.value, ValueError)
     assert str(err.value) == (
         f"{path}: contents changed since it was written (sha256 {actual[:12]} != recorded {recorded[:12]}); "
@@ -82,8 +82,8 @@ def test_a_record_of_another_file_is_refused(tmp_path):
     io.save_dense(tmp_path / "x.npy", np.zeros(2))
     io.save_dense(tmp_path / "y.npy", np.zeros(2))
     os.replace(tmp_path / ".y.npy.sha256", tmp_path / ".x.npy.sha256")
-    with pytest.raises(integrity.IntegrityError, match=r"\.x\.npy\.sha256: not a sha256 record of x\.npy"):
-        integrity.check(tmp_path / "x.npy")
+    with pytest.raises(hashing.IntegrityError, match=r"\.x\.npy\.sha256: not a sha256 record of x\.npy"):
+        hashing.check(tmp_path / "x.npy")
 
 
 def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
@@ -91,7 +91,7 @@ def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
 
     data = os.urandom(3 * 2**20 + 17)
     (tmp_path / "blob").write_bytes(data)
-    assert integrity.sha256(tmp_path / "blob") == hashlib.sha256(data).hexdigest()
+    assert hashing.sha256(tmp_path / "blob") == hashlib.sha256(data).hexdigest()
 
 
 # ------------------------------------------------------------------ verify
@@ -99,14 +99,14 @@ def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
 
 def test_verify_sorts_every_recorded_file(tmp_path):
     root = write_results(tmp_path / "results")
-    report = integrity.verify(root)
+    report = hashing.verify(root)
     assert report.ok and not (report.changed or report.missing or report.unrecorded)
     assert sorted(p.name for p in report.verified) == ["A.npy", "a.json", "a.npz"]
 
     flip_byte(root / "metrics" / "a.json", offset=3)
     (root / "spectra" / "a.npz").unlink()
     (root / "networks" / "by_hand.npy").write_bytes(b"x")
-    report = integrity.verify(root)
+    report = hashing.verify(root)
     assert not report.ok
     assert report.verified == [root / "networks" / "a" / "A.npy"]
     assert report.changed == [root / "metrics" / "a.json"]

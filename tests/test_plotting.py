@@ -301,7 +301,7 @@ def test_every_figure_is_drawn_and_saved_byte_identically(name, tables, tmp_path
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
     assert b"CreationDate" not in pdf
-    # no temporaries; each file with its sha256 record (noiseprune.integrity)
+    # no temporaries; each file with its sha256 record (noiseprune.hashing)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
         [f"{name}.pdf", f"{name}.png", f".{name}.pdf.sha256", f".{name}.png.sha256"]
     )

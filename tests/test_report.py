@@ -31,9 +31,9 @@ import pytest
 import yaml
 from helpers import ROOT, render_caption, results_path, run_action, run_snakemake
 
-from noiseprune import captions
-from noiseprune import config as npconfig
-from noiseprune import plan as npplan
+from noiseprune.pipeline import captions
+from noiseprune.pipeline import config as npconfig
+from noiseprune.pipeline import plan as npplan
 
 pytestmark = pytest.mark.browser
 
@@ -250,7 +250,7 @@ def rendered(chromium, workdir, tmp_path_factory):
 
 def caption_title(name):
     """The bold first sentence of a caption, rendered with the figures config's facts."""
-    plan = npplan.Plan(npconfig.prepare(yaml.safe_load(CONFIG.read_text()), schema=ROOT / "workflow" / "schemas" / "config.schema.yaml"))
+    plan = npplan.Plan(npconfig.prepare(yaml.safe_load(CONFIG.read_text()), schema=npconfig.DEFAULT_SCHEMA))
     body = render_caption(name, captions.facts(plan, name))
     title = re.search(r"<strong>(.+?)</strong>", body, re.S).group(1)
     return " ".join(re.sub(r"<[^>]+>", "", title).split())

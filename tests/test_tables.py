@@ -1,4 +1,4 @@
-"""Unit tests of noiseprune.tables and noiseprune.records (no Snakemake)."""
+"""Unit tests of noiseprune.pipeline.tables and noiseprune.pipeline.draw_rows (no Snakemake)."""
 
 import itertools
 import json
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from noiseprune import io, records, tables, tables_relu
+from noiseprune import io
+from noiseprune.pipeline import draw_rows, tables, tables_relu
 
 
 def ids(**kw):
@@ -87,7 +88,7 @@ def test_eigen_columns_read_back_as_the_frame_and_give_the_same_table(tmp_path):
     ]
     from_columns, from_frames = [], []
     for k, (i, r) in enumerate(draws):
-        read, expected = _written_both_ways(tmp_path, k, records.eigen_columns(i, r), tables.eigen_frame(i, r))
+        read, expected = _written_both_ways(tmp_path, k, draw_rows.eigen_columns(i, r), tables.eigen_frame(i, r))
         pd.testing.assert_frame_equal(read, expected)
         from_columns.append(read)
         from_frames.append(expected)
@@ -105,7 +106,7 @@ def test_relu_eigen_columns_read_back_as_the_frame(tmp_path):
     frames = []
     for k, r in enumerate([real, none]):
         i = ids(network="relu_large", method="uniform", covariance="none", prune_seed=k)
-        read, expected = _written_both_ways(tmp_path, k, records.relu_eigen_columns(i, r), tables_relu.relu_eigen_frame(i, r))
+        read, expected = _written_both_ways(tmp_path, k, draw_rows.relu_eigen_columns(i, r), tables_relu.relu_eigen_frame(i, r))
         pd.testing.assert_frame_equal(read, expected)
         frames.append(read)
     assert read.columns.tolist() == tables_relu.RELU_EIGEN_COLUMNS and len(read) == 0
@@ -117,12 +118,13 @@ def test_relu_eigen_columns_read_back_as_the_frame(tmp_path):
 
 PRUNING_JOB = """
 import sys
-from noiseprune import draws, io, pruning, rectified, records, seeding, spectra
+from noiseprune import draws, io, pruning, rectified, seeding, spectra
+from noiseprune.pipeline import draw_rows
 ids = dict(network="e", n=2, seed=0, covariance="exact", method="noise", keep_fraction=0.5, prune_seed=0)
 w = [-1.0, -2.0]
-io.save_table({out!r} + "/eigen.parquet", records.eigen_columns(ids, dict(
+io.save_table({out!r} + "/eigen.parquet", draw_rows.eigen_columns(ids, dict(
     eigenvalues=w, eigenvalues_pruned=w, eig_err=[0.0, 0.1], vec_err=[0.1, 0.2], alignment=[1.0, 1.0])))
-io.save_table({out!r} + "/relu.parquet", records.relu_eigen_columns(ids, dict(
+io.save_table({out!r} + "/relu.parquet", draw_rows.relu_eigen_columns(ids, dict(
     eigenvalues=w, eigenvalues_pruned=w, eig_err=[0.0, 0.1])))
 print("pandas" in sys.modules)
 """

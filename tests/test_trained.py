@@ -10,10 +10,11 @@ import pytest
 import yaml
 from helpers import SMOKE, results_path
 
-from noiseprune import config as npconfig
-from noiseprune import covariance, reducers, rnn, trained, training
-from noiseprune import plan as npplan
-from noiseprune import task as tasks
+from noiseprune.pipeline import config as npconfig
+from noiseprune import covariance
+from noiseprune.trained import reducers, rnn, experiment, training
+from noiseprune.pipeline import plan as npplan
+from noiseprune.trained import tasks
 
 TINY_TASK = tasks.Task(interval_min=100.0, interval_max=200.0, ready_min=20.0, ready_max=50.0, pulse=20.0, tail=50.0)
 MODEL = rnn.Model()
@@ -263,13 +264,13 @@ def test_trained_rules_in_the_smoke_run(smoke_local_run):
     for cov in ("lnp", "snp"):
         assert (results / f"trained/rsg/seed0/covariance/{cov}.npy").is_file()
     table = pd.read_csv(results / "tables/trained.csv")
-    for column in (*trained.ID_COLUMNS, *trained.METRIC_COLUMNS):
+    for column in (*experiment.ID_COLUMNS, *experiment.METRIC_COLUMNS):
         assert column in table
     # the original, 2 variants per pruning draw, one merge
     draws = sum(len(plan.trained_prune_seeds(j["reducer"])) for j in plan.trained_reduce_jobs())
     merges = sum(j["reducer"] == "merge" for j in plan.trained_reduce_jobs())
     assert len(table) == 1 + 2 * (draws - merges) + merges
-    assert np.isfinite(table[list(trained.METRIC_COLUMNS)].to_numpy(dtype=float)).all()
+    assert np.isfinite(table[list(experiment.METRIC_COLUMNS)].to_numpy(dtype=float)).all()
     pruned = table[table["rescale"].isin(["rescale", "mask"])]
     assert (pruned["units_kept"] == 16).all()
     assert (abs(pruned["weights_kept"] - 0.5 * 240) < 40).all()
@@ -286,9 +287,9 @@ def test_retraining_switch_adds_retrained_rows():
     cfg = npconfig.prepare(smoke_config())["trained"]
     cfg = dict(cfg, eval_trials=4, retrain_steps=2, training=dict(cfg["training"], batch=2))
     params = rnn.init_params(cfg["n"], cfg["gain"], np.random.default_rng(0))
-    batch = trained.eval_batch(cfg)
-    _, _, y0 = trained.evaluate(params, cfg, 0, batch)
-    arrays, rows, produced = trained.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
+    batch = experiment.eval_batch(cfg)
+    _, _, y0 = experiment.evaluate(params, cfg, 0, batch)
+    arrays, rows, produced = experiment.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
     assert [(r["rescale"], r["retrained"]) for r in rows] == [
         ("rescale", False), ("rescale", True), ("mask", False), ("mask", True)
     ]

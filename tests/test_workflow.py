@@ -25,8 +25,8 @@ import yaml
 from helpers import ROOT, SMOKE, result_hashes, results_path, run_action, run_cmd, snakemake_cmd
 from helpers import run_snakemake as snakemake
 
-from noiseprune import config as npconfig
-from noiseprune import plan as npplan
+from noiseprune.pipeline import config as npconfig
+from noiseprune.pipeline import plan as npplan
 
 pytestmark = pytest.mark.workflow
 
@@ -52,7 +52,7 @@ def table(workdir, name):
 
 
 def test_every_table_written_with_its_columns(reference):
-    from noiseprune import tables
+    from noiseprune.pipeline import tables
 
     expected = {
         "summary.csv": tables.SUMMARY_COLUMNS,
@@ -160,7 +160,7 @@ def test_progress_is_logged(reference):
 
 
 def test_relu_table_fixed_point_and_new_figures(reference):
-    from noiseprune import tables_relu
+    from noiseprune.pipeline import tables_relu
 
     relu = table(reference, "relu.csv")
     assert list(relu.columns) == tables_relu.RELU_COLUMNS

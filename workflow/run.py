@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from noiseprune import config as npconfig  # noqa: E402
-from noiseprune import plan as npplan  # noqa: E402
+from noiseprune.pipeline import config as npconfig  # noqa: E402
+from noiseprune.pipeline import plan as npplan  # noqa: E402
 
 ACTIONS = ("reproduce", "figures", "report", "dry-run", "verify", "cluster")
 PROFILES = {"local": ROOT / "workflow" / "profiles" / "default", "slurm": ROOT / "workflow" / "profiles" / "slurm"}
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 #: Set in the environment of every Snakemake this script starts (see live_foreign_runs).
 MARKER = "NOISEPRUNE_RUN_LOCK"
 
@@ -181,7 +181,7 @@ def main(argv=None) -> int:
         results_dir = Path(os.path.normpath(workdir / plan.results_dir))
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
-            cmd = [sys.executable, "-m", "noiseprune.integrity", plan.results_dir, "--config", str(args.config)]
+            cmd = [sys.executable, "-m", "noiseprune.hashing", plan.results_dir, "--config", str(args.config)]
             return subprocess.call(cmd, env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])))
         cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
         lock = None

@@ -1,7 +1,7 @@
 """Paper-style figures drawn from the tidy result tables (docs/method.md, "Figures").
 
 Every ``fig*`` function is pure: it takes tidy DataFrames (arrays for Fig. 1) with the
-columns of :mod:`noiseprune.tables` and the experiment names to draw, and returns a
+columns of :mod:`noiseprune.pipeline.tables` and the experiment names to draw, and returns a
 :class:`matplotlib.figure.Figure`; it never reads files, never touches pyplot's global
 state and never shows anything. Figures are built on plain ``Figure`` objects and
 rendered with the non-interactive Agg canvas (PNG) and matplotlib's PDF backend;

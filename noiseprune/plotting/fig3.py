@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..methods import PAPER_PAIR
-from ..tables import ORIGINAL, pooled_trials, require_columns
+from noiseprune.pipeline.tables import ORIGINAL, pooled_trials, require_columns
 from .panels import TIME_UNIT, duration, network_rows, percent, pick_keep, seeds_text
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 

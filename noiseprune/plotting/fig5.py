@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..tables import require_columns
+from noiseprune.pipeline.tables import require_columns
 from .panels import (
     METRIC_LABELS,
     band,

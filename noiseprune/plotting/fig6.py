@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..tables import require_columns
+from noiseprune.pipeline.tables import require_columns
 from .panels import (
     METRIC_LABELS,
     TIME_UNIT,

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..tables import pooled_trials, require_columns
+from noiseprune.pipeline.tables import pooled_trials, require_columns
 from .panels import TIME_UNIT, band, eigen_scatter, log_axis, median_band, note, percent
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 

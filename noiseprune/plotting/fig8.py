@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..tables import require_columns
+from noiseprune.pipeline.tables import require_columns
 from .panels import MAX_EIG_ERR, band, log_axis, median_band, network_rows, note, percent, seeds_text
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 

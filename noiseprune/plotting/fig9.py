@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .. import reducers
-from ..tables import require_columns
+from noiseprune.trained import reducers
+from noiseprune.pipeline.tables import require_columns
 from .panels import band, median_band, note, percent, plural
 from .style import WIDTH, new_figure, paper_style
 

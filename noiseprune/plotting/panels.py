@@ -18,9 +18,8 @@ from matplotlib import cbook, mlab, ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..captions import percent, plural
-from ..plan import duration_of
-from ..tables import require_columns
+from noiseprune.pipeline.ids import duration_of, percent, plural
+from noiseprune.pipeline.tables import require_columns
 from .style import method_color, method_label, ordered_methods
 
 #: Smallest error shown on logarithmic axes (exact zeros are clipped to it).

@@ -1,4 +1,4 @@
-"""Shared helpers: the validated config and its plan (noiseprune.plan), inputs, params,
+"""Shared helpers: the validated config and its plan (noiseprune.pipeline.plan), inputs, params,
 resources.
 
 Every config value a job needs reaches its script through `params`; scripts never
@@ -12,10 +12,10 @@ import sys
 import types
 from pathlib import Path
 
-from noiseprune import config as npconfig
+from noiseprune.pipeline import config as npconfig
 from noiseprune import dynamics as npdynamics
 from noiseprune import methods as npmethods
-from noiseprune import plan as npplan
+from noiseprune.pipeline import plan as npplan
 
 # Jobs import the noiseprune package of this checkout (the one that validated the
 # config), whether or not it is installed: the repository root goes first on the
@@ -40,12 +40,12 @@ def available_memory_mb():
     return pages / 2**20, "this machine's memory"
 
 
-# One validation pass (noiseprune.config): the JSON schema, completed from the method
+# One validation pass (noiseprune.pipeline.config): the JSON schema, completed from the method
 # and network registries, fills in defaults and reports the first error as one line
 # naming the key path and value; then the checks that compare fields, and the
-# expansion of `defaults` and `scaling` into experiments. The plan (noiseprune.plan)
+# expansion of `defaults` and `scaling` into experiments. The plan (noiseprune.pipeline.plan)
 # turns the result into jobs and targets.
-SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = npconfig.DEFAULT_SCHEMA
 try:
     for _configfile in workflow.configfiles:
         # duplicated keys, which Snakemake's own loader keeps silently
@@ -76,7 +76,7 @@ BLAS_THREADS = 1
 fmt = npconfig.format_number
 
 # ---------------------------------------------------------------- path templates
-# Every output lies under the config's results_dir (noiseprune.plan roots the templates).
+# Every output lies under the config's results_dir (noiseprune.pipeline.plan roots the templates).
 RESULTS = PLAN.results_dir
 NETWORK = PLAN.path(npplan.NETWORK)
 NETWORK_META = PLAN.path(npplan.NETWORK_META)
@@ -188,7 +188,7 @@ def eigen_input(wildcards):
 
 
 def stiffness_factor_input(wildcards):
-    """Cholesky factor of -A for the spectral eps (noiseprune.plan.uses_stiffness_factor)."""
+    """Cholesky factor of -A for the spectral eps (noiseprune.pipeline.plan.uses_stiffness_factor)."""
     if npplan.uses_stiffness_factor(experiment(wildcards)):
         return {
             "factor": STIFFNESS_FACTOR.format(exp=wildcards.exp, seed=wildcards.seed)
@@ -449,12 +449,12 @@ def _grow(value, attempt):
 
 def draw_workers(wildcards):
     """`threads` of a prune_measure job: its pruning seeds drawn at once, each on one
-    BLAS thread (noiseprune.plan.draw_workers)."""
+    BLAS thread (noiseprune.pipeline.plan.draw_workers)."""
     return npplan.draw_workers(experiment(wildcards))
 
 
 def mem_mb(rule):
-    """mem_mb resource of `rule`: noiseprune.plan.memory_mb of its job_matrices."""
+    """mem_mb resource of `rule`: noiseprune.pipeline.plan.memory_mb of its job_matrices."""
 
     def resource(wildcards, attempt):
         matrices = npplan.job_matrices(rule, experiment(wildcards))

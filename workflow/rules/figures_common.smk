@@ -2,7 +2,7 @@
 # inputs and params. Kept apart from the rules (snakemake --lint wants functions out of
 # rule files); included by figures.smk.
 
-from noiseprune import captions as npcaptions
+from noiseprune.pipeline import captions as npcaptions
 
 # Which experiments each figure draws comes from the config's `figures` section,
 # through the plan (PLAN.figures: figure name -> experiments).
@@ -23,7 +23,7 @@ def figure_file(name, ext):
 
 def caption_facts(figure):
     """Params function: what the caption of `figure` states about the run (captions
-    write {{ snakemake.params.caption.<key> }}; noiseprune.captions)."""
+    write {{ snakemake.params.caption.<key> }}; noiseprune.pipeline.captions)."""
 
     def facts(wildcards):
         return canonical(npcaptions.facts(PLAN, figure))
@@ -152,7 +152,7 @@ def large_keeps(wildcards):
 
 
 def trained_keep_drawn():
-    """Keep fraction of Fig. 9c (noiseprune.plan.Plan.trained_keep_drawn)."""
+    """Keep fraction of Fig. 9c (noiseprune.pipeline.plan.Plan.trained_keep_drawn)."""
     return PLAN.trained_keep_drawn()
 
 

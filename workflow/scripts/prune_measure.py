@@ -10,7 +10,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import draws, io, pruning, records  # noqa: E402
+from noiseprune import draws, io, pruning
+from noiseprune.pipeline import draw_rows  # noqa: E402
 from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
@@ -46,7 +47,7 @@ for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)
     log.info("prune seed %s: kept %d of %d off-diagonal entries", pseed, kept, edges)
     io.save_sparse(snakemake.output.pruned[k], A_sparse)
     ids = dict(params.ids, prune_seed=int(pseed))
-    row = records.metrics_row(ids, result, edges_original=edges, edges_kept=kept)
+    row = draw_rows.metrics_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("summary %s", row)
-    io.save_table(snakemake.output.eigen[k], records.eigen_columns(ids, result))
+    io.save_table(snakemake.output.eigen[k], draw_rows.eigen_columns(ids, result))
     io.save_json(snakemake.output.summary[k], row)

@@ -10,7 +10,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import draws, io, pruning, rectified, records  # noqa: E402
+from noiseprune import draws, io, pruning, rectified
+from noiseprune.pipeline import draw_rows  # noqa: E402
 from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
@@ -33,8 +34,8 @@ del P
 for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)):
     kept = pruning.offdiag_nnz(A_sparse)
     ids = dict(params.ids, prune_seed=int(pseed))
-    row = records.relu_row(ids, result, edges_original=edges, edges_kept=kept)
+    row = draw_rows.relu_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("prune seed %s: %s", pseed, row)
     io.save_sparse(snakemake.output.pruned[k], A_sparse)
-    io.save_table(snakemake.output.eigen[k], records.relu_eigen_columns(ids, result))
+    io.save_table(snakemake.output.eigen[k], draw_rows.relu_eigen_columns(ids, result))
     io.save_json(snakemake.output.metrics[k], row)

@@ -4,7 +4,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, tables  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables  # noqa: E402
 
 for name, digest in (("summary", tables.digest_summary), ("scaling", tables.digest_scaling)):
     frame = digest(io.load_table(snakemake.input[name]))

@@ -5,7 +5,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, tables  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables  # noqa: E402
 
 records = [io.load_arrays(path) for path in snakemake.input]
 frame = tables.dynamics_table(records)

@@ -4,7 +4,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, tables  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables  # noqa: E402
 
 eigen = tables.eigen_table(io.load_table(path) for path in snakemake.input)
 log.info("%d rows", len(eigen))

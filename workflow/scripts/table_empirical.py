@@ -4,7 +4,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, tables  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables  # noqa: E402
 
 summary = tables.read_summaries(snakemake.input)
 frame = tables.empirical_table(summary, snakemake.params.experiments)

@@ -4,7 +4,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, tables_relu  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables_relu  # noqa: E402
 
 dynamics = io.load_table(snakemake.input.dynamics)
 frame = tables_relu.relu_table(tables_relu.read_rows(snakemake.input.metrics), dynamics)

@@ -5,10 +5,11 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, trained_tables  # noqa: E402
+from noiseprune import io
+from noiseprune.pipeline import tables_trained  # noqa: E402
 
 docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
-table, intervals = trained_tables.frames(docs)
+table, intervals = tables_trained.frames(docs)
 log.info("%d networks, %d interval rows", len(table), len(intervals))
 io.save_table(snakemake.output.table, table)
 io.save_table(snakemake.output.intervals, intervals)

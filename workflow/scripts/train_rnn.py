@@ -7,13 +7,14 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, rnn, trained  # noqa: E402
-from noiseprune.training import TrainingDiverged  # noqa: E402
+from noiseprune import io
+from noiseprune.trained import rnn, experiment  # noqa: E402
+from noiseprune.trained.training import TrainingDiverged  # noqa: E402
 
 cfg = snakemake.params.trained
 seed = int(snakemake.wildcards.tseed)
 try:
-    params, info = trained.train_network(cfg, seed, log=log.info)
+    params, info = experiment.train_network(cfg, seed, log=log.info)
 except TrainingDiverged as err:
     log.error("%s", err)
     sys.exit(f"train_rnn {cfg['name']} seed {seed}: {err}")

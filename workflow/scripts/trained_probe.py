@@ -6,21 +6,22 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, reducers, rnn, trained  # noqa: E402
+from noiseprune import io
+from noiseprune.trained import reducers, rnn, experiment  # noqa: E402
 
 cfg = snakemake.params.trained
 seed = int(snakemake.wildcards.tseed)
 params = rnn.load(snakemake.input.params)
-covs = trained.probe(params, cfg, seed, snakemake.params.covariances, log=log.info)
+covs = experiment.probe(params, cfg, seed, snakemake.params.covariances, log=log.info)
 for path, name in zip(snakemake.output.covariances, snakemake.params.covariances):
     C = covs[name]
     if not np.all(np.isfinite(C)):
         raise ValueError(f"{name} covariance has non-finite entries")
     log.info("%s covariance: trace %.4g, largest variance %.4g", name, np.trace(C), np.diagonal(C).max())
     io.save_dense(path, C)
-batch = trained.eval_batch(cfg)
-metrics, produced, y = trained.evaluate(params, cfg, seed, batch)
-row = trained.row(cfg, seed, trained.ORIGINAL, "none", "none", 1.0, 0, False, params, metrics,
+batch = experiment.eval_batch(cfg)
+metrics, produced, y = experiment.evaluate(params, cfg, seed, batch)
+row = experiment.row(cfg, seed, experiment.ORIGINAL, "none", "none", 1.0, 0, False, params, metrics,
                   reducers.weights_kept(params["W"]))
 log.info("original network: %s", row)
 io.save_arrays(snakemake.output.original, y=y, produced=produced, interval=batch.interval)

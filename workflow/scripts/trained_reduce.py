@@ -5,7 +5,8 @@ from _job import setup
 
 log = setup(snakemake)
 
-from noiseprune import io, rnn, trained  # noqa: E402
+from noiseprune import io
+from noiseprune.trained import rnn, experiment  # noqa: E402
 
 cfg = snakemake.params.trained
 w = snakemake.wildcards
@@ -14,7 +15,7 @@ C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
 reference = io.load_arrays(snakemake.input.original)["y"]
 interval = io.load_arrays(snakemake.input.original)["interval"]
 for k, pseed in enumerate(snakemake.params.prune_seeds):
-    arrays, rows, produced = trained.reduce_and_evaluate(
+    arrays, rows, produced = experiment.reduce_and_evaluate(
         params, C, cfg, int(w.tseed), w.reducer, w.tcov, float(w.tkeep), int(pseed), reference, log=log.info
     )
     io.save_arrays(snakemake.output.reduced[k], **arrays)

@@ -6,7 +6,7 @@ noise-prune reads (L-NP and S-NP).
 
 Euler-Maruyama with step dt (ms): x <- x + (dt/tau) (-x + W phi(x) + W_in u + b)
 + (sigma sqrt(dt) / tau) xi. :func:`step` is written once for numpy and jax.numpy
-(the training in :mod:`noiseprune.training` scans the same function).
+(the training in :mod:`noiseprune.trained.training` scans the same function).
 
 Parameters are a dict of arrays ``W (N, N), W_in (N, 2), b (N,), w_out (N,),
 b_out ()``; a reduced network may add ``units`` (the original indices of its units).
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import covariance, io
+from noiseprune import covariance
+from noiseprune import io
 
 PHIS = ("tanh", "relu")
 PARAM_KEYS = ("W", "W_in", "b", "w_out", "b_out")

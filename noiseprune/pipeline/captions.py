@@ -12,24 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from . import dynamics, methods
-from .config import format_number
-from .plan import Plan, covariance_ids, is_relu
-
-
-def percent(fraction: float) -> str:
-    """0.2 -> '20 %'."""
-    return f"{100 * float(fraction):.4g} %"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def listing(items: Sequence) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+from noiseprune import dynamics
+from noiseprune import methods
+from noiseprune.pipeline.ids import format_number, listing, percent, plural  # noqa: F401  (captions.percent for callers)
+from noiseprune.pipeline.plan import Plan, covariance_ids, is_relu
 
 
 def _draws(exp: Mapping) -> str:

@@ -1,7 +1,7 @@
 """The configuration's JSON schema: loading it, completing it from the registries, and
 validating a config against it in one pass that also fills in the defaults.
 
-The schema file (``workflow/schemas/config.schema.yaml``) holds types, enums, ranges,
+The schema file (``noiseprune/pipeline/config.schema.yaml``, package data) holds types, enums, ranges,
 required keys and defaults; the method names (:mod:`noiseprune.methods`) and the
 network kinds with their keys (:mod:`noiseprune.networks`) are added from the
 registries, so neither is listed twice. Every error is a :class:`ConfigError`: one
@@ -14,10 +14,12 @@ import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import methods, networks, reducers
+from noiseprune import methods
+from noiseprune import networks
+from noiseprune.trained import reducers
 
 #: The schema shipped with the workflow (present in a source checkout / editable install).
-DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_SCHEMA = Path(__file__).resolve().parent / "config.schema.yaml"
 
 
 class ConfigError(ValueError):
@@ -135,7 +137,7 @@ def load_schema(schema=DEFAULT_SCHEMA) -> dict:
         "items": {"enum": list(registered)},
     }
     defs["reducers"] = {
-        "description": "Reducers of the trained networks (noiseprune.reducers): "
+        "description": "Reducers of the trained networks (noiseprune.trained.reducers): "
         + "; ".join(f"{r}: {reducers.get(r).description}" for r in reducers.names()),
         "type": "array",
         "minItems": 1,

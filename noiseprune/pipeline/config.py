@@ -3,7 +3,7 @@
 Pure Python, usable and testable without Snakemake. :func:`prepare` is what the
 workflow calls before any job runs:
 
-1. one pass of the JSON schema (``workflow/schemas/config.schema.yaml``, completed
+1. one pass of the JSON schema (``noiseprune/pipeline/config.schema.yaml``, completed
    from the registries: the method names of :mod:`noiseprune.methods` and the network
    kinds of :mod:`noiseprune.networks`) checks types, enums, ranges and required keys
    and fills in the schema's defaults;
@@ -25,13 +25,13 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 
-from . import methods, networks
-from .schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
+from noiseprune import methods
+from noiseprune import networks
+from noiseprune.pipeline.ids import NO_COVARIANCE, format_number  # noqa: F401  (config.format_number for callers)
+from noiseprune.pipeline.schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail_key, _path, check_schema, fill_defaults, load_schema, load_yaml
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 
-#: Covariance id of methods that ignore C (path component and table value).
-NO_COVARIANCE = "none"
 #: Prefix of the experiments generated from the ``scaling`` section.
 SCALING_PREFIX = "scaling_N"
 
@@ -52,23 +52,12 @@ INHERITED = (
 # --------------------------------------------------------------------------- formatting
 
 
-def format_number(value) -> str:
-    """Canonical text of a number in paths and wildcards: ``10`` for 10.0, ``0.2`` for 0.2.
-
-    ``float(format_number(x)) == float(x)`` exactly (shortest round-trip repr).
-    """
-    x = float(value)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
-
-
 # --------------------------------------------------------------------------- checks that compare fields
 
 
 def _check_network(net: Mapping, path: list) -> int:
     """Cross-field checks of a network mapping (schema-complete); return its size N."""
-    spec = networks.get_kind(net.get("kind", networks.DEFAULT_KIND))
+    spec = networks.get(net.get("kind", networks.DEFAULT_KIND))
     params = {k: v for k, v in net.items() if k != "kind"}
     problem = spec.check(params) if spec.check else None
     if problem:

@@ -2,7 +2,7 @@
 "Task-trained networks"): train one network, probe its covariances, reduce and
 evaluate, and the rows of ``results/tables/trained.csv``.
 
-``cfg`` is the validated ``trained`` section of the config (noiseprune.config). Every
+``cfg`` is the validated ``trained`` section of the config (noiseprune.pipeline.config). Every
 random stream is :func:`noiseprune.seeding.rng_for` of the seed and the names of the
 job; the held-out batch is the same for every network.
 """
@@ -13,9 +13,10 @@ import time
 
 import numpy as np
 
-from . import reducers, rnn
-from . import task as tasks
-from .seeding import rng_for
+from noiseprune.trained import reducers
+from noiseprune.trained import rnn
+from noiseprune.trained import tasks
+from noiseprune.seeding import rng_for
 
 #: Identifying columns of a row of results/tables/trained.csv, then its metrics.
 ID_COLUMNS = ("network", "n", "seed", "reducer", "covariance", "rescale", "keep_fraction", "prune_seed", "retrained")
@@ -63,7 +64,7 @@ def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray |
 def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
     """Train the network of ``seed``; return its parameters and a summary (losses; the
     seconds are logged, not returned, so that the summary file is the same in every run)."""
-    from . import training
+    from noiseprune.trained import training
 
     rng = rng_for(int(seed), "trained", cfg["name"], "train")
     params = rnn.init_params(int(cfg["n"]), float(cfg["gain"]), rng)
@@ -128,7 +129,7 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
     for variant, reduced in reducers.reduce(reducer, params, C, float(keep), rng):
         versions = [(False, reduced)]
         if int(cfg["retrain_steps"]) > 0:
-            from . import training
+            from noiseprune.trained import training
 
             tr = cfg["training"]
             retrained, _ = training.train(

@@ -10,7 +10,7 @@ a record (written by hand or by an older version) is loaded unchecked.
 
 Command line (``make verify CONFIG=...``)::
 
-    python -m noiseprune.integrity RESULTS_DIR [--config CONFIG]
+    python -m noiseprune.hashing RESULTS_DIR [--config CONFIG]
 
 rehashes every recorded file under RESULTS_DIR and names each one that changed or is
 missing, with the command that regenerates it. Files without a record are listed as
@@ -150,7 +150,7 @@ def relative_to_cwd(path) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m noiseprune.integrity",
+        prog="python -m noiseprune.hashing",
         description="Rehash every recorded result file; name each one that changed or is missing.",
     )
     parser.add_argument("results_dir", help="the results directory of a config")

@@ -1,7 +1,7 @@
 """Training of the rate RNN on ready-set-go with jax + optax (docs/method.md,
 "Task-trained networks").
 
-Backpropagation through time of :func:`noiseprune.rnn.step` (scanned with
+Backpropagation through time of :func:`noiseprune.trained.rnn.step` (scanned with
 ``jax.lax.scan``), Adam with global-norm gradient clipping and a cosine learning-rate
 decay to 5 % over the steps, float32. Trials, noise and
 the initial parameters come from numpy generators, so a run is fixed by its seed. XLA
@@ -16,7 +16,8 @@ import time
 
 import numpy as np
 
-from . import rnn, task as tasks
+from noiseprune.trained import rnn
+from noiseprune.trained import tasks
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import reducers
-from .trained import ID_COLUMNS, METRIC_COLUMNS, ORIGINAL
+from noiseprune.trained import reducers
+from noiseprune.trained.experiment import ID_COLUMNS, METRIC_COLUMNS, ORIGINAL
 
 
 def frames(docs) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -3,8 +3,8 @@ as JSON) and per-eigenvalue columns (1-D arrays by column name, saved as parquet
 :func:`noiseprune.io.save_table`).
 
 Built with numpy alone. Hundreds of short pruning jobs write these, and importing pandas
-would add about 0.3 s to each of them; :mod:`noiseprune.tables` and
-:mod:`noiseprune.tables_relu` gather the files into the pandas tables.
+would add about 0.3 s to each of them; :mod:`noiseprune.pipeline.tables` and
+:mod:`noiseprune.pipeline.tables_relu` gather the files into the pandas tables.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-#: Columns naming one pruned network, in every table (noiseprune.tables explains them).
+#: Columns naming one pruned network, in every table (noiseprune.pipeline.tables explains them).
 ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
 _ID_TYPES = {
     "network": str,

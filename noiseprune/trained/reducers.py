@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import methods, pruning
+from noiseprune import methods
+from noiseprune import pruning
+from noiseprune.registry import Registry
 
 #: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
 #: (noisy rollouts), none.
@@ -43,7 +45,7 @@ class Reducer:
     description: str
 
 
-REGISTRY: dict[str, Reducer] = {}
+REGISTRY: Registry[Reducer] = Registry("reducer")
 
 
 def reducer(name: str, *, covariances, stochastic: bool, label: str | None = None, color: str | None = None,
@@ -55,33 +57,24 @@ def reducer(name: str, *, covariances, stochastic: bool, label: str | None = Non
     """
 
     def register(fn: Callable) -> Callable:
-        if name in REGISTRY:
-            raise ValueError(f"reducer {name!r} is registered twice")
         doc = description or ((fn.__doc__ or name).strip().splitlines() or [name])[0]
-        REGISTRY[name] = Reducer(name, fn, tuple(covariances), stochastic, label or name,
-                                 color or methods.DEFAULT_COLOR, doc)
+        REGISTRY.add(name, Reducer(name, fn, tuple(covariances), stochastic, label or name,
+                                   color or methods.DEFAULT_COLOR, doc))
         return fn
 
     return register
 
 
-def names() -> tuple[str, ...]:
-    return tuple(REGISTRY)
-
-
-def get(name: str) -> Reducer:
-    try:
-        return REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown reducer {name!r}; expected one of {', '.join(map(repr, REGISTRY))}") from None
+names = REGISTRY.names
+get = REGISTRY.get
 
 
 def label(name: str) -> str:
-    return REGISTRY[name].label if name in REGISTRY else str(name)
+    return REGISTRY.get(name).label if name in REGISTRY else str(name)
 
 
 def color(name: str) -> str:
-    return REGISTRY[name].color if name in REGISTRY else methods.DEFAULT_COLOR
+    return REGISTRY.get(name).color if name in REGISTRY else methods.DEFAULT_COLOR
 
 
 # ----------------------------------------------------------------------------- pruning

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import io
-from .plan import duration_of
-from .records import ID_COLUMNS, eigen_columns, metrics_row  # noqa: F401  (tables.metrics_row for callers)
+from noiseprune import io
+from noiseprune.pipeline.ids import duration_of
+from noiseprune.pipeline.draw_rows import ID_COLUMNS, eigen_columns, metrics_row  # noqa: F401  (tables.metrics_row for callers)
 
 METRIC_COLUMNS = [
     "edges_original",
@@ -66,7 +66,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> 
 
 
 def eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
-    """:func:`noiseprune.records.eigen_columns` as a DataFrame."""
+    """:func:`noiseprune.pipeline.draw_rows.eigen_columns` as a DataFrame."""
     return pd.DataFrame(eigen_columns(ids, result))
 
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from . import io
-from .records import ID_COLUMNS, relu_eigen_columns, relu_row  # noqa: F401  (tables_relu.relu_row for callers)
+from noiseprune import io
+from noiseprune.pipeline.draw_rows import ID_COLUMNS, relu_eigen_columns, relu_row  # noqa: F401  (tables_relu.relu_row for callers)
 
 RELU_COLUMNS = [
     "network", "n", "seed", "active_fraction", "covariance", "method", "keep_fraction", "prune_seed",
@@ -29,7 +29,7 @@ RELU_EIGEN_COLUMNS = ID_COLUMNS + ["index", "eigenvalue", "eigenvalue_pruned", "
 
 
 def relu_eigen_frame(ids: Mapping, result: Mapping) -> pd.DataFrame:
-    """:func:`noiseprune.records.relu_eigen_columns` as a DataFrame."""
+    """:func:`noiseprune.pipeline.draw_rows.relu_eigen_columns` as a DataFrame."""
     return pd.DataFrame(relu_eigen_columns(ids, result))
 
 

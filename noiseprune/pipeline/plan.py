@@ -1,6 +1,6 @@
 """The pipeline's plan: which files a validated config asks for, and the jobs that make them.
 
-Pure Python over :func:`noiseprune.config.prepare`'s result; the Snakemake rules
+Pure Python over :func:`noiseprune.pipeline.config.prepare`'s result; the Snakemake rules
 (``workflow/rules/common.smk``) and the tests both use it, so the DAG and the
 tests' expectations are computed in one place.
 
@@ -15,8 +15,10 @@ import math
 import os
 from collections.abc import Mapping
 
-from . import methods, reducers
-from .config import NO_COVARIANCE, ConfigError, format_number
+from noiseprune import methods
+from noiseprune.trained import reducers
+from noiseprune.pipeline.config import ConfigError
+from noiseprune.pipeline.ids import LINEARIZED, NO_COVARIANCE, duration_of, format_number  # noqa: F401  (plan.LINEARIZED, plan.duration_of for callers)
 
 # ---------------------------------------------------------------- path templates
 # Relative to the config's results directory (``results_dir``): Plan.path() roots them.
@@ -34,8 +36,6 @@ DYNAMICS = "dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
 FIXED_POINT = "fixed_points/{exp}/seed{seed}.npz"
 RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
 RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
-#: Covariance id of the covariance linearized at the fixed point (relu experiments).
-LINEARIZED = "linearized"
 TABLES = {
     "summary": "tables/summary.csv",
     "eigen": "tables/eigen.parquet",
@@ -109,21 +109,9 @@ def uses_stiffness_factor(exp: Mapping) -> bool:
     """Whether the spectral eps of this experiment's pruned networks reads the Cholesky
     factor of -A (symmetric linear networks above the dense size of noiseprune.spectra),
     computed once per network by its own job and shared by every pruning job."""
-    from .spectra import DENSE_GEN_MAX_N
+    from noiseprune.spectra import DENSE_GEN_MAX_N
 
     return not is_relu(exp) and exp["network"].get("symmetric", True) and exp["n"] > DENSE_GEN_MAX_N
-
-
-def duration_of(cov: str) -> float:
-    """Simulated duration of a covariance id: inf for ``exact`` and ``linearized``, nan for
-    ``none``, T for ``T<T>``."""
-    if cov in ("exact", LINEARIZED):
-        return math.inf
-    if cov == NO_COVARIANCE:
-        return math.nan
-    if cov.startswith("T"):
-        return float(cov[1:])
-    raise ValueError(f"unknown covariance id {cov!r}")
 
 
 def covariance_ids(exp: Mapping) -> list[str]:
@@ -173,7 +161,7 @@ def job_matrices(rule: str, exp: Mapping) -> int:
 
 # ---------------------------------------------------------------- the plan
 class Plan:
-    """Jobs and targets of a prepared config (:func:`noiseprune.config.prepare`)."""
+    """Jobs and targets of a prepared config (:func:`noiseprune.pipeline.config.prepare`)."""
 
     def __init__(self, prepared: Mapping):
         #: Directory of every output of this config (``results_dir``).
