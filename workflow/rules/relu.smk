@@ -115,9 +115,9 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules(
         output:
             trajectories=expand(DYNAMICS, pseed=_pseeds, allow_missing=True),
         log:
-            log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}"),
+            log("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
         benchmark:
-            benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}")
+            benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
         priority: longest_first(runtime_dynamics_relu(_pseeds))
