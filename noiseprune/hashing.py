@@ -5,17 +5,18 @@ altered (a disk error, a stray edit, a copy gone wrong) still loads, and every t
 downstream comes out wrong without an error. So each writer of :mod:`noiseprune.io`
 hashes its file before moving it into place and stores the digest as a hidden record
 next to it, ``.<name>.sha256`` (one ``sha256sum`` line, so ``sha256sum -c`` reads it
-too); each loader refuses a file whose digest differs from its record. A file without
-a record (written by hand or by an older version) is loaded unchecked.
+too); each loader refuses a file whose digest differs from its record, or that has no
+record (written by hand, or its record deleted: nothing downstream may trust it).
 
 Command line (``make verify CONFIG=...``)::
 
     python -m noiseprune.hashing RESULTS_DIR [--config CONFIG]
 
-rehashes every recorded file under RESULTS_DIR and names each one that changed or is
-missing, with the command that regenerates it. Files without a record are listed as
-``unrecorded`` but are not an error. Exit status 0 when everything matches, 1 when a
-file changed or is missing, 2 when RESULTS_DIR does not exist.
+rehashes every recorded file under RESULTS_DIR and names each one that changed, is
+missing or has no record (``unrecorded``), with the command that regenerates it, and
+lists the temporary files of killed runs (which the next run removes). Exit status 0
+when everything matches, 1 when a file changed, is missing or is unrecorded, 2 when
+RESULTS_DIR does not exist.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +33,10 @@ from pathlib import Path
 RECORD_SUFFIX = ".sha256"
 # Top-level folders of a results directory written by Snakemake itself, not by io.
 UNRECORDED_DIRS = ("logs", "benchmarks")
+#: Temporary files of noiseprune.io: ``.<name>.partial-<12 hex><suffix>``, renamed onto
+#: <name> when complete; one left behind is from a run that was killed.
+TEMPORARY_TAG = ".partial-"
+_TEMPORARY = re.compile(r"^\..+\.partial-[0-9a-f]{12}(\.[A-Za-z0-9]+)?$")
 
 
 class IntegrityError(ValueError):
@@ -77,20 +83,33 @@ def recorded_digest(path) -> str | None:
     return digest
 
 
+#: Environment variable naming the config of the run (set for its jobs by the workflow),
+#: so that the command printed inside a job names it.
+CONFIG_ENV = "NOISEPRUNE_CONFIG"
+
+
 def regenerate_hint(paths, config=None) -> str:
     """The command that rewrites the file(s) ``paths`` and everything computed from them
-    (``make reproduce`` passes FORCERUN to ``snakemake --forcerun``)."""
+    (``make reproduce`` passes FORCERUN to ``snakemake --forcerun``); ``config`` defaults
+    to the run's config (CONFIG_ENV) when there is one."""
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    config = config or os.environ.get(CONFIG_ENV)
     config = f" CONFIG={shlex.quote(str(config))}" if config else ""
     return f"make reproduce{config} FORCERUN={shlex.quote(' '.join(map(str, paths)))}"
 
 
 def check(path) -> bool:
-    """Raise :class:`IntegrityError` if ``path`` differs from its record; True if it was
-    checked, False if it has no record (accepted unchecked)."""
+    """Raise :class:`IntegrityError` if ``path`` differs from its record or has none
+    (every file the pipeline writes has one: a file without it was written by hand, or
+    its record was deleted); True when it matches."""
     expected = recorded_digest(path)
     if expected is None:
-        return False
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+        raise IntegrityError(
+            f"{path}: has no sha256 record ({record_path(path).name}): it was written by hand or its record "
+            f"was deleted, so its contents cannot be trusted; regenerate it with: {regenerate_hint(path)}"
+        )
     actual = sha256(path)
     if actual != expected:
         raise IntegrityError(
@@ -98,6 +117,11 @@ def check(path) -> bool:
             f"{expected[:12]}); regenerate it with: {regenerate_hint(path)}"
         )
     return True
+
+
+def is_temporary(path) -> bool:
+    """Whether ``path`` is named like a temporary file of noiseprune.io."""
+    return bool(_TEMPORARY.match(Path(path).name))
 
 
 @dataclass
@@ -108,15 +132,16 @@ class Report:
     changed: list[Path] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
     unrecorded: list[Path] = field(default_factory=list)
+    temporary: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.changed or self.missing)
+        return not (self.changed or self.missing or self.unrecorded)
 
 
 def verify(results_dir) -> Report:
     """Check every recorded file under ``results_dir``; list the files without a record
-    (outside logs/ and benchmarks/, not hidden)."""
+    (outside logs/ and benchmarks/, not hidden) and the temporaries of killed runs."""
     results_dir = Path(results_dir)
     report = Report()
     for root, dirs, files in os.walk(results_dir):
@@ -124,7 +149,9 @@ def verify(results_dir) -> Report:
         rel = Path(root).relative_to(results_dir)
         for name in sorted(files):
             path = Path(root) / name
-            if is_record(name):
+            if is_temporary(name):
+                report.temporary.append(path)
+            elif is_record(name):
                 target = recorded_file(path)
                 if not target.is_file():
                     report.missing.append(target)
@@ -140,6 +167,19 @@ def verify(results_dir) -> Report:
                     report.unrecorded.append(path)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
     return report
+
+
+def remove_temporaries(results_dir) -> list[Path]:
+    """Delete the temporary files that killed runs left under ``results_dir`` (call it
+    only while holding the directory's run lock: a live run's temporaries are in use)."""
+    removed = []
+    for root, _, files in os.walk(results_dir):
+        for name in files:
+            if is_temporary(name):
+                path = Path(root) / name
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return sorted(removed)
 
 
 def relative_to_cwd(path) -> Path:
@@ -168,12 +208,16 @@ def main(argv=None) -> int:
         for path in paths:
             print(f"{kind}: {path}\n  regenerate with: {regenerate_hint(path, args.config)}")
     for path in unrecorded:
-        print(f"unrecorded: {path} (no sha256 record: written by hand or by an older version; not checked)")
-    if len(changed) + len(missing) > 1:
-        print(f"regenerate all with: {regenerate_hint(changed + missing, args.config)}")
-    checked = len(report.verified) + len(changed) + len(missing)
-    summary = f"verified {checked} files, {len(changed)} changed, {len(missing)} missing"
-    print(summary + (f"; {len(unrecorded)} without a record not checked" if unrecorded else ""))
+        print(f"unrecorded: {path} (no sha256 record: written by hand, or its record was deleted)\n"
+              f"  regenerate with: {regenerate_hint(path, args.config)}")
+    for path in report.temporary:
+        print(f"temporary: {relative_to_cwd(path)} (left by a run that was killed; the next run removes it)")
+    bad = changed + missing + unrecorded
+    if len(bad) > 1:
+        print(f"regenerate all with: {regenerate_hint(bad, args.config)}")
+    checked = len(report.verified) + len(bad)
+    summary = f"verified {checked} files, {len(changed)} changed, {len(missing)} missing, {len(unrecorded)} unrecorded"
+    print(summary + (f"; {len(report.temporary)} temporary files of killed runs" if report.temporary else ""))
     return 0 if report.ok else 1
 
 

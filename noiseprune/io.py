@@ -10,6 +10,7 @@ whose contents no longer match its record.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -44,18 +45,41 @@ def _create_temp(directory: Path, prefix: str, suffix: str) -> Path:
     raise FileExistsError(f"no unused temporary name {prefix}XXXX{suffix} in {directory}")
 
 
+class WriteError(OSError):
+    """A results file could not be written (read-only or full disk, no permission); the
+    message is one line naming the directory."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 @contextlib.contextmanager
 def _replacing(path: Path, suffix: str):
-    """Yield a new temporary file next to ``path``; rename it onto ``path`` if the body
-    succeeds, delete it if not."""
-    tmp = _create_temp(path.parent, f".{path.name}.", suffix)
+    """Yield a new temporary file next to ``path`` (``.<name>.partial-<hex><suffix>``,
+    :data:`noiseprune.hashing.TEMPORARY_TAG`); rename it onto ``path`` if the body
+    succeeds, delete it if not. ``os.replace`` replaces a symbolic link at ``path``,
+    never writes through it. A failing write raises :class:`WriteError`."""
+    try:
+        tmp = _create_temp(path.parent, f".{path.name}{hashing.TEMPORARY_TAG}", suffix)
+    except OSError as err:
+        raise _write_error(path, err) from None
     try:
         yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in _DISK_ERRORS and not isinstance(err, WriteError):
+            raise _write_error(path, err) from None
         raise
+
+
+#: errno values of a directory that cannot take the file (not a bug of the writer).
+_DISK_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT}
+
+
+def _write_error(path: Path, err: OSError) -> WriteError:
+    return WriteError(err.errno, f"cannot write into {path.parent}: {err.strerror or err}")
 
 
 @contextlib.contextmanager
@@ -72,7 +96,10 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     to names lacking it, so pass the real extension).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _write_error(path, err) from None
     with _replacing(path, suffix or path.suffix) as tmp:
         yield tmp
         digest = hashing.sha256(tmp)

@@ -91,6 +91,9 @@ class NetworkKind:
         Number of neurons N of a config mapping (defaults filled in).
     check : callable ``params -> (key, message) or None``, optional
         Checks that compare keys (the schema holds types, ranges and defaults).
+    edges : callable ``params -> float``, optional
+        Expected number of off-diagonal nonzeros of A (the config refuses keep fractions
+        that keep fewer than one of them).
     """
 
     name: str
@@ -100,6 +103,7 @@ class NetworkKind:
     size: Callable = len
     check: Callable | None = None
     description: str = ""
+    edges: Callable | None = None
 
 
 KINDS: Registry[NetworkKind] = Registry("network kind")
@@ -107,12 +111,13 @@ KINDS: Registry[NetworkKind] = Registry("network kind")
 DEFAULT_KIND = "clustered"
 
 
-def kind(name: str, *, schema: dict, required=(), size: Callable, check: Callable | None = None):
+def kind(name: str, *, schema: dict, required=(), size: Callable, check: Callable | None = None,
+         edges: Callable | None = None):
     """Decorator registering ``build(**params, rng)`` as the network kind ``name``."""
 
     def register(build: Callable) -> Callable:
         doc = (build.__doc__ or "").strip().splitlines()
-        KINDS.add(name, NetworkKind(name, build, schema, tuple(required), size, check, doc[0] if doc else name))
+        KINDS.add(name, NetworkKind(name, build, schema, tuple(required), size, check, doc[0] if doc else name, edges))
         return build
 
     return register
@@ -139,6 +144,14 @@ def _clustered_check(p: dict):
     if p["strong_pairs"] > within:
         return "strong_pairs", f"exceeds the {within} within-cluster edges"
     return None
+
+
+def _clustered_edges(p: dict) -> float:
+    """Off-diagonal nonzeros of a clustered network: both triangles of every cluster's
+    pairs, and the long-range entries (at most every off-diagonal position)."""
+    n = sum(p["clusters"])
+    within = sum(round(p["density"] * s * (s - 1) / 2) for s in p["clusters"])
+    return min(n * (n - 1), 2 * within + p["long_range"])
 
 
 #: JSON schema of the clustered network's keys (also referenced by the scaling section).
@@ -193,6 +206,7 @@ CLUSTERED_SCHEMA = {
     required=["clusters"],
     size=lambda p: sum(p["clusters"]),
     check=_clustered_check,
+    edges=_clustered_edges,
 )
 def clustered(
     clusters,
@@ -261,6 +275,10 @@ def clustered(
     n_total = sum(sizes)
     if n_total < 2:
         raise ValueError(f"the network needs at least 2 neurons, got clusters {clusters!r}")
+    if long_range > n_total * (n_total - 1):
+        raise ValueError(
+            f"long_range={long_range} exceeds the {n_total * (n_total - 1)} off-diagonal entries of an N = {n_total} network"
+        )
     W = np.zeros((n_total, n_total))
     strong_candidates = []
     offset = 0

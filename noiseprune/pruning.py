@@ -199,6 +199,11 @@ def probabilities(
     scatter = _scatter_sparse if sparse else _scatter
     if not q.size:
         return scatter(n, i, j, q, symmetric=symmetric)  # no off-diagonal entries: the target is 0 kept entries
+    if keep_fraction is not None and normalization != "theory" and keep_fraction * offdiag_nnz(A) < 1:
+        raise ValueError(
+            f"keep_fraction {keep_fraction:g} keeps {keep_fraction * offdiag_nnz(A):.3g} of the {offdiag_nnz(A)} "
+            f"off-diagonal entries of A in expectation, fewer than one"
+        )
     if not positive.any():
         asked = f"keep_fraction {keep_fraction:g}" if keep_fraction is not None else f"normalization {normalization!r}"
         raise ValueError(
@@ -232,6 +237,17 @@ def probabilities(
     return scatter(n, i, j, np.minimum(1.0, q, out=q), symmetric=symmetric)
 
 
+def _first_asymmetric(P) -> tuple[int, int] | None:
+    """(i, j) of an entry of P that differs from P[j, i]; None if P is symmetric."""
+    if sp.issparse(P):
+        diff = sp.coo_array(P - P.T)
+        diff.eliminate_zeros()
+        return (int(diff.row[0]), int(diff.col[0])) if diff.nnz else None
+    if _checks.is_symmetric(P):
+        return None
+    return tuple(int(x) for x in np.argwhere(P != P.T)[0])
+
+
 def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.csr_array:
     """Sample the pruned network: keep a_ij with probability p_ij, rescaled to a_ij / p_ij.
 
@@ -254,7 +270,8 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
     Raises
     ------
     ValueError
-        Bad matrices, P outside [0, 1], unknown diagonal mode.
+        Bad matrices, P outside [0, 1], a P that is not symmetric for a symmetric A,
+        unknown diagonal mode.
     """
     A = _checks.square_matrix(A)
     n = A.shape[0]
@@ -272,6 +289,16 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
     _checks.choice(diagonal, DIAGONALS, "diagonal")
     rng = _checks.generator(rng)
     symmetric = _checks.is_symmetric(A)
+    if symmetric:
+        # each pair of a symmetric A is drawn once, from the upper triangle of P: a P
+        # whose triangles differ would have its lower one silently ignored
+        pair = _first_asymmetric(P)
+        if pair is not None:
+            r, c = pair
+            raise ValueError(
+                f"P must be symmetric like A (each pair of a symmetric A is drawn once), "
+                f"found P[{r}, {c}] = {float(P[r, c]):g} != P[{c}, {r}] = {float(P[c, r]):g}"
+            )
 
     # candidates (i, j) in row-major order, dense or sparse P alike: the same draws
     if sp.issparse(P):

@@ -269,6 +269,8 @@ def compare(
     n = A.shape[0]
     As = _checks.sparse_square(A_sparse, n)
     _checks.choice(metrics, ("full", "eps"), "metrics")
+    if not np.any(As.data):
+        raise ValueError("A_sparse must not be all zero: its eigenvalue errors and alignments are undefined")
     symmetric = _checks.is_symmetric(A) and not (As != As.T).nnz
     empty = np.empty(0)
     out = {"eigenvalues": empty, "eigenvalues_pruned": empty, "eig_err": empty, "vec_err": empty, "alignment": empty}
@@ -287,12 +289,16 @@ def compare(
     else:
         mu = match_eigenvalues(w, la.eigvals(As.toarray(), check_finite=False, overwrite_a=True))
     AsV = sparse_times_dense(As, V)
+    norms = np.linalg.norm(AsV, axis=0)
+    if not norms.all():
+        k = int(np.flatnonzero(norms == 0)[0])
+        raise ValueError(f"A_sparse maps eigenvector {k} of A to zero: its alignment is undefined")
     rayleigh = np.einsum("ij,ij->j", V.conj() if np.iscomplexobj(V) else V, AsV)
     out.update(
         eigenvalues=w,
         eigenvalues_pruned=mu,
         eig_err=mu / w - 1.0,
         vec_err=rayleigh / w - 1.0,
-        alignment=np.abs(rayleigh) / np.linalg.norm(AsV, axis=0),
+        alignment=np.abs(rayleigh) / norms,
     )
     return out

@@ -63,9 +63,9 @@ def test_results_dir_default_normalized_and_rooting_the_plan():
 @pytest.mark.parametrize(
     "value, message",
     [
-        (".", "config error: results_dir = '.': would write results into the working directory's own files"),
+        (".", "config error: results_dir = '.': would write results into the working directory itself"),
         ("workflow/out", "config error: results_dir = 'workflow/out': would write results into the working"),
-        ("res{exp}", "config error: results_dir = 'res{exp}': must not contain { } (Snakemake wildcard and glob"),
+        ("res{exp}", "config error: results_dir = 'res{exp}': may contain letters, digits and - _ . / only, not '{}'"),
         (3, "config error: results_dir = 3: must be of type string"),
     ],
 )
@@ -468,12 +468,14 @@ def test_figure_naming_a_missing_experiment_is_an_error():
 def test_memory_check_names_the_experiment_and_estimate():
     plan = npplan.Plan(prepare(minimal(network={"clusters": [40000], "long_range": 0}), schema=SCHEMA))
     with pytest.raises(ConfigError) as info:
-        plan.check_memory(24 * 1024, "this machine's memory")
+        plan.check_resources(24 * 1024, "this machine's memory")
     assert str(info.value) == (
-        "config error: experiments.small: its largest job needs about 95.9 GiB (8 dense N x N matrices "
-        "at N = 40000), more than the 24.0 GiB of this machine's memory"
+        "config error: experiments.small.network: its prune_measure job (N = 40000) needs about 95.9 GiB, "
+        "more than the 24.0 GiB of this machine's memory"
     )
-    plan.check_memory(200 * 1024, "--resources mem_mb")  # fits
+    # fits, but its covariance solve is estimated at 30 N^3 flops at 5e9 per second, 107 CPU-hours
+    with pytest.raises(ConfigError, match=r"its covariance_exact job \(N = 40000\) is estimated at 107 CPU-hours, more than the limit of 24"):
+        plan.check_resources(200 * 1024, "--resources mem_mb")
     assert npplan.memory_mb(1000, 8) == pytest.approx(500 + 8 * 8e6 / 2**20)
 
 
@@ -491,9 +493,9 @@ def test_large_full_metrics_draw_two_pruning_seeds_at_once(n, prune_seeds, spect
     assert npplan.job_matrices("dynamics", exp) == npplan.JOB_MATRICES["dynamics"]
     plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
     need_gib = npplan.memory_mb(n, 8 + 3 * (workers - 1)) / 1024
-    with pytest.raises(ConfigError, match=f"needs about {need_gib:.1f} GiB \\({8 + 3 * (workers - 1)} dense"):
-        plan.check_memory(need_gib * 1024 - 1, "a test")
-    plan.check_memory(need_gib * 1024, "a test")
+    with pytest.raises(ConfigError, match=f"its prune_measure job \\(N = {n}\\) needs about {need_gib:.1f} GiB"):
+        plan.check_resources(need_gib * 1024 - 1, "a test")
+    plan.check_resources(need_gib * 1024, "a test")
 # ------------------------------------------------------------------ rectified-linear experiments
 
 
@@ -541,7 +543,8 @@ def test_linear_config_has_no_relu_tables():
 
 def test_fig7_needs_relu_experiments_and_fig8_linear_ones():
     cfg = relu_minimal()
-    cfg["experiments"]["lin"] = minimal()["experiments"]["small"]
+    cfg["experiments"]["lin"] = minimal(network={"clusters": [20, 10], "long_range": 10, "symmetric": False})["experiments"]["small"]
+    cfg["experiments"]["sym"] = minimal()["experiments"]["small"]
     cfg["figures"] = {"fig7_relu": {"experiments": ["small"]}, "fig8_nonsymmetric": {"experiment": "lin"}}
     plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
     assert plan.figures == {"fig7_relu": ["small"], "fig8_nonsymmetric": ["lin"]}
@@ -550,4 +553,7 @@ def test_fig7_needs_relu_experiments_and_fig8_linear_ones():
         npplan.Plan(prepare(cfg, schema=SCHEMA))
     cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "small"}}
     with pytest.raises(ConfigError, match="has dynamics_model: relu; the figure draws linear networks"):
+        npplan.Plan(prepare(cfg, schema=SCHEMA))
+    cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "sym"}}
+    with pytest.raises(ConfigError, match=r"^config error: figures.fig8_nonsymmetric: experiment 'sym' has a symmetric network; the figure draws a non-symmetric one$"):
         npplan.Plan(prepare(cfg, schema=SCHEMA))

@@ -17,7 +17,7 @@ from helpers import ROOT, result_hashes, run_snakemake
 
 from noiseprune import hashing, io
 
-GOOD_SUMMARY = re.compile(r"^verified (\d+) files, 0 changed, 0 missing$", re.M)
+GOOD_SUMMARY = re.compile(r"^verified (\d+) files, 0 changed, 0 missing, 0 unrecorded$", re.M)
 
 
 def write_results(root):
@@ -27,7 +27,7 @@ def write_results(root):
     io.save_arrays(root / "spectra" / "a.npz", w=np.ones(3))
     (root / "logs").mkdir()
     (root / "logs" / "job.log").write_text("not a result\n")
-    (root / "networks" / "a" / ".A.npy.3f2a9c.npy").write_bytes(b"half-written temporary")
+    (root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy").write_bytes(b"half-written temporary")
     return root
 
 
@@ -50,11 +50,31 @@ def cli(*args, cwd):
 # ------------------------------------------------------------------ check
 
 
-def test_check_accepts_an_unchanged_file_and_one_without_a_record(tmp_path):
+def test_check_accepts_an_unchanged_file_and_refuses_one_without_a_record(tmp_path, monkeypatch):
     io.save_dense(tmp_path / "x.npy", np.zeros(4))
     assert hashing.check(tmp_path / "x.npy") is True
     np.save(tmp_path / "own.npy", np.zeros(4))
-    assert hashing.check(tmp_path / "own.npy") is False
+    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    with pytest.raises(hashing.IntegrityError) as err:
+        hashing.check(tmp_path / "own.npy")
+    assert str(err.value) == (
+        f"{tmp_path / 'own.npy'}: has no sha256 record (.own.npy.sha256): it was written by hand or its record was "
+        f"deleted, so its contents cannot be trusted; regenerate it with: make reproduce FORCERUN={tmp_path / 'own.npy'}"
+    )
+    # every loader: a pipeline-written file whose record was deleted is refused
+    (tmp_path / ".x.npy.sha256").unlink()
+    with pytest.raises(hashing.IntegrityError, match="has no sha256 record"):
+        io.load_dense(tmp_path / "x.npy")
+
+
+def test_the_command_printed_inside_a_job_names_the_config(tmp_path, monkeypatch):
+    """The workflow sets CONFIG_ENV for its jobs: the command names the config, so that
+    following it runs that config (make reproduce defaults to config.yaml)."""
+    io.save_dense(tmp_path / "x.npy", np.arange(3.0))
+    flip_byte(tmp_path / "x.npy")
+    monkeypatch.setenv(hashing.CONFIG_ENV, "tests/configs/smoke.yaml")
+    with pytest.raises(hashing.IntegrityError, match=r"regenerate it with: make reproduce CONFIG=tests/configs/smoke.yaml FORCERUN="):
+        hashing.check(tmp_path / "x.npy")
 
 
 @pytest.mark.parametrize("damage", ["changed byte", "truncated", "appended"])
@@ -111,8 +131,9 @@ def test_verify_sorts_every_recorded_file(tmp_path):
     assert report.verified == [root / "networks" / "a" / "A.npy"]
     assert report.changed == [root / "metrics" / "a.json"]
     assert report.missing == [root / "spectra" / "a.npz"]
-    # logs/ and hidden temporaries are never results; a hand-written file is listed, not failed
+    # logs/ are never results; a hand-written file fails; a killed run's temporary is listed
     assert report.unrecorded == [root / "networks" / "by_hand.npy"]
+    assert report.temporary == [root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy"]
 
 
 # ------------------------------------------------------------------ command line
@@ -122,7 +143,10 @@ def test_cli_clean_tree_exits_0(tmp_path):
     write_results(tmp_path / "results")
     proc = cli("results", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "verified 3 files, 0 changed, 0 missing\n"
+    assert proc.stdout == (
+        "temporary: results/networks/a/.A.npy.partial-3f2a9c01b2d4.npy (left by a run that was killed; the next run removes it)\n"
+        "verified 3 files, 0 changed, 0 missing, 0 unrecorded; 1 temporary files of killed runs\n"
+    )
 
 
 def test_cli_names_each_problem_with_its_regenerate_command(tmp_path):
@@ -139,19 +163,30 @@ def test_cli_names_each_problem_with_its_regenerate_command(tmp_path):
         "  regenerate with: make reproduce CONFIG='my config.yaml' FORCERUN=results/networks/a/A.npy",
         "missing: results/spectra/a.npz",
         "  regenerate with: make reproduce CONFIG='my config.yaml' FORCERUN=results/spectra/a.npz",
-        "unrecorded: results/by_hand.csv (no sha256 record: written by hand or by an older version; not checked)",
+        "unrecorded: results/by_hand.csv (no sha256 record: written by hand, or its record was deleted)",
+        "  regenerate with: make reproduce CONFIG='my config.yaml' FORCERUN=results/by_hand.csv",
+        "temporary: results/networks/a/.A.npy.partial-3f2a9c01b2d4.npy (left by a run that was killed; the next run removes it)",
         "regenerate all with: make reproduce CONFIG='my config.yaml' "
-        "FORCERUN='results/networks/a/A.npy results/spectra/a.npz'",
-        "verified 3 files, 1 changed, 1 missing; 1 without a record not checked",
+        "FORCERUN='results/networks/a/A.npy results/spectra/a.npz results/by_hand.csv'",
+        "verified 4 files, 1 changed, 1 missing, 1 unrecorded; 1 temporary files of killed runs",
     ]
 
 
-def test_cli_unrecorded_files_alone_do_not_fail(tmp_path):
+def test_cli_a_file_whose_record_was_deleted_fails(tmp_path):
     root = write_results(tmp_path / "results")
-    (root / "notes.txt").write_text("mine\n")
+    (root / "metrics" / ".a.json.sha256").unlink()
     proc = cli("results", cwd=tmp_path)
-    assert proc.returncode == 0
-    assert "unrecorded: results/notes.txt" in proc.stdout
+    assert proc.returncode == 1
+    assert "unrecorded: results/metrics/a.json (no sha256 record: written by hand, or its record was deleted)" in proc.stdout
+
+
+def test_remove_temporaries_removes_only_temporaries(tmp_path):
+    root = write_results(tmp_path / "results")
+    before = sorted(p for p in root.rglob("*") if p.is_file())
+    assert hashing.remove_temporaries(root) == [root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy"]
+    after = sorted(p for p in root.rglob("*") if p.is_file())
+    assert after == [p for p in before if "partial-" not in p.name]
+    assert hashing.verify(root).temporary == []
 
 
 def test_cli_missing_results_directory_exits_2_in_one_line(tmp_path):

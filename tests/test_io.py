@@ -1,4 +1,5 @@
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -183,9 +184,42 @@ def test_loaders_refuse_a_file_changed_since_it_was_written(tmp_path, name):
     assert message.endswith(f"regenerate it with: make reproduce FORCERUN={path}")
 
 
-def test_loaders_accept_a_file_without_a_record(tmp_path):
-    # a library user's own file, written without noiseprune.io
+def test_loaders_refuse_a_file_without_a_record(tmp_path):
+    """Every file the pipeline writes has a record: one without it was written by hand,
+    or its record was deleted, and nothing downstream may trust it."""
     np.save(tmp_path / "own.npy", np.arange(3.0))
-    np.testing.assert_array_equal(io.load_dense(tmp_path / "own.npy"), np.arange(3.0))
+    with pytest.raises(io.IntegrityError, match=r"own\.npy: has no sha256 record"):
+        io.load_dense(tmp_path / "own.npy")
     pd.DataFrame({"a": [1]}).to_csv(tmp_path / "own.csv", index=False)
-    assert io.load_table(tmp_path / "own.csv")["a"].tolist() == [1]
+    with pytest.raises(io.IntegrityError, match=r"own\.csv: has no sha256 record"):
+        io.load_table(tmp_path / "own.csv")
+
+
+def test_a_symlink_at_the_destination_is_replaced_not_written_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x.json").symlink_to(victim)
+    (tmp_path / "out" / ".x.json.sha256").symlink_to(victim)
+    io.save_json(tmp_path / "out" / "x.json", {"a": 1})
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "out" / "x.json").is_symlink() and io.load_json(tmp_path / "out" / "x.json") == {"a": 1}
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.ENOSPC, errno.EACCES])
+def test_a_directory_that_cannot_take_the_file_is_one_line_naming_it(tmp_path, monkeypatch, code):
+    """A read-only or full results directory (simulated: the tests may run as root, whom
+    permissions do not stop): one line naming the directory, and nothing left behind."""
+    real_replace = os.replace
+
+    def failing(src, dst):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(io.os, "replace", failing)
+    with pytest.raises(io.WriteError) as err:
+        io.save_dense(tmp_path / "net" / "A.npy", np.zeros(3))
+    assert str(err.value) == f"cannot write into {tmp_path / 'net'}: {os.strerror(code)}"
+    monkeypatch.setattr(io.os, "replace", real_replace)
+    assert list((tmp_path / "net").iterdir()) == []
+
+

@@ -90,7 +90,9 @@ def test_large_cluster_uses_iterative_solver_and_is_deterministic():
         ({"clusters": [10], "long_range": -1}, "long_range"),
         ({"clusters": [10], "leak": "rowsum"}, "leak"),
         ({"clusters": [10], "leak": -1.0}, "leak"),
-        ({"clusters": [10], "strong_pairs": 1000}, "strong_pairs"),
+        ({"clusters": [10], "long_range": 0, "strong_pairs": 1000}, "strong_pairs"),
+        # more long-range entries than off-diagonal slots: refused, never clipped
+        ({"clusters": [10, 10], "long_range": 10**6}, r"^long_range=1000000 exceeds the 380 off-diagonal entries of an N = 20 network$"),
     ],
 )
 def test_bad_parameters(kwargs, message):

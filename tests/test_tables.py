@@ -1,7 +1,6 @@
 """Unit tests of noiseprune.pipeline.tables and noiseprune.pipeline.draw_rows (no Snakemake)."""
 
 import itertools
-import json
 import math
 import subprocess
 import sys
@@ -148,7 +147,7 @@ def test_summary_sorted_and_read_back(tmp_path):
     paths = []
     for i, row in enumerate(rows):
         p = tmp_path / f"{i}.json"
-        p.write_text(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}))
+        io.save_json(p, row)  # as the pruning jobs write it (NaN as null), with its record
         paths.append(p)
     frame = tables.read_summaries(paths)
     assert list(frame.columns) == tables.SUMMARY_COLUMNS

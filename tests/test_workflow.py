@@ -248,7 +248,7 @@ def test_spectral_eps_above_the_dense_size_reads_one_cholesky_factor_per_network
 def test_make_verify_finds_every_result_recorded(reference):
     proc = run_action(reference, "verify")
     summary = proc.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"verified \d+ files, 0 changed, 0 missing", summary), proc.stdout[-2000:]
+    assert re.fullmatch(r"verified \d+ files, 0 changed, 0 missing, 0 unrecorded", summary), proc.stdout[-2000:]
     assert int(summary.split()[1]) >= len(result_hashes(reference))
 
 
@@ -362,10 +362,15 @@ def test_live_run_is_never_unlocked(tmp_path):
     ]
     assert (locks / "0.output.lock").is_file()
     # The holder is dead now: its lock is released, and only locks of this results
-    # directory are cleared (another config's are not).
+    # directory are cleared: not another config's, nor those of a results directory
+    # inside it (made by hand: the pipeline refuses to nest them), whose live run holds
+    # its own lock. Ownership is the nearest directory with the marker, not the path.
     (locks / "1.output.lock").write_text("results-other/networks/x/seed0/A.npy\n")
+    (results / "inner").mkdir()
+    (results / "inner" / npconfig.MARKER).write_text("")
+    (locks / "2.output.lock").write_text("results-smoke/inner/networks/x/seed0/A.npy\n")
     assert run.clear_stale_locks(tmp_path, results) == [locks / "0.output.lock"]
-    assert sorted(p.name for p in locks.iterdir()) == ["1.output.lock"]
+    assert sorted(p.name for p in locks.iterdir()) == ["1.output.lock", "2.output.lock"]
     run.hold_results_lock(results).close()
 
 
@@ -390,8 +395,8 @@ def test_live_run_is_never_unlocked(tmp_path):
         ),
         (
             lambda c: c["experiments"]["asym"]["network"].update(clusters=[10000000], long_range=0),
-            "config error: experiments.asym: its largest job needs about 5960465.0 GiB (8 dense N x N matrices "
-            "at N = 10000000), more than the 3.0 GiB of --resources mem_mb",
+            "config error: experiments.asym.network: its prune_measure job (N = 10000000) needs about 5960465.0 GiB, "
+            "more than the 3.0 GiB of --resources mem_mb",
         ),
         (
             lambda c: c["scaling"].update(cluster_fractions=[0.5, 0.2]),
@@ -441,3 +446,50 @@ def test_snakefmt_check_is_clean():
     files = [str(ROOT / "Snakefile"), str(ROOT / "workflow" / "rules")]
     proc = subprocess.run([str(snakefmt), "--check", *files], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------ the report
+
+
+#: Elements of Snakemake's report page itself: everything else in it (figures, captions,
+#: paths) is data inside its <script> elements.
+REPORT_ELEMENTS = {"html", "head", "meta", "title", "style", "script", "body", "div", "p"}
+
+
+def test_report_is_written_atomically_and_holds_no_foreign_element(reference, tmp_path):
+    """`make report` renders into a temporary file that replaces report.html: a symbolic
+    link there is replaced, never written through. An HTML parser finds only the page's
+    own elements, none with an event handler or a source: the strings of the config and
+    the paths reach it as data (results_dir keeps to letters, digits and - _ . /, so it
+    cannot close a <script>; tests/test_fuzz.py refuses the hostile ones)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    report = results_path(reference) / "report.html"
+    report.unlink(missing_ok=True)
+    report.symlink_to(victim)
+    try:
+        check_report(reference, report, victim)
+    finally:  # the reference stays as its run left it
+        report.unlink(missing_ok=True)
+        (report.parent / ".report.html.sha256").unlink(missing_ok=True)
+
+
+def check_report(reference, report, victim):
+    from html.parser import HTMLParser
+
+    run_action(reference, "report", timeout=300)
+    assert victim.read_text() == "precious\n"
+    assert report.is_file() and not report.is_symlink()
+
+    found = []
+
+    class Elements(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, [name for name, _ in attrs]))
+
+    Elements().feed(report.read_text())
+    assert {tag for tag, _ in found} <= REPORT_ELEMENTS, {tag for tag, _ in found} - REPORT_ELEMENTS
+    assert not [(tag, names) for tag, names in found if any(n.startswith("on") or n in ("src", "href") for n in names)]
+    assert sum(tag == "script" for tag, _ in found) > 10
+    # recorded like every other file of the results directory
+    assert run_action(reference, "verify").returncode == 0

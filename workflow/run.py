@@ -13,7 +13,15 @@ the run dies, even by kill -9, so a run that finds Snakemake's own lock files fo
 results directory but gets this lock knows they are stale, left by a dead run, and
 removes them (what `snakemake --unlock` would do, limited to this results directory).
 A directory held by a live run is never unlocked: the second run stops with one line
-naming the live one.
+naming the live one. A lock file is this run's when every file it lists belongs to this
+results directory, the nearest directory above it with the pipeline's marker
+(noiseprune.pipeline.config.owner), never by path containment.
+
+Before any job or lock, every action checks the config, the plan's job estimates
+(memory against this machine, runtime against limits.job_cpu_hours) and, except
+verify, the results directory's location (docs/safety.md), each failure one line. A
+writing run then removes the temporary files a killed run left (noiseprune.hashing),
+and the report is rendered into a temporary file renamed onto report.html.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from noiseprune import hashing  # noqa: E402
+from noiseprune import io as npio  # noqa: E402
 from noiseprune.pipeline import config as npconfig  # noqa: E402
 from noiseprune.pipeline import plan as npplan  # noqa: E402
 
@@ -42,21 +52,33 @@ class RunError(Exception):
     """A reason to stop before Snakemake starts; printed as one line."""
 
 
-def load_plan(config_path: Path) -> npplan.Plan:
+def load_plan(config_path: Path, available_mb: float | None = None) -> npplan.Plan:
+    """The plan of ``config_path``, refused in one line if the config is invalid or a job
+    could not finish (runtime over the limit, memory over ``available_mb``)."""
     if not config_path.is_file():
         raise RunError(f"config file {str(config_path)!r} not found")
     try:
-        return npplan.Plan(npconfig.prepare(npconfig.load_yaml(config_path), schema=SCHEMA))
+        plan = npplan.Plan(npconfig.prepare(npconfig.load_yaml(config_path), schema=SCHEMA))
+        plan.check_resources(available_mb, "this machine's memory")
     except npconfig.ConfigError as err:
         raise RunError(str(err)) from None
+    return plan
 
 
 # ------------------------------------------------------------------ locking
 def hold_results_lock(results_dir: Path):
-    """Open and exclusively lock ``results_dir/.run.lock``; the returned file keeps the
-    lock until this process ends. Raises RunError if a live run holds it."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(results_dir / ".run.lock", "a+")
+    """Claim ``results_dir`` (noiseprune.pipeline.config.claim: create it with its marker),
+    then open and exclusively lock ``results_dir/.run.lock`` (never through a symbolic
+    link); the returned file keeps the lock until this process ends. Raises RunError if
+    a live run holds it."""
+    try:
+        npconfig.claim(results_dir)
+        fd = os.open(results_dir / ".run.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except npconfig.LocationError as err:
+        raise RunError(str(err)) from None
+    except OSError as err:
+        raise RunError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
+    handle = os.fdopen(fd, "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -82,10 +104,6 @@ def lock_paths(lock_file: Path, workdir: Path) -> list[Path]:
     return [Path(os.path.normpath(workdir / line)) for line in lines]
 
 
-def within(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
-
-
 def live_foreign_runs(workdir: Path) -> list[int]:
     """Pids of live Snakemake processes working in ``workdir`` that this script did not
     start (their lock files could belong to any results directory)."""
@@ -105,10 +123,24 @@ def live_foreign_runs(workdir: Path) -> list[int]:
     return pids
 
 
+def owned_by(paths: list[Path], results_dir: Path, owners: dict) -> bool:
+    """Whether every path belongs to ``results_dir`` itself: its nearest ancestor with
+    the results marker is ``results_dir``, not a directory inside or around it
+    (noiseprune.pipeline.config.owner; ``owners`` caches it by directory)."""
+    for path in paths:
+        if path.parent not in owners:
+            owners[path.parent] = npconfig.owner(path.parent)
+        if owners[path.parent] != results_dir:
+            return False
+    return bool(paths)
+
+
 def clear_stale_locks(workdir: Path, results_dir: Path) -> list[Path]:
-    """Remove Snakemake's lock files that lock only files under ``results_dir``, which
-    the caller holds (so no run started by this script is using them). Returns them."""
-    ours = [f for f in snakemake_lock_files(workdir) if all(within(p, results_dir) for p in lock_paths(f, workdir))]
+    """Remove Snakemake's lock files that lock only files of ``results_dir`` (by owner,
+    not by path: a results directory never contains another), which the caller holds
+    (so no run started by this script is using them). Returns them."""
+    owners: dict = {}
+    ours = [f for f in snakemake_lock_files(workdir) if owned_by(lock_paths(f, workdir), results_dir, owners)]
     if not ours:
         return []
     foreign = live_foreign_runs(workdir)
@@ -177,8 +209,11 @@ def main(argv=None) -> int:
     args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: Snakemake's
     workdir = Path.cwd().resolve()
     try:
-        plan = load_plan(args.config)
+        local = args.action != "cluster" and not any(a.startswith("--resources") for a in extra)
+        plan = load_plan(args.config, machine_memory_mb() if local else None)
         results_dir = Path(os.path.normpath(workdir / plan.results_dir))
+        if args.action != "verify":  # verify only reads
+            npconfig.check_location(plan.results_dir, workdir)
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
             cmd = [sys.executable, "-m", "noiseprune.hashing", plan.results_dir, "--config", str(args.config)]
@@ -190,15 +225,50 @@ def main(argv=None) -> int:
             stale = clear_stale_locks(workdir, results_dir)
             if stale:
                 print(f"run.py: removed {len(stale)} stale Snakemake lock(s) of {plan.results_dir} left by a run that died")
+            leftovers = hashing.remove_temporaries(results_dir)
+            if leftovers:
+                print(f"run.py: removed {len(leftovers)} temporary file(s) of {plan.results_dir} left by a run that was killed")
+    except npconfig.LocationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except RunError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    env = dict(os.environ, **{MARKER: "1"})
+    except OSError as err:
+        print(f"error: cannot write the results directory {plan.results_dir}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    # the config is named in the regenerate commands that the jobs print
+    env = dict(os.environ, **{MARKER: "1", hashing.CONFIG_ENV: str(args.config)})
     try:
+        if args.action == "report":
+            return write_report(cmd, results_dir / "report.html", env)
         return subprocess.call(cmd, env=env)
     finally:
         if lock is not None:
             lock.close()
+
+
+def write_report(cmd: list[str], report: Path, env: dict) -> int:
+    """Run Snakemake's report command ``cmd`` (``--report <report>``) into a
+    temporary file that is recorded and renamed onto ``report`` when it succeeds
+    (noiseprune.io.atomic_path): a symbolic link at ``report`` is replaced, never written
+    through, and a failed report leaves the previous one."""
+
+    class Failed(Exception):
+        pass
+
+    try:
+        with npio.atomic_path(report, ".html") as tmp:
+            at = cmd.index("--report") + 1
+            rc = subprocess.call([*cmd[:at], str(tmp), *cmd[at + 1 :]], env=env)
+            if rc != 0:
+                raise Failed(rc)
+    except Failed as failed:
+        return failed.args[0]
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

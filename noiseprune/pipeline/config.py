@@ -23,8 +23,11 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from noiseprune import hashing
 from noiseprune import methods
 from noiseprune import networks
 from noiseprune.pipeline.ids import NO_COVARIANCE, format_number  # noqa: F401  (config.format_number for callers)
@@ -32,6 +35,12 @@ from noiseprune.pipeline.schema import DEFAULT_SCHEMA, ConfigError, _fail, _fail
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "check_schema", "fill_defaults", "load_schema", "load_yaml", "prepare", "expand"]
 
+#: The checkout this module belongs to, the folder with the Snakefile (an absolute
+#: results_dir may not lie in it).
+REPOSITORY = next(
+    (str(p) for p in Path(__file__).resolve().parents if (p / "Snakefile").is_file()),
+    str(Path(__file__).resolve().parent.parent),
+)
 #: Prefix of the experiments generated from the ``scaling`` section.
 SCALING_PREFIX = "scaling_N"
 
@@ -55,15 +64,43 @@ INHERITED = (
 # --------------------------------------------------------------------------- checks that compare fields
 
 
-def _check_network(net: Mapping, path: list) -> int:
-    """Cross-field checks of a network mapping (schema-complete); return its size N."""
+#: Longest experiment (and trained section) name: names are path components and wildcards.
+NAME_MAX_LENGTH = 64
+#: Snakemake refuses a wildcard value ending in a pattern repeated this often (it takes
+#: it for an infinite recursion of rules).
+_PERIODIC = re.compile(r"(.+?)\1{19,}$")
+
+
+def check_name(path: list, name: str) -> None:
+    """One-line ConfigError unless ``name`` can be a path component and a wildcard value."""
+    if len(name) > NAME_MAX_LENGTH:
+        _fail(path, name, f"names are at most {NAME_MAX_LENGTH} characters (it has {len(name)})")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+        _fail(path, name, "names start with a letter, then letters, digits, _ or -")
+    periodic = _PERIODIC.search(name)
+    if periodic:
+        _fail(path, name, f"must not end in {periodic.group(1)!r} repeated 20 times or more "
+              "(Snakemake takes such a name for an endless recursion)")
+
+
+def _check_network(net: Mapping, path: list) -> tuple[int, float | None]:
+    """Cross-field checks of a network mapping (schema-complete); return its size N and
+    expected number of off-diagonal nonzeros (None if the kind does not say)."""
     spec = networks.get(net.get("kind", networks.DEFAULT_KIND))
     params = {k: v for k, v in net.items() if k != "kind"}
     problem = spec.check(params) if spec.check else None
     if problem:
         key, message = problem
         _fail(path + [key], net.get(key), message)
-    return int(spec.size(params))
+    return int(spec.size(params)), (float(spec.edges(params)) if spec.edges else None)
+
+
+def _check_keep_fractions(fractions, entries: float, path: list, what: str) -> None:
+    """Refuse a keep fraction whose expected kept count is below one entry."""
+    for i, keep in enumerate(fractions):
+        if keep * entries < 1:
+            _fail(path + [i], keep, f"keeps {keep * entries:.3g} of the {entries:.0f} {what} in expectation, "
+                  f"fewer than one (the smallest keep fraction is {format_number(float(f'{1 / entries:.3g}'))})")
 
 
 def _check_unique_numbers(values, path) -> None:
@@ -121,6 +158,8 @@ def check_trained(trained: Mapping) -> dict:
     if task["pulse"] < trained["dt"]:
         _fail(path + ["task", "pulse"], task["pulse"], f"must be >= dt ({trained['dt']}): a pulse lasts at least one step")
     _check_unique_numbers(trained["keep_fractions"], path + ["keep_fractions"])
+    _check_keep_fractions(trained["keep_fractions"], trained["n"] ** 2, path + ["keep_fractions"], "recurrent weights")
+    check_name(path + ["name"], trained["name"])
     if trained["name"].startswith(SCALING_PREFIX):
         _fail(path + ["name"], trained["name"], f"names starting with {SCALING_PREFIX!r} are reserved")
     return copy.deepcopy(dict(trained))
@@ -179,21 +218,131 @@ def scaling_experiments(scaling: Mapping) -> dict[str, dict]:
     return out
 
 
-#: Directories of the repository a results_dir must not be (or lie in).
-RESERVED_DIRS = ("workflow", "noiseprune", "tests", "docs", "benchmarks", ".snakemake", ".git")
+#: Directories of the repository a relative results_dir must not be (or lie in).
+RESERVED_DIRS = ("workflow", "noiseprune", "tests", "docs", "benchmarks", "configs", ".snakemake", ".git")
+#: System directories an absolute results_dir must not be or lie in.
+SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin",
+               "/sys", "/usr", "/var")
+#: Directories an absolute results_dir must not be itself (results go into a folder of their own there).
+SHARED_DIRS = ("/", "/home", "/root", "/tmp", "/var/tmp", "/opt", "/srv", "/mnt", "/media", "/scratch")
+#: Characters of a results_dir (no shell, HTML, glob or Snakemake wildcard characters).
+RESULTS_DIR_PATTERN = re.compile(r"[A-Za-z0-9._/-]+")
+RESULTS_DIR_MAX_LENGTH = 200
 
 
-def check_results_dir(value: str) -> str:
-    """``value`` normalized (``results/`` -> ``results``); raises ConfigError if it would
-    write outputs among the repository's own files."""
-    special = sorted(set(value) & set("{}*?[]"))
-    if special:
-        _fail(["results_dir"], value, f"must not contain {' '.join(special)} (Snakemake wildcard and glob characters)")
+def check_results_dir(value: str, repository=None) -> str:
+    """``value`` normalized (``results/`` -> ``results``); raises ConfigError (one line
+    naming the value and the rule) unless it is a place the pipeline may own:
+
+    - characters from ``A-Za-z0-9._/-``, at most RESULTS_DIR_MAX_LENGTH of them, no
+      component starting with ``-``;
+    - relative: inside the working directory (no ``..`` out of it), not the working
+      directory itself, not in one of its own folders (RESERVED_DIRS);
+    - absolute: outside ``repository`` (default: this checkout), not one of its
+      ancestors, not ``/`` or a system directory (SYSTEM_DIRS) or a shared one itself
+      (SHARED_DIRS).
+
+    Pure text: the checks that look at the disk (symlinks, an existing directory's
+    marker, nesting) are :func:`check_location`'s.
+    """
+    rule = None
+    if len(value) > RESULTS_DIR_MAX_LENGTH:
+        rule = f"longer than {RESULTS_DIR_MAX_LENGTH} characters"
+    elif not RESULTS_DIR_PATTERN.fullmatch(value):
+        bad = "".join(sorted(set(value) - set("".join(c for c in map(chr, range(128)) if RESULTS_DIR_PATTERN.fullmatch(c)))))
+        rule = f"may contain letters, digits and - _ . / only, not {bad!r}"
+    if rule:
+        _fail(["results_dir"], value, rule)
     path = os.path.normpath(value)
-    first = path.split(os.sep)[0]
-    if path in (".", "") or (not os.path.isabs(path) and first in RESERVED_DIRS):
-        _fail(["results_dir"], value, "would write results into the working directory's own files; name a directory of its own, such as results/myrun")
+    parts = path.split(os.sep)
+    if any(part.startswith("-") for part in parts):
+        _fail(["results_dir"], value, "no part of it may start with - (it would read as an option)")
+    if not os.path.isabs(path):
+        if parts[0] == os.pardir:
+            _fail(["results_dir"], value, "leads out of the working directory; a relative results_dir lies inside it")
+        if path == "." or parts[0] in RESERVED_DIRS:
+            _fail(["results_dir"], value, "would write results into the working directory itself or its own files "
+                  f"({', '.join(RESERVED_DIRS)}); name a directory of its own, such as results/myrun")
+        return path
+    repository = os.path.realpath(repository or REPOSITORY)
+    if path in SHARED_DIRS or any(path == d or path.startswith(d + os.sep) for d in SYSTEM_DIRS):
+        _fail(["results_dir"], value, "is / or a system directory; name a directory of its own, such as /scratch/me/run1")
+    if path == repository or path.startswith(repository + os.sep):
+        _fail(["results_dir"], value, f"lies in the repository {repository}: give it relative to the repository")
+    if repository.startswith(path + os.sep):
+        _fail(["results_dir"], value, f"contains the repository {repository}: results need a directory of their own")
     return path
+
+
+# --------------------------------------------------------------------------- who owns a results directory
+#: Marker file of a results directory, written when the pipeline creates (or first
+#: fills) it: the pipeline only writes into a non-empty directory that has it.
+MARKER = ".noiseprune-results"
+
+
+class LocationError(ValueError):
+    """A results directory the pipeline may not write into; one line."""
+
+
+def owner(path, stop=None) -> Path | None:
+    """The results directory that ``path`` belongs to: its nearest ancestor holding the
+    marker (``path`` itself included), looked up no higher than ``stop``; None if none."""
+    path = Path(os.path.abspath(path))
+    for directory in (path, *path.parents):
+        if (directory / MARKER).is_file():
+            return directory
+        if stop is not None and directory == Path(stop):
+            break
+    return None
+
+
+def check_location(results_dir, workdir=".") -> None:
+    """Raise :class:`LocationError` (one line naming the directory and the rule) unless
+    the pipeline may write into ``results_dir`` (relative to ``workdir``):
+
+    - with symbolic links resolved, it still keeps the rules of a results_dir
+      (:func:`noiseprune.config.check_results_dir`: a relative one inside ``workdir``);
+    - it is not inside another config's results directory (one with the marker);
+    - if it exists and is not empty, it has the marker: a results directory of this
+      pipeline, not somebody's folder.
+    """
+    workdir = os.path.realpath(workdir)
+    given = Path(os.path.normpath(os.path.join(workdir, results_dir)))
+    real = os.path.realpath(given)
+    if real != str(given):
+        inside = real.startswith(workdir + os.sep)
+        try:
+            check_results_dir(os.path.relpath(real, workdir) if inside else real)
+        except ConfigError as err:
+            raise LocationError(f"results directory {results_dir} leads through a symbolic link to {real}, "
+                                f"where it may not write ({str(err).rpartition(': ')[2]})") from None
+    outer = owner(given.parent)
+    if outer is not None:
+        raise LocationError(f"results directory {results_dir} lies inside {outer}, the results directory of another "
+                            "config; results directories may not nest")
+    if given.exists() and not given.is_dir():
+        raise LocationError(f"results directory {results_dir} exists and is not a directory")
+    if given.is_dir() and not (given / MARKER).is_file() and any(given.iterdir()):
+        raise LocationError(f"results directory {results_dir} exists, is not empty and was not created by this "
+                            f"pipeline (it lacks {MARKER}); name a new or empty directory")
+
+
+def claim(results_dir, workdir=".") -> None:
+    """Check ``results_dir`` (:func:`check_location`), create it if needed and write its
+    marker; OSError messages become one line naming the directory."""
+    check_location(results_dir, workdir)
+    marker = Path(workdir, results_dir) / MARKER
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        if not marker.is_file():
+            tmp = marker.with_name(f"{MARKER}{hashing.TEMPORARY_TAG}{os.urandom(6).hex()}")
+            try:
+                tmp.write_text("A results directory of the noiseprune pipeline (docs/safety.md).\n")
+                os.replace(tmp, marker)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except OSError as err:
+        raise LocationError(f"cannot write the results directory {results_dir}: {err.strerror or err}") from None
 
 
 def expand(config: Mapping) -> dict:
@@ -234,8 +383,12 @@ def expand(config: Mapping) -> dict:
 
     resolved = {}
     for name, (path, exp, generated) in raw.items():
+        if not generated:
+            check_name(path, name)
         full = merge({k: defaults[k] for k in INHERITED if k in defaults}, exp)
-        n = _check_network(full["network"], path + ["network"])
+        n, entries = _check_network(full["network"], path + ["network"])
+        if entries is not None:
+            _check_keep_fractions(full["keep_fractions"], entries, path + ["keep_fractions"], f"off-diagonal entries of {name}")
         _check_settings(full, path)
         full.setdefault("dynamics_model", "linear")
         full.update(name=name, n=n, scaling=generated)
@@ -249,6 +402,7 @@ def expand(config: Mapping) -> dict:
         "scaling": scaling_info,
         "trained": trained,
         "figures": config.get("figures", {}),
+        "limits": dict(config.get("limits") or {}),
     }
 
 

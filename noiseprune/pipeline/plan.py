@@ -159,6 +159,110 @@ def job_matrices(rule: str, exp: Mapping) -> int:
     return JOB_MATRICES[rule]
 
 
+# ---------------------------------------------------------------- job estimates
+#: Default limit of one job's estimated cost in CPU-hours (runtime x threads); the
+#: config's limits.job_cpu_hours overrides it. The plan refuses a job beyond it.
+JOB_CPU_HOURS = 24.0
+#: Floating-point operations per second of one core, the scale of the runtime estimates
+#: (LAPACK reaches several times this on one core, so the estimates are generous).
+FLOPS = 5e9
+#: Flops of the jobs whose cost is O(N^3), in units of N^3: dense eigenvalues with
+#: vectors (non-symmetric: about 25 N^3), Lyapunov solves through a Schur form, a
+#: Cholesky factor (N^3 / 3); prune_measure: per pruning seed, the pruned network's
+#: eigenvalues and its product with the eigenvectors, plus the probabilities.
+CUBIC_FLOPS = {
+    "network": 10,
+    "covariance_exact": 30,
+    "fixed_point": 10,
+    "stiffness_factor": 1,
+    "eigendecompose": 30,
+    "covariance_linearized": 30,
+}
+PRUNE_FLOPS_PER_SEED, PRUNE_FLOPS_BASE = 10, 2
+#: Runtime floor (minutes) of every job: a job's start, imports and file writes.
+MIN_RUNTIME = 5
+
+
+def empirical_steps(exp: Mapping, duration: float) -> float:
+    """Euler steps of each replica of an empirical covariance of duration T."""
+    emp = exp["empirical"]
+    return (emp["burn_in"] + float(duration) / emp["replicas"]) / emp["dt"]
+
+
+def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prune_seeds: int | None = None) -> float:
+    """Runtime estimate (minutes, first attempt) of a job of ``rule`` on ``exp``: its
+    leading cost. ``duration``: T of a covariance_empirical job; ``prune_seeds``: the
+    pruning seeds of a prune_measure / prune_relu job (default: the experiment's), or
+    of a dynamics job, which simulates them one after the other (default: one)."""
+    n = exp["n"]
+    if rule in CUBIC_FLOPS:
+        minutes = CUBIC_FLOPS[rule] * float(n) ** 3 / FLOPS / 60
+    elif rule in ("prune_measure", "prune_relu"):
+        seeds = len(exp["prune_seeds"]) if prune_seeds is None else prune_seeds
+        minutes = (PRUNE_FLOPS_BASE + PRUNE_FLOPS_PER_SEED * seeds) * float(n) ** 3 / FLOPS / 60
+    elif rule == "covariance_empirical":
+        # an (N x N) @ (N x replicas) product per step
+        flops = 2.0 * n**2 * exp["empirical"]["replicas"] * empirical_steps(exp, duration)
+        minutes = 2 * flops / FLOPS / 60
+    elif rule == "dynamics":
+        # the dense original and the sparse pruned networks over trials x steps
+        dyn = exp["dynamics_params"]
+        minutes = 3 * 2.0 * n**2 * dyn["trials"] * dyn["steps"] / FLOPS / 60 * (prune_seeds or 1)
+    else:
+        raise ValueError(f"no runtime estimate of rule {rule!r}")
+    return max(MIN_RUNTIME, minutes)
+
+
+def job_memory_mb(rule: str, exp: Mapping) -> float:
+    """Memory estimate (MB) of a job of ``rule`` on ``exp``: its dense N x N matrices,
+    plus what grows with the trials and steps of dynamics and the replicas of an
+    empirical covariance."""
+    n, extra = exp["n"], 0.0
+    if rule == "dynamics":
+        dyn, members = exp["dynamics_params"], len(exp["methods"])
+        # the error of every member at every trial and step, and 2 states per network
+        extra = 8.0 * (members * dyn["trials"] * dyn["steps"] + 2 * (1 + members) * n * dyn["trials"])
+    elif rule == "covariance_empirical":
+        extra = 8.0 * 4 * n * exp["empirical"]["replicas"]
+    return memory_mb(n, job_matrices(rule, exp)) + extra / 2**20
+
+
+def job_threads(rule: str, exp: Mapping) -> int:
+    return draw_workers(exp) if rule == "prune_measure" else 1
+
+
+def trial_steps(trained: Mapping) -> int:
+    """Time steps of every task trial (noiseprune.task.Task.steps)."""
+    task = trained["task"]
+    return int(math.ceil((task["ready_max"] + 2 * task["interval_max"] + task["tail"]) / trained["dt"])) + 1
+
+
+#: Declared floor of the trained jobs (jax's own memory and start).
+TRAINED_MEM_MB = 4000
+TRAINED_RUNTIME = {"train_rnn": 30, "trained_probe": 10, "trained_reduce": 30}
+
+
+def trained_runtime_min(rule: str, trained: Mapping) -> float:
+    """Runtime estimate (minutes) of a trained job: Adam steps of backpropagation through
+    time (training, retraining) and the simulated trials, 2 N^2 flops per trial step."""
+    n, steps = trained["n"], trial_steps(trained)
+    trials = trained["eval_trials"] + trained["probe_trials"]
+    adam = {"train_rnn": trained["training"]["steps"], "trained_reduce": trained["retrain_steps"]}.get(rule, 0)
+    flops = 2.0 * n**2 * steps * (3 * adam * trained["training"]["batch"] + trials)
+    minutes = flops / FLOPS / 60 + (n / 1000) ** 3
+    return max(TRAINED_RUNTIME[rule], minutes)
+
+
+def trained_memory_mb(rule: str, trained: Mapping) -> float:
+    """Memory estimate (MB) of a trained job: the stored states of backpropagation
+    through time (float32: state, rate, noise and their gradients) and of the evaluated
+    trials (float64)."""
+    n, steps = trained["n"], trial_steps(trained)
+    bptt = 4.0 * 6 * trained["training"]["batch"] * steps * n
+    trials = 8.0 * 3 * max(trained["eval_trials"], trained["probe_trials"]) * steps * n
+    return max(TRAINED_MEM_MB, MEM_BASE_MB + (bptt + trials) / 2**20 + 8.0 * 8 * n * n / 2**20)
+
+
 # ---------------------------------------------------------------- the plan
 class Plan:
     """Jobs and targets of a prepared config (:func:`noiseprune.pipeline.config.prepare`)."""
@@ -172,6 +276,8 @@ class Plan:
         self.figure_config: dict = prepared.get("figures") or {}
         self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
         self.figures: dict[str, list[str]] = self._figures()
+        #: Largest estimated cost of one job (CPU-hours) the plan accepts.
+        self.job_cpu_hours: float = float((prepared.get("limits") or {}).get("job_cpu_hours", JOB_CPU_HOURS))
 
     def path(self, template: str) -> str:
         """``template`` (one of this module's path templates) under the results directory."""
@@ -236,17 +342,72 @@ class Plan:
     def dynamics_files(self) -> list[str]:
         return [self.path(DYNAMICS).format(**job) for job in self.dynamics_jobs()]
 
-    def check_memory(self, available_mb: float, source: str) -> None:
-        """Refuse, before any job, an experiment whose largest job cannot fit in ``available_mb``."""
+    def job_estimates(self) -> list[tuple]:
+        """(key path, value or None, rule, what sizes it, memory MB, CPU-hours) of every
+        kind of job the config runs, its costliest instance; the key path names the
+        setting that sizes it."""
+        out = []
         for name, exp in self.experiments.items():
-            largest = max(job_matrices(rule, exp) for rule in JOB_MATRICES)
-            need = memory_mb(exp["n"], largest)
-            if need > available_mb:
-                raise ConfigError(
-                    f"config error: experiments.{name}: its largest job needs about {need / 1024:.1f} GiB "
-                    f"({largest} dense N x N matrices at N = {exp['n']}), more than the "
-                    f"{available_mb / 1024:.1f} GiB of {source}"
-                )
+            key, n = (f"experiments.{name}" if not exp["scaling"] else "scaling"), exp["n"]
+            rules = ["network", "prune_relu" if is_relu(exp) else "prune_measure"]
+            if is_relu(exp):
+                rules += ["fixed_point", "covariance_linearized"]
+            else:
+                rules += ["covariance_exact"] * bool(uses_covariance(exp) and exp["covariance"]["exact"])
+                rules += ["eigendecompose"] * (exp["spectra"] == "full")
+                rules += ["stiffness_factor"] * uses_stiffness_factor(exp)
+            for rule in rules:
+                hours = job_runtime_min(rule, exp) * job_threads(rule, exp) / 60
+                out.append((f"{key}.network", None, rule, f"N = {n}", job_memory_mb(rule, exp), hours))
+            if uses_covariance(exp):
+                emp = exp["empirical"]
+                for i, d in enumerate(exp["covariance"]["durations"]):
+                    hours = job_runtime_min("covariance_empirical", exp, duration=d) / 60
+                    what = f"N = {n}, {emp['replicas']} replicas x {empirical_steps(exp, d):.3g} steps of dt {emp['dt']}"
+                    out.append((f"{key}.covariance.durations[{i}]", d, "covariance_empirical", what,
+                                job_memory_mb("covariance_empirical", exp), hours))
+            if exp["dynamics"]:
+                dyn = exp["dynamics_params"]
+                # rectified-linear: one job simulates every pruning seed (rule dynamics_relu)
+                seeds = len(exp["prune_seeds"]) if is_relu(exp) else None
+                hours = job_runtime_min("dynamics", exp, prune_seeds=seeds) / 60
+                what = f"N = {n}, {dyn['trials']} trials x {dyn['steps']} steps"
+                out.append((f"{key}.dynamics_params", None, "dynamics", what, job_memory_mb("dynamics", exp), hours))
+        if self.trained:
+            t = self.trained
+            what = (f"N = {t['n']}, {t['training']['steps']} Adam steps of {t['training']['batch']} trials x "
+                    f"{trial_steps(t)} time steps")
+            for rule in TRAINED_RUNTIME:
+                hours = trained_runtime_min(rule, t) / 60
+                out.append(("trained", None, rule, what, trained_memory_mb(rule, t), hours))
+        return out
+
+    def check_resources(self, available_mb: float | None, source: str | None = None) -> None:
+        """Refuse, before any job, a config with a job that cannot finish: one needing more
+        memory than ``available_mb`` (of ``source``; None: not checked), or estimated
+        beyond ``limits.job_cpu_hours`` CPU-hours. One line naming the key that sizes the
+        largest such job, and its estimate."""
+        from .schema import _short
+
+        estimates = self.job_estimates()
+        if not estimates:
+            return
+
+        def where(key, value):
+            return key if value is None else f"{key} = {_short(value)}"
+
+        key, value, rule, what, mem, hours = max(estimates, key=lambda e: e[4])
+        if available_mb and mem > available_mb:
+            raise ConfigError(
+                f"config error: {where(key, value)}: its {rule} job ({what}) needs about {mem / 1024:.1f} GiB, "
+                f"more than the {available_mb / 1024:.1f} GiB of {source}"
+            )
+        key, value, rule, what, mem, hours = max(estimates, key=lambda e: e[5])
+        if hours > self.job_cpu_hours:
+            raise ConfigError(
+                f"config error: {where(key, value)}: its {rule} job ({what}) is estimated at {hours:.3g} CPU-hours, "
+                f"more than the limit of {format_number(self.job_cpu_hours)} per job (limits.job_cpu_hours)"
+            )
 
     # ------------------------------------------------------------ trained networks
     def trained_covariances(self) -> list[str]:
@@ -358,6 +519,8 @@ class Plan:
                 return f"experiment {name!r} has dynamics_model: {exp['dynamics_model']}; the figure needs dynamics_model: relu"
             if figure in ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig8_nonsymmetric") and is_relu(exp):
                 return f"experiment {name!r} has dynamics_model: relu; the figure draws linear networks"
+            if figure == "fig8_nonsymmetric" and exp["network"].get("symmetric", True):
+                return f"experiment {name!r} has a symmetric network; the figure draws a non-symmetric one"
             if figure == "fig8_nonsymmetric" and exp["spectra"] != "full":
                 return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
         return None

@@ -11,6 +11,7 @@ line naming the key path and the value.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -72,8 +73,32 @@ def load_yaml(path) -> dict:
         return loader.construct_mapping(node, deep=deep)
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    with open(path) as fh:
-        return yaml.load(fh, Loader=StrictLoader) or {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=StrictLoader) or {}
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = " ".join(str(err.problem or err.context or "invalid YAML").split())
+        if "'\\t'" in problem:
+            problem += " (YAML indents with spaces, never tabs)"
+        raise ConfigError(f"config error: {path}: {where}{problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ConfigError(f"config error: {path}: not a YAML text file ({' '.join(str(err).split())[:120]})") from None
+
+
+def check_finite(value, path=()) -> None:
+    """Refuse NaN and infinite numbers anywhere in ``value`` (YAML reads ``.nan`` and
+    ``.inf`` as floats, and the schema's ranges let NaN through: every comparison with
+    it is false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        _fail(list(path), value, "must be a finite number")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            check_finite(item, [*path, key])
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_finite(item, [*path, i])
 
 
 # --------------------------------------------------------------------------- JSON schema
@@ -205,6 +230,8 @@ def _schema_message(error) -> tuple[list, str, object, bool]:
         "maxItems": lambda: f"must have at most {s} items",
         "uniqueItems": lambda: "must not contain duplicates",
         "pattern": lambda: f"must match {s}",
+        "maxLength": lambda: f"must be at most {s} characters long",
+        "minLength": lambda: f"must be at least {s} character{'s' if s != 1 else ''} long",
         "minProperties": lambda: f"must have at least {s} entr{'ies' if s != 1 else 'y'}",
     }
     if v in messages:
@@ -223,6 +250,7 @@ def check_schema(config: dict, schema: Mapping) -> None:
     """
     import jsonschema
 
+    check_finite(config)
     errors = list(_validator(schema).iter_errors(config))
     if not errors:
         return

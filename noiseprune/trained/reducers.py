@@ -25,9 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from noiseprune import _checks
 from noiseprune import methods
 from noiseprune import pruning
 from noiseprune.registry import Registry
+from noiseprune.trained import rnn
 
 #: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
 #: (noisy rollouts), none.
@@ -173,8 +175,23 @@ def merge(params, C, keep_fraction, rng):
 
 
 def reduce(name: str, params: dict, C, keep_fraction: float, rng) -> list[tuple[str, dict]]:
-    """The reduced networks of reducer ``name`` (see the module docstring)."""
-    return get(name).reduce(params, C, keep_fraction, rng)
+    """The reduced networks of reducer ``name`` (see the module docstring).
+
+    ValueError (one line naming the argument) for an unknown reducer, parameters of the
+    wrong shape or not finite (:func:`noiseprune.rnn.check_params`), a keep fraction
+    outside (0, 1], or a covariance that is missing where the reducer reads one, of
+    another size or not finite."""
+    spec = get(name)
+    keep_fraction = _checks.keep_fraction(keep_fraction)
+    params = rnn.check_params(params)
+    n = params["W"].shape[0]
+    if any(c != "none" for c in spec.covariances):
+        if C is None:
+            raise ValueError(f"reducer {name!r} reads a covariance C, got None")
+        C = _checks.square_matrix(C, "C")
+        if C.shape != (n, n):
+            raise ValueError(f"C must have the shape {(n, n)} of W, got {C.shape}")
+    return spec.reduce(params, C, keep_fraction, rng)
 
 
 def weights_kept(W: np.ndarray) -> int:

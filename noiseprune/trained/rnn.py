@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from noiseprune import _checks
 from noiseprune import covariance
 from noiseprune import io
 
@@ -37,6 +38,9 @@ class Model:
     def __post_init__(self):
         if self.phi not in PHIS:
             raise ValueError(f"phi must be one of {', '.join(PHIS)}, got {self.phi!r}")
+        for name in ("tau", "dt", "sigma"):
+            if not np.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)!r}")
         if not 0 < self.dt <= self.tau:
             raise ValueError(f"dt = {self.dt!r} must be in (0, tau = {self.tau!r}] for a stable Euler step")
         if not self.sigma >= 0:
@@ -50,6 +54,45 @@ class Model:
     def noise_scale(self) -> float:
         """Standard deviation of the noise increment of one step: sigma sqrt(dt) / tau."""
         return self.sigma * np.sqrt(self.dt) / self.tau
+
+
+def check_params(params) -> dict:
+    """``params`` as float64 arrays of the shapes of the module docstring, all finite;
+    ValueError (one line naming the parameter) otherwise."""
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays {', '.join(PARAM_KEYS)}, got {type(params).__name__}")
+    missing = [k for k in PARAM_KEYS if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {', '.join(missing)}")
+    W = _checks.square_matrix(params["W"], "W")
+    n = W.shape[0]
+    out = dict(params, W=W)
+    for key, shape in (("W_in", (n, 2)), ("b", (n,)), ("w_out", (n,)), ("b_out", ())):
+        value = np.asarray(params[key])
+        _checks._reject_complex(value, key)
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != shape:
+            raise ValueError(f"{key} must have shape {shape} for a network of {n} units, got {value.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{key} must be finite, found {value[~np.isfinite(value)][0]}")
+        out[key] = value
+    if "units" in params:
+        units = np.asarray(params["units"])
+        if units.shape != (n,) or units.dtype.kind not in "iu" or (units < 0).any():
+            raise ValueError(f"units must be {n} non-negative unit indices, got {units.dtype} of shape {units.shape}")
+    return out
+
+
+def check_inputs(u, name: str = "u") -> np.ndarray:
+    """Trial inputs ``u`` as a finite float64 array of shape (B, T, 2)."""
+    u = np.asarray(u)
+    _checks._reject_complex(u, name)
+    u = np.asarray(u, dtype=np.float64)
+    if u.ndim != 3 or u.shape[2] != 2 or 0 in u.shape:
+        raise ValueError(f"{name} must have shape (trials, steps, 2), got {u.shape}")
+    if not np.isfinite(u).all():
+        raise ValueError(f"{name} must be finite, found {u[~np.isfinite(u)][0]}")
+    return u
 
 
 def phi(x, name: str, xp=np):
@@ -91,9 +134,14 @@ def simulate(params, u: np.ndarray, model: Model, rng: np.random.Generator | Non
     sees the noise the original units saw. ``rng`` None: no noise. With ``states``,
     also returns the states x (B, T, N).
     """
+    params, u = check_params(params), check_inputs(u)
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a noiseprune.rnn.Model, got {type(model).__name__}")
     B, T, _ = u.shape
     n = params["W"].shape[0]
     units = params.get("units")
+    if noise_units is not None and (isinstance(noise_units, bool) or not isinstance(noise_units, (int, np.integer)) or noise_units < n):
+        raise ValueError(f"noise_units must be an integer >= the {n} units of the network, got {noise_units!r}")
     full = noise_units or n
     x = np.zeros((B, n))
     y = np.empty((B, T))
@@ -128,6 +176,10 @@ def operating_point(params, u_mean: np.ndarray, model: Model, relax_steps: int =
     """
     from scipy.optimize import root
 
+    params = check_params(params)
+    u_mean = np.asarray(u_mean, dtype=np.float64)
+    if u_mean.shape != (2,) or not np.isfinite(u_mean).all():
+        raise ValueError(f"u_mean must be 2 finite numbers, got {u_mean!r}")
     W = params["W"]
     drive_in = params["W_in"] @ u_mean + params["b"]
     x = np.zeros(W.shape[0])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from noiseprune.pipeline import config as npconfig
 from noiseprune import dynamics as npdynamics
+from noiseprune import hashing as nphashing
 from noiseprune import methods as npmethods
 from noiseprune.pipeline import plan as npplan
 
@@ -24,6 +25,11 @@ from noiseprune.pipeline import plan as npplan
 _pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
+
+
+onstart:
+    # the results directory, created with its marker (noiseprune.pipeline.config.claim)
+    npconfig.claim(PLAN.results_dir)
 
 
 # ---------------------------------------------------------------- configuration
@@ -51,11 +57,16 @@ try:
         # duplicated keys, which Snakemake's own loader keeps silently
         npconfig.load_yaml(_configfile)
     PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
-    _available_mb, _source = available_memory_mb()
-    if _available_mb:
-        PLAN.check_memory(_available_mb, _source)
-except npconfig.ConfigError as err:
+    PLAN.check_resources(*available_memory_mb())
+    npconfig.check_location(PLAN.results_dir)
+except (npconfig.ConfigError, npconfig.LocationError) as err:
     sys.exit(str(err))
+# The command an integrity error prints inside a job names this config.
+if workflow.configfiles:
+    os.environ.setdefault(
+        nphashing.CONFIG_ENV,
+        str(nphashing.relative_to_cwd(workflow.configfiles[0])),
+    )
 
 EXPERIMENTS = PLAN.experiments
 
@@ -241,15 +252,6 @@ def relu_dynamics_ids(wildcards):
     """Identifying columns of a dynamics_relu job (the script adds the pruning seed)."""
     ids = dynamics_ids(_with_pseed(wildcards, 0))
     return {k: v for k, v in ids.items() if k != "prune_seed"}
-
-
-def runtime_dynamics_relu(pseeds):
-    """runtime (minutes) of a dynamics_relu job: one simulation per pruning seed."""
-
-    def resource(wildcards, attempt):
-        return len(pseeds) * runtime_dynamics(wildcards, attempt)
-
-    return resource
 
 
 def trained_covariance_input(wildcards):
@@ -454,21 +456,40 @@ def draw_workers(wildcards):
 
 
 def mem_mb(rule):
-    """mem_mb resource of `rule`: noiseprune.pipeline.plan.memory_mb of its job_matrices."""
+    """mem_mb resource of `rule`: noiseprune.pipeline.plan.job_memory_mb, the estimate
+    the plan checks against the machine before any job."""
 
     def resource(wildcards, attempt):
-        matrices = npplan.job_matrices(rule, experiment(wildcards))
-        return _grow(npplan.memory_mb(size(wildcards), matrices), attempt)
+        return _grow(npplan.job_memory_mb(rule, experiment(wildcards)), attempt)
 
     return resource
 
 
-def runtime_cubic(minutes_at_1000, minimum=5):
-    """runtime resource (minutes) of an O(N^3) job taking `minutes_at_1000` at N = 1000."""
+def runtime(rule, prune_seeds=None):
+    """runtime resource (minutes) of `rule`: noiseprune.pipeline.plan.job_runtime_min, the estimate
+    the plan checks against limits.job_cpu_hours before any job."""
 
     def resource(wildcards, attempt):
-        n = size(wildcards)
-        return _grow(max(minimum, minutes_at_1000 * (n / 1000) ** 3), attempt)
+        duration = getattr(wildcards, "duration", None)
+        seeds = None if prune_seeds is None else len(prune_seeds)
+        return _grow(
+            npplan.job_runtime_min(rule, experiment(wildcards), duration, seeds),
+            attempt,
+        )
+
+    return resource
+
+
+def trained_mem_mb(rule):
+    def resource(wildcards, attempt):
+        return _grow(npplan.trained_memory_mb(rule, TRAINED), attempt)
+
+    return resource
+
+
+def trained_runtime(rule):
+    def resource(wildcards, attempt):
+        return _grow(npplan.trained_runtime_min(rule, TRAINED), attempt)
 
     return resource
 
@@ -482,33 +503,6 @@ def longest_first(runtime):
         return runtime(wildcards, 1) if callable(runtime) else runtime
 
     return priority
-
-
-def runtime_prune_measure(pseeds):
-    """Probabilities, then a dense eigvalsh and a sparse product with V per pruning seed."""
-
-    def resource(wildcards, attempt):
-        n = size(wildcards)
-        return _grow(max(5, (0.5 + len(pseeds)) * (n / 1000) ** 3), attempt)
-
-    return resource
-
-
-def runtime_empirical(wildcards, attempt):
-    """Simulation of (burn_in + T / replicas) / dt steps of an (N x N) @ (N x R) product."""
-    exp = experiment(wildcards)
-    emp = exp["empirical"]
-    steps = (emp["burn_in"] + float(wildcards.duration) / emp["replicas"]) / emp["dt"]
-    flops = 2.0 * size(wildcards) ** 2 * emp["replicas"] * steps
-    return _grow(max(5, 2 * flops / 5e9 / 60), attempt)
-
-
-def runtime_dynamics(wildcards, attempt):
-    """Dense original plus sparse pruned products over trials x steps."""
-    exp = experiment(wildcards)
-    dyn = exp["dynamics_params"]
-    flops = 2.0 * size(wildcards) ** 2 * dyn["trials"] * dyn["steps"]
-    return _grow(max(5, 3 * flops / 5e9 / 60), attempt)
 
 
 def tables_mem_mb(wildcards, attempt):

@@ -8,13 +8,13 @@ rule covariance_exact:
         log("covariance_exact", "{exp}/seed{seed}"),
     benchmark:
         benchmark("covariance_exact", "{exp}/seed{seed}")
-    priority: longest_first(runtime_cubic(0.5))
+    priority: longest_first(runtime("covariance_exact"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("covariance_exact"),
-        runtime=runtime_cubic(0.5),
+        runtime=runtime("covariance_exact"),
     params:
         blas_threads=blas_threads,
     script:
@@ -34,13 +34,13 @@ rule covariance_empirical:
         log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
     benchmark:
         benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}")
-    priority: longest_first(runtime_empirical)
+    priority: longest_first(runtime("covariance_empirical"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("covariance_empirical"),
-        runtime=runtime_empirical,
+        runtime=runtime("covariance_empirical"),
     params:
         duration=duration_param,
         empirical=empirical_params,

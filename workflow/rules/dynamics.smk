@@ -14,13 +14,13 @@ rule dynamics:
         benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
     wildcard_constraints:
         exp=alternation(linear_dynamics_experiments()),
-    priority: longest_first(runtime_dynamics)
+    priority: longest_first(runtime("dynamics"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("dynamics"),
-        runtime=runtime_dynamics,
+        runtime=runtime("dynamics"),
     params:
         ids=dynamics_ids,
         prune_seeds=lambda w: [int(w.pseed)],

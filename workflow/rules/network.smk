@@ -8,13 +8,13 @@ rule network:
         log("network", "{exp}/seed{seed}"),
     benchmark:
         benchmark("network", "{exp}/seed{seed}")
-    priority: longest_first(runtime_cubic(0.5))
+    priority: longest_first(runtime("network"))
     conda:
         "../envs/noiseprune.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("network"),
-        runtime=runtime_cubic(0.5),
+        runtime=runtime("network"),
     params:
         network=network_params,
         blas_threads=1,

@@ -28,13 +28,13 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
             benchmark("prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime_prune_measure(_pseeds))
+        priority: longest_first(runtime("prune_measure", _pseeds))
         conda:
             "../envs/noiseprune.yaml"
         threads: draw_workers
         resources:
             mem_mb=mem_mb("prune_measure"),
-            runtime=runtime_prune_measure(_pseeds),
+            runtime=runtime("prune_measure", _pseeds),
         params:
             pruning=probability_params,
             diagonal=diagonal_param,

@@ -21,13 +21,13 @@ rule fixed_point:
         benchmark("fixed_point", "{exp}/seed{seed}")
     wildcard_constraints:
         exp=alternation(relu_experiments()),
-    priority: longest_first(runtime_cubic(0.5))
+    priority: longest_first(runtime("fixed_point"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("fixed_point"),
-        runtime=runtime_cubic(0.5),
+        runtime=runtime("fixed_point"),
     params:
         input=relu_input_param,
         blas_threads=blas_threads,
@@ -48,13 +48,13 @@ rule covariance_linearized:
         benchmark("covariance_linearized", "{exp}/seed{seed}")
     wildcard_constraints:
         exp=alternation(relu_experiments()),
-    priority: longest_first(runtime_cubic(1))
+    priority: longest_first(runtime("covariance_linearized"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("covariance_linearized"),
-        runtime=runtime_cubic(1),
+        runtime=runtime("covariance_linearized"),
     params:
         blas_threads=blas_threads,
     script:
@@ -81,13 +81,13 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime_prune_measure(_pseeds))
+        priority: longest_first(runtime("prune_relu", _pseeds))
         conda:
             "../envs/noiseprune.yaml"
         threads: blas_threads
         resources:
             mem_mb=mem_mb("prune_relu"),
-            runtime=runtime_prune_measure(_pseeds),
+            runtime=runtime("prune_relu", _pseeds),
         params:
             pruning=probability_params,
             diagonal=diagonal_param,
@@ -120,13 +120,13 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules(
             benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime_dynamics_relu(_pseeds))
+        priority: longest_first(runtime("dynamics", _pseeds))
         conda:
             "../envs/noiseprune.yaml"
         threads: blas_threads
         resources:
             mem_mb=mem_mb("dynamics"),
-            runtime=runtime_dynamics_relu(_pseeds),
+            runtime=runtime("dynamics", _pseeds),
         params:
             ids=relu_dynamics_ids,
             prune_seeds=_pseeds,

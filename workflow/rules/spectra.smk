@@ -9,13 +9,13 @@ rule eigendecompose:
         log("eigendecompose", "{exp}/seed{seed}"),
     benchmark:
         benchmark("eigendecompose", "{exp}/seed{seed}")
-    priority: longest_first(runtime_cubic(1))
+    priority: longest_first(runtime("eigendecompose"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("eigendecompose"),
-        runtime=runtime_cubic(1),
+        runtime=runtime("eigendecompose"),
     params:
         blas_threads=blas_threads,
     script:
@@ -34,13 +34,13 @@ rule stiffness_factor:
         log("stiffness_factor", "{exp}/seed{seed}"),
     benchmark:
         benchmark("stiffness_factor", "{exp}/seed{seed}")
-    priority: longest_first(runtime_cubic(0.5))
+    priority: longest_first(runtime("stiffness_factor"))
     conda:
         "../envs/noiseprune.yaml"
     threads: blas_threads
     resources:
         mem_mb=mem_mb("stiffness_factor"),
-        runtime=runtime_cubic(0.5),
+        runtime=runtime("stiffness_factor"),
     params:
         blas_threads=blas_threads,
     script:

@@ -19,8 +19,8 @@ rule train_rnn:
     conda:
         "../envs/noiseprune.yaml"
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=trained_mem_mb("train_rnn"),
+        runtime=trained_runtime("train_rnn"),
     params:
         trained=trained_params(),
     script:
@@ -43,8 +43,8 @@ rule trained_probe:
     conda:
         "../envs/noiseprune.yaml"
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=trained_mem_mb("trained_probe"),
+        runtime=trained_runtime("trained_probe"),
     params:
         trained=trained_params("probe_trials"),
         covariances=trained_covariance_ids(),
@@ -76,8 +76,8 @@ for _rule_name, _pseeds, _reducers in trained_reduce_rules():
         conda:
             "../envs/noiseprune.yaml"
         resources:
-            mem_mb=4000,
-            runtime=30,
+            mem_mb=trained_mem_mb("trained_reduce"),
+            runtime=trained_runtime("trained_reduce"),
         params:
             trained=trained_params("retrain_steps"),
             prune_seeds=_pseeds,

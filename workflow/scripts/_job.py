@@ -10,6 +10,7 @@
 """
 
 import logging
+import os
 import sys
 
 import numpy  # noqa: F401  (loads numpy's OpenBLAS before the limit below)
@@ -20,7 +21,13 @@ _LIMITS = []
 
 
 def setup(snakemake) -> logging.Logger:
-    """Redirect logging and stderr to the log file, pin BLAS threads; return the logger."""
+    """Redirect logging and stderr to the log file, pin BLAS threads; return the logger.
+
+    The log is written as the job goes (it must survive the job's death), so it cannot
+    be renamed into place like the results; a symbolic link in its place is removed
+    first, never written through."""
+    if os.path.islink(snakemake.log[0]):
+        os.unlink(snakemake.log[0])
     stream = open(snakemake.log[0], "w", buffering=1)
     sys.stderr = stream
     logging.basicConfig(
