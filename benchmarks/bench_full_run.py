@@ -10,15 +10,13 @@ section, no trained section). The config is written next to the results, the res
 go to ``results-bench-<experiments>/`` (removed first), and the summary to
 ``benchmarks/out/full_run_<experiments>.json``: wall time, CPU time of the whole run
 (Snakemake and every job), the largest job's peak memory, and per rule and per
-experiment the jobs, job-seconds, median job and peak memory (for a job run in a fork
-of the job server, the figure its log ends with; RUSAGE_CHILDREN, and so
-``largest_process_rss_mb``, does not see those forks).
+experiment the jobs, job-seconds, median job and peak memory (each job's own
+`benchmark:` file: every job is its own process).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import shutil
@@ -48,28 +46,14 @@ def bench_config(experiments: str, results_dir: str) -> dict:
     return config
 
 
-_spec = importlib.util.spec_from_file_location("_job_server", ROOT / "workflow" / "scripts" / "_job_server.py")
-job_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(job_server)
-
-
-def peak_rss_mb(log: Path, frame: pd.DataFrame) -> float:
-    """A job's peak memory: its log's own figure if it ran in a fork of the job server
-    (its benchmark file then measured only the waiting client), else the benchmark's."""
-    lines = log.read_text().splitlines() if log.is_file() else []
-    usage = job_server.fork_usage(lines[-1]) if lines else None
-    return usage[1] if usage else float(frame["max_rss"].max())
-
-
 def summarize(benchmarks: Path) -> dict:
     rows = []
     for path in benchmarks.rglob("*.tsv"):
         parts = path.relative_to(benchmarks).parts
         frame = pd.read_csv(path, sep="\t")
-        log = benchmarks.parent / "logs" / Path(*parts).with_suffix(".log")
         rows.append({
             "rule": parts[0], "experiment": parts[1] if len(parts) > 2 else "",
-            "s": float(frame["s"].sum()), "max_rss_mb": peak_rss_mb(log, frame),
+            "s": float(frame["s"].sum()), "max_rss_mb": float(frame["max_rss"].max()),
         })
     df = pd.DataFrame(rows)
 

@@ -4,12 +4,15 @@ For each workload (each tree's own smoke config, and a many-small-draws config: 
 pruned networks at N = 600), Snakemake runs the whole DAG from an empty directory with ``--cores 2``,
 once with this checkout's workflow and once with the baseline's (a ``git worktree`` of
 ``--baseline``), alternating, ``--repeats`` times. Reported per workload and tree:
-jobs, summed job-seconds (the ``benchmark:`` files; rules without one are not counted)
-and wall time, as medians over the repeats, and the wall-time ratio.
+jobs, summed job-seconds (the ``benchmark:`` files; rules without one are not counted),
+wall time and the CPU time of Snakemake's own process (its scheduling, without the
+jobs; sampled every 0.1 s), as medians over the repeats, and the wall-time ratio.
+``--snakemake-args`` are added to both trees' command lines (e.g. another
+``--max-jobs-per-timespan``).
 
     .venv/bin/python benchmarks/bench_pipeline.py --baseline e42c184 --repeats 3
 
-Results go to ``benchmarks/out/pipeline.json``.
+Results go to ``benchmarks/out/pipeline.json`` (``--out``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,28 +49,41 @@ MANY_SMALL = {
 }
 
 
-def run_once(tree: Path, config: Path, workdir: Path) -> dict:
-    """Wall time, job count and summed job-seconds of one Snakemake run from scratch."""
+def run_once(tree: Path, config: Path, workdir: Path, extra: list[str] = ()) -> dict:
+    """Wall time, job count, summed job-seconds and Snakemake's own CPU time of one
+    Snakemake run from scratch."""
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     cmd = [
         sys.executable, "-m", "snakemake", "--snakefile", str(tree / "Snakefile"), "--directory", str(workdir),
         "--configfile", str(config), "--replace-workflow-config", "--cores", "2",
-        "--workflow-profile", str(tree / "workflow" / "profiles" / "default"),
+        "--workflow-profile", str(tree / "workflow" / "profiles" / "default"), *extra,
     ]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
-    wall = time.perf_counter() - start
+    with open(workdir / "snakemake.out", "w+") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=workdir)
+        own_cpu = 0.0
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                times = watched.cpu_times()
+                own_cpu = times.user + times.system
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        text = out.read()
     if proc.returncode != 0:
-        raise RuntimeError(f"snakemake failed in {tree}:\n{proc.stderr[-3000:]}")
-    steps = re.findall(r"(\d+) of (\d+) steps \(100%\) done", proc.stdout + proc.stderr)
+        raise RuntimeError(f"snakemake failed in {tree}:\n{text[-3000:]}")
+    steps = re.findall(r"(\d+) of (\d+) steps \(100%\) done", text)
     jobs = int(steps[-1][1]) if steps else -1
     results = yaml.safe_load(config.read_text()).get("results_dir", "results")
     seconds = sum(
         float(pd.read_csv(path, sep="\t")["s"].sum()) for path in (workdir / results / "benchmarks").rglob("*.tsv")
     )
-    return {"wall_s": wall, "jobs": jobs, "job_seconds": seconds}
+    return {"wall_s": wall, "jobs": jobs, "job_seconds": seconds, "snakemake_cpu_s": own_cpu}
 
 
 def main() -> None:
@@ -74,6 +91,8 @@ def main() -> None:
     ap.add_argument("--baseline", default="e42c184", help="git revision to compare against")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workloads", default="smoke,many_small")
+    ap.add_argument("--snakemake-args", default="", help="added to every Snakemake command line")
+    ap.add_argument("--out", default="pipeline.json", help="file name under benchmarks/out/")
     args = ap.parse_args()
 
     out_dir = ROOT / "benchmarks" / "out"
@@ -97,7 +116,8 @@ def main() -> None:
                 runs = {name: [] for name in trees}
                 for r in range(args.repeats):
                     for name, tree in trees.items():
-                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}")
+                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}",
+                                          args.snakemake_args.split())
                         runs[name].append(result)
                         print(f"{workload} {name} repeat {r}: {result}", flush=True)
                 summary = {
@@ -110,7 +130,8 @@ def main() -> None:
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)
     report["baseline"] = args.baseline
-    (out_dir / "pipeline.json").write_text(json.dumps(report, indent=2))
+    report["snakemake_args"] = args.snakemake_args
+    (out_dir / args.out).write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -303,35 +303,75 @@ def _sample_covariance(second: np.ndarray, first: np.ndarray, count: int) -> np.
 
 def _empirical_relu(A, b, dt, burn_steps, samples, sample_every, replicas, rng, progress):
     """:func:`empirical` of the rectified-linear network, replicas started at x*."""
+    return relu_covariances(A, b, dt, burn_steps, [samples], sample_every, replicas, rng, progress)[0]
+
+
+#: Samples (columns) gathered before one rank-k update of the second moments.
+_SYRK_COLUMNS = 256
+
+
+def relu_covariances(A, b, dt, burn_steps, samples, sample_every, replicas, rng, progress=None):
+    """Sample covariances of one rectified-linear run after each count in ``samples``
+    (samples per replica, ascending): the covariance :func:`empirical` returns for a
+    duration of ``count * replicas * dt * sample_every``, for every count from one run
+    (benchmarks/study_relu_duration.py reads several durations this way).
+
+    The state is float32, as in :func:`noiseprune.dynamics.simulate`, and is the
+    deviation y = x - x* from the fixed point (small, so float32 keeps its digits):
+    y <- y + dt (d y + max(W y + c, 0) - max(c, 0)) + sqrt(dt) xi with c = W x* + b,
+    the replicas one (N x N) @ (N x R) product per step. The second moments of y are
+    accumulated in float64, one rank-k update per ``_SYRK_COLUMNS`` gathered samples.
+    """
     from .dynamics import _check_relu_step
 
     n = A.shape[0]
     x_star = fixed_point(A, b)
     _check_relu_step(A, dt, "A")
-    d = np.diagonal(A).copy()[:, None]  # -leak
-    W = A - np.diag(d[:, 0])
-    x = np.repeat(x_star[:, None], replicas, axis=1)
+    d = np.diagonal(A).astype(np.float32)[:, None]  # -leak
+    W = (A - np.diag(np.diagonal(A))).astype(np.float32)
+    c = drive(A, x_star, b).astype(np.float32)[:, None]  # W x* + b
+    c_plus = np.maximum(c, np.float32(0.0))
+    y = np.zeros((n, replicas), dtype=np.float32)
+    u = np.empty_like(y)
+    noise = np.empty_like(y)
+    ends = sorted(int(k) for k in samples)
+    width = max(1, _SYRK_COLUMNS // replicas)  # samples per block
+    block = np.empty((n, width * replicas), order="F")
+    filled = 0
     second = np.zeros((n, n), order="F")
-    first = np.zeros((n, replicas))
-    noise = np.empty((n, replicas))
-    sqdt = math.sqrt(dt)
-    total = burn_steps + samples * sample_every
+    first = np.zeros((n, 1))
+    taken = 0
+    out = []
+    step_dt = np.float32(dt)
+    sqdt = np.float32(math.sqrt(dt))
+    total = burn_steps + ends[-1] * sample_every
     report_every = max(1, total // 100)
     for step in range(1, total + 1):
-        rng.standard_normal(out=noise)
-        u = W @ x
-        u += b[:, None]
+        rng.standard_normal(dtype=np.float32, out=noise)
+        np.matmul(W, y, out=u)
+        u += c
         np.maximum(u, 0.0, out=u)
-        u += d * x
-        u *= dt
-        u += sqdt * noise
-        x += u
+        u -= c_plus
+        u += d * y
+        u *= step_dt
+        noise *= sqdt
+        u += noise
+        y += u
         if step > burn_steps and (step - burn_steps) % sample_every == 0:
-            second = blas.dsyrk(1.0, x, beta=1.0, c=second, overwrite_c=True)
-            first += x
+            block[:, filled * replicas : (filled + 1) * replicas] = y
+            filled += 1
+            taken += 1
+            if filled == width or taken == ends[0]:
+                gathered = block[:, : filled * replicas]
+                second = blas.dsyrk(1.0, gathered, beta=1.0, c=second, overwrite_c=True)
+                first[:, 0] += gathered.sum(axis=1)
+                filled = 0
+            if taken == ends[0]:
+                out.append(_sample_covariance(second, first, taken * replicas))
+                ends.pop(0)
         if step % report_every == 0 or step == total:
-            if diverged(x):
+            if diverged(y):
                 raise ValueError(f"the rectified-linear simulation diverged by step {step} (t = {step * dt:g})")
             if progress is not None:
                 progress(step, total)
-    return _sample_covariance(second, first, samples * replicas)
+    return out

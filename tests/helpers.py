@@ -3,7 +3,6 @@ make targets' launcher, workflow/run.py) on a config in a temporary directory, a
 hashing its results."""
 
 import hashlib
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
 PROFILE = ROOT / "workflow" / "profiles" / "default"
 RUN = ROOT / "workflow" / "run.py"
-
-
-def job_server_module():
-    """workflow/scripts/_job_server.py, loaded as a module (it is not in a package)."""
-    spec = importlib.util.spec_from_file_location("_job_server", ROOT / "workflow" / "scripts" / "_job_server.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def results_path(workdir, configfile=SMOKE):

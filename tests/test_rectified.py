@@ -119,6 +119,23 @@ def test_empirical_relu_covariance_is_close_to_linearized_for_small_noise():
     assert np.linalg.norm(emp - lin) / np.linalg.norm(lin) < 0.1
 
 
+def test_relu_covariances_at_several_durations_are_those_of_shorter_runs():
+    # one run read after 30 and 75 samples per replica: the first is exactly the run
+    # stopped at 30 (the same noise stream, the same rank-k updates)
+    A = networks.clustered([6, 4], density=0.8, long_range=6, leak=1.0, symmetric=True, rng=np.random.default_rng(3))
+    b = np.random.default_rng(5).normal(0.0, 1.0, A.shape[0])
+    both = covariance.relu_covariances(A, b, 0.01, 10, [30, 75], 1, 4, np.random.default_rng(6))
+    (short,) = covariance.relu_covariances(A, b, 0.01, 10, [30], 1, 4, np.random.default_rng(6))
+    (full,) = covariance.relu_covariances(A, b, 0.01, 10, [75], 1, 4, np.random.default_rng(6))
+    np.testing.assert_array_equal(both[0], short)
+    np.testing.assert_allclose(both[1], full, rtol=1e-12, atol=1e-14)  # other block boundaries
+    assert np.linalg.norm(both[0] - both[1]) > 0
+    emp = covariance.empirical(
+        A, duration=75 * 4 * 0.01, dt=0.01, burn_in=0.1, replicas=4, rng=np.random.default_rng(6), nonlinearity="relu", background=b
+    )
+    np.testing.assert_array_equal(emp, full)
+
+
 def test_empirical_linear_rejects_a_background():
     A = network()
     with pytest.raises(ValueError, match="background applies to nonlinearity='relu' only"):

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import RUN, job_server_module, result_hashes, results_path
+from helpers import RUN, result_hashes, results_path
 
 # The tests that need a SLURM; the preflight-message tests at the end need none.
 needs_slurm = [pytest.mark.slurm, pytest.mark.workflow]
@@ -55,7 +55,6 @@ DAEMONS = ["munged", "munge", "slurmctld", "slurmd", "sbatch", "squeue", "scontr
 # About 4 min on two idle cores (two Snakemake start-ups per job: the one sbatch runs
 # and the one it starts with srun); far more on a loaded machine.
 SLURM_RUN_TIMEOUT = 1800
-job_server = job_server_module()
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
 
 
@@ -225,19 +224,6 @@ def test_outputs_bit_identical_to_local_run(slurm_run, smoke_local_run):
     assert on_slurm.keys() == local.keys()
     differ = [path for path in local if on_slurm[path] != local[path]]
     assert not differ, f"differ between SLURM and local run: {differ[:10]}"
-
-
-@slurm_test
-def test_local_jobs_ran_in_forks_of_the_job_server_and_slurm_jobs_alone(slurm_run, smoke_local_run):
-    """The bit-identity above compares forked jobs (local) with jobs in their own
-    processes (SLURM): the local smoke jobs all have one thread."""
-    local = sorted((results_path(smoke_local_run[0]) / "logs").rglob("*.log"))
-    on_slurm = sorted((results_path(slurm_run["workdir"]) / "logs").rglob("*.log"))
-    assert len(local) == len(on_slurm) > 50
-    unforked = [p for p in local if job_server.fork_usage(p.read_text().splitlines()[-1]) is None]
-    assert not unforked, f"local jobs not run by the job server: {unforked[:5]}"
-    forked = [p for p in on_slurm if any(map(job_server.fork_usage, p.read_text().splitlines()))]
-    assert not forked, f"SLURM jobs run by a job server: {forked[:5]}"
 
 
 @slurm_test

@@ -181,7 +181,9 @@ def test_relu_table_fixed_point_and_new_figures(reference):
     assert (results / "fixed_points/relu/seed0.npz").is_file()
     assert (results / "covariance/relu/seed0/linearized.npy").is_file()
     assert (results / "covariance/relu/seed0/T40.npy").is_file()
-    assert (results / "dynamics/relu/seed0/linearized/keep0.3/prune0.npz").is_file()
+    seeds = [np.load(results / f"dynamics/relu/seed0/linearized/keep0.3/prune{p}.npz") for p in (0, 1)]
+    assert [int(d["prune_seed"]) for d in seeds] == [0, 1]  # one job wrote both, each its own run
+    assert not np.array_equal(seeds[0]["error"], seeds[1]["error"])
     for name in ("fig7_relu", "fig8_nonsymmetric"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{name}.{ext}").stat().st_size > 0

@@ -188,7 +188,8 @@ def empirical_steps(exp: Mapping, duration: float) -> float:
 def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prune_seeds: int | None = None) -> float:
     """Runtime estimate (minutes, first attempt) of a job of ``rule`` on ``exp``: its
     leading cost. ``duration``: T of a covariance_empirical job; ``prune_seeds``: the
-    pruning seeds of a prune_measure / prune_relu job (default: the experiment's)."""
+    pruning seeds of a prune_measure / prune_relu job (default: the experiment's), or
+    of a dynamics job, which simulates them one after the other (default: one)."""
     n = exp["n"]
     if rule in CUBIC_FLOPS:
         minutes = CUBIC_FLOPS[rule] * float(n) ** 3 / FLOPS / 60
@@ -202,7 +203,7 @@ def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prun
     elif rule == "dynamics":
         # the dense original and the sparse pruned networks over trials x steps
         dyn = exp["dynamics_params"]
-        minutes = 3 * 2.0 * n**2 * dyn["trials"] * dyn["steps"] / FLOPS / 60
+        minutes = 3 * 2.0 * n**2 * dyn["trials"] * dyn["steps"] / FLOPS / 60 * (prune_seeds or 1)
     else:
         raise ValueError(f"no runtime estimate of rule {rule!r}")
     return max(MIN_RUNTIME, minutes)
@@ -362,7 +363,9 @@ class Plan:
                                 job_memory_mb("covariance_empirical", exp), hours))
             if exp["dynamics"]:
                 dyn = exp["dynamics_params"]
-                hours = job_runtime_min("dynamics", exp) / 60
+                # rectified-linear: one job simulates every pruning seed (rule dynamics_relu)
+                seeds = len(exp["prune_seeds"]) if is_relu(exp) else None
+                hours = job_runtime_min("dynamics", exp, prune_seeds=seeds) / 60
                 what = f"N = {n}, {dyn['trials']} trials x {dyn['steps']} steps"
                 out.append((f"{key}.dynamics_params", None, "dynamics", what, job_memory_mb("dynamics", exp), hours))
         if self.trained:

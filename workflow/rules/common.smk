@@ -5,15 +5,12 @@ Every config value a job needs reaches its script through `params`; scripts neve
 read the global config.
 """
 
-import importlib.util
 import math
 import os
 import re
 import sys
-import threading
+import types
 from pathlib import Path
-
-from snakemake.settings.types import DeploymentMethod
 
 from noiseprune.pipeline import config as npconfig
 from noiseprune import dynamics as npdynamics
@@ -29,48 +26,10 @@ _pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if 
 if _pythonpath[:1] != [workflow.basedir]:
     os.environ.update(PYTHONPATH=os.pathsep.join([workflow.basedir, *_pythonpath]))
 
-# The one-thread jobs of a local run go to one job server, a process that has imported
-# what the jobs need and forks a copy of itself per job (workflow/scripts/_job_server.py):
-# a job then costs a Python start, not Snakemake's preamble and 0.5-1 s of imports. It lives
-# as long as the run; cluster jobs run on other machines, without it.
-_spec = importlib.util.spec_from_file_location(
-    "_job_server", Path(workflow.basedir) / "workflow" / "scripts" / "_job_server.py"
-)
-_job_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_job_server)
-JOB_SERVER = _job_server.Server()
-
-
-def start_of_run():
-    """Start the job server for a local run. Not under --sdm conda: every rule has a
-    conda environment, whose Python cannot use the server."""
-    methods = workflow.deployment_settings.deployment_method
-    if workflow.local_exec and DeploymentMethod.CONDA not in methods:
-        JOB_SERVER.start()
-
 
 onstart:
     # the results directory, created with its marker (noiseprune.pipeline.config.claim)
     npconfig.claim(PLAN.results_dir)
-    start_of_run()
-
-
-def end_of_run():
-    """Stop the job server. Also cancel the timers of Snakemake's job rate limiter: it
-    starts one (not a daemon, as long as the limiter's timespan) after each scheduling
-    pass, and the last one would keep a finished run's process alive that long."""
-    JOB_SERVER.stop()
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.cancel()
-
-
-onsuccess:
-    end_of_run()
-
-
-onerror:
-    end_of_run()
 
 
 # ---------------------------------------------------------------- configuration
@@ -266,6 +225,30 @@ def dynamics_pruned(wildcards):
         )
         for method, mcov in npplan.dynamics_members(exp, wildcards.cov)
     ]
+
+
+def linear_dynamics_experiments():
+    """Experiments of the linear model (rectified-linear ones: rule dynamics_relu)."""
+    return [name for name, exp in EXPERIMENTS.items() if not npplan.is_relu(exp)]
+
+
+def _with_pseed(wildcards, pseed):
+    return types.SimpleNamespace(**dict(wildcards.items()), pseed=pseed)
+
+
+def relu_dynamics_pruned(pseeds):
+    """Pruned networks of a dynamics_relu job: every method, for each pruning seed."""
+
+    def files(wildcards):
+        return [f for p in pseeds for f in dynamics_pruned(_with_pseed(wildcards, p))]
+
+    return files
+
+
+def relu_dynamics_ids(wildcards):
+    """Identifying columns of a dynamics_relu job (the script adds the pruning seed)."""
+    ids = dynamics_ids(_with_pseed(wildcards, 0))
+    return {k: v for k, v in ids.items() if k != "prune_seed"}
 
 
 def trained_covariance_input(wildcards):

@@ -2,8 +2,9 @@
 # networks"): the fixed point of each network, the covariance linearized there, and one
 # prune_relu job per (network, seed, covariance, method, keep fraction) for all of its
 # pruning seeds (probabilities, pruned networks and the rectified-linear metrics), as
-# prune_measure does for the linear model. Empirical covariances and trajectories use
-# the rules covariance_empirical and dynamics, with the fixed point as an input.
+# prune_measure does for the linear model. Empirical covariances use the rule
+# covariance_empirical with the fixed point as an input; trajectories the rule
+# dynamics_relu (one job per keep fraction, all pruning seeds, the script of dynamics).
 
 
 rule fixed_point:
@@ -95,6 +96,45 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             blas_threads=blas_threads,
         script:
             "../scripts/prune_relu.py"
+
+
+for _rule_name, _pseeds, _experiments in prune_measure_rules(
+    "dynamics_relu", relu=True
+):
+
+    rule:
+        """Trajectory errors of the rectified-linear dynamics (script of rule dynamics):
+        one job per (network, seed, covariance, keep fraction), each pruning seed's
+        simulation (all methods, its own x(0) and noise) in turn."""
+        name:
+            _rule_name
+        input:
+            A=NETWORK,
+            fp=FIXED_POINT,
+            pruned=relu_dynamics_pruned(_pseeds),
+        output:
+            trajectories=expand(DYNAMICS, pseed=_pseeds, allow_missing=True),
+        log:
+            log("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
+        benchmark:
+            benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
+        wildcard_constraints:
+            exp=alternation(_experiments),
+        priority: longest_first(runtime("dynamics", _pseeds))
+        conda:
+            "../envs/noiseprune.yaml"
+        threads: blas_threads
+        resources:
+            mem_mb=mem_mb("dynamics"),
+            runtime=runtime("dynamics", _pseeds),
+        params:
+            ids=relu_dynamics_ids,
+            prune_seeds=_pseeds,
+            simulation=dynamics_params,
+            sample=dynamics_sample_params,
+            blas_threads=blas_threads,
+        script:
+            "../scripts/dynamics.py"
 
 
 rule relu_table:

@@ -7,9 +7,6 @@
   load their own OpenBLAS, and threadpoolctl limits only libraries already loaded, so
   both are imported before the limit is set (Snakemake's OPENBLAS_NUM_THREADS is the
   job's `threads`, which --cores 1 lowers).
-
-In a local run, a one-thread job usually runs in a fork of the run's job server
-(_job_server.py), which has all of the imports below done already.
 """
 
 import logging
