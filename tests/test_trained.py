@@ -212,7 +212,7 @@ def test_trained_section_defaults_and_plan():
     plan = npplan.Plan(prepared)
     assert plan.trained_covariances() == ["lnp", "snp"]
     jobs = plan.trained_reduce_jobs()
-    assert {(j["reducer"], j["tcov"]) for j in jobs} == {
+    assert {(j["reducer"], j["trained_cov"]) for j in jobs} == {
         ("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("merge", "snp")
     }
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]

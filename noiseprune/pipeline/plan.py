@@ -47,13 +47,13 @@ TABLES = {
     "empirical": "tables/empirical.csv",
 }
 # Task-trained networks (the `trained` section).
-TRAINED_PARAMS = "trained/{tname}/seed{tseed}/params.npz"
-TRAINED_LOG = "trained/{tname}/seed{tseed}/training.json"
-TRAINED_COVARIANCE = "trained/{tname}/seed{tseed}/covariance/{tcov}.npy"
-TRAINED_ORIGINAL = "trained/{tname}/seed{tseed}/original.npz"
-TRAINED_ORIGINAL_METRICS = "trained/{tname}/seed{tseed}/original.json"
-TRAINED_REDUCED = "trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.npz"
-TRAINED_METRICS = "trained/{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}/prune{tpseed}.json"
+TRAINED_PARAMS = "trained/{trained_name}/seed{trained_seed}/params.npz"
+TRAINED_LOG = "trained/{trained_name}/seed{trained_seed}/training.json"
+TRAINED_COVARIANCE = "trained/{trained_name}/seed{trained_seed}/covariance/{trained_cov}.npy"
+TRAINED_ORIGINAL = "trained/{trained_name}/seed{trained_seed}/original.npz"
+TRAINED_ORIGINAL_METRICS = "trained/{trained_name}/seed{trained_seed}/original.json"
+TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.npz"
+TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
@@ -432,7 +432,7 @@ class Plan:
             return []
         t = self.trained
         return [
-            dict(tname=t["name"], tseed=seed, tcov=cov, reducer=name, tkeep=format_number(keep))
+            dict(trained_name=t["name"], trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
             for seed in t["seeds"]
             for name in t["reducers"]
             for cov in self.trained_reducer_covariances(name)
@@ -442,7 +442,7 @@ class Plan:
     def trained_metrics(self) -> list[str]:
         """Every reduction's metrics file (one per pruning seed)."""
         return [
-            self.path(TRAINED_METRICS).format(**job, tpseed=p)
+            self.path(TRAINED_METRICS).format(**job, trained_prune_seed=p)
             for job in self.trained_reduce_jobs()
             for p in self.trained_prune_seeds(job["reducer"])
         ]
@@ -450,7 +450,7 @@ class Plan:
     def trained_originals(self) -> list[str]:
         if not self.trained:
             return []
-        return [self.path(TRAINED_ORIGINAL_METRICS).format(tname=self.trained["name"], tseed=s) for s in self.trained["seeds"]]
+        return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=self.trained["name"], trained_seed=s) for s in self.trained["seeds"]]
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:

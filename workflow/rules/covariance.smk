@@ -5,18 +5,18 @@ rule covariance_exact:
     output:
         C=COVARIANCE.replace("{cov}", "exact"),
     log:
-        log("covariance_exact", "{exp}/seed{seed}"),
+        JOBS.log("covariance_exact", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("covariance_exact", "{exp}/seed{seed}")
-    priority: longest_first(runtime("covariance_exact"))
+        JOBS.benchmark("covariance_exact", "{exp}/seed{seed}")
+    priority: JOBS.cost("covariance_exact").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("covariance_exact"),
-        runtime=runtime("covariance_exact"),
+        mem_mb=JOBS.cost("covariance_exact").mem_mb,
+        runtime=JOBS.cost("covariance_exact").runtime,
     params:
-        blas_threads=blas_threads,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/covariance_exact.py"
 
@@ -26,24 +26,24 @@ rule covariance_empirical:
     (docs/method.md, "Covariance"); of the rectified-linear dynamics, started at the
     fixed point, for relu experiments."""
     input:
-        unpack(fixed_point_input),
+        unpack(JOBS.fixed_point_input),
         A=NETWORK,
     output:
         C=COVARIANCE.replace("{cov}", "T{duration}"),
     log:
-        log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
+        JOBS.log("covariance_empirical", "{exp}/seed{seed}/T{duration}"),
     benchmark:
-        benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}")
-    priority: longest_first(runtime("covariance_empirical"))
+        JOBS.benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}")
+    priority: JOBS.cost("covariance_empirical").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("covariance_empirical"),
-        runtime=runtime("covariance_empirical"),
+        mem_mb=JOBS.cost("covariance_empirical").mem_mb,
+        runtime=JOBS.cost("covariance_empirical").runtime,
     params:
-        duration=duration_param,
-        empirical=empirical_params,
-        blas_threads=blas_threads,
+        duration=JOBS.duration,
+        empirical=JOBS.empirical_params,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/covariance_empirical.py"

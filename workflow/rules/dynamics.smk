@@ -3,29 +3,29 @@ rule dynamics:
     simulated with the same x(0) and noise, and a small sample of the trajectories
     (docs/method.md, "Dynamics"); one job per pruning seed."""
     input:
-        unpack(fixed_point_input),
+        unpack(JOBS.fixed_point_input),
         A=NETWORK,
-        pruned=dynamics_pruned,
+        pruned=JOBS.dynamics_pruned,
     output:
         trajectories=[DYNAMICS],
     log:
-        log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}"),
+        JOBS.log("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}"),
     benchmark:
-        benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
+        JOBS.benchmark("dynamics", "{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}")
     wildcard_constraints:
-        exp=alternation(linear_dynamics_experiments()),
-    priority: longest_first(runtime("dynamics"))
+        exp=alternation(JOBS.experiments_of(relu=False)),
+    priority: JOBS.cost("dynamics").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("dynamics"),
-        runtime=runtime("dynamics"),
+        mem_mb=JOBS.cost("dynamics").mem_mb,
+        runtime=JOBS.cost("dynamics").runtime,
     params:
-        ids=dynamics_ids,
+        ids=JOBS.draw_ids,
         prune_seeds=lambda w: [int(w.pseed)],
-        simulation=dynamics_params,
-        sample=dynamics_sample_params,
-        blas_threads=blas_threads,
+        simulation=JOBS.dynamics_params,
+        sample=JOBS.dynamics_sample_params,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/dynamics.py"

@@ -46,7 +46,7 @@ rule plot_figure:
             },
         ),
     log:
-        log("figures", "{name}"),
+        JOBS.log("figures", "{name}"),
     wildcard_constraints:
         name=r"[A-Za-z][A-Za-z0-9_]*",
     conda:
@@ -77,7 +77,7 @@ rule report_tables:
             category="Tables",
         ),
     log:
-        log("figures", "report_tables"),
+        JOBS.log("figures", "report_tables"),
     conda:
         "../envs/noiseprune.yaml"
     script:

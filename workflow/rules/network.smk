@@ -5,18 +5,18 @@ rule network:
         A=NETWORK,
         meta=NETWORK_META,
     log:
-        log("network", "{exp}/seed{seed}"),
+        JOBS.log("network", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("network", "{exp}/seed{seed}")
-    priority: longest_first(runtime("network"))
+        JOBS.benchmark("network", "{exp}/seed{seed}")
+    priority: JOBS.cost("network").priority
     conda:
         "../envs/noiseprune.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb("network"),
-        runtime=runtime("network"),
+        mem_mb=JOBS.cost("network").mem_mb,
+        runtime=JOBS.cost("network").runtime,
     params:
-        network=network_params,
+        network=JOBS.network_params,
         blas_threads=1,
     script:
         "../scripts/network.py"

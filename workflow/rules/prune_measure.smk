@@ -7,15 +7,15 @@
 # experiments that use that list.
 
 
-for _rule_name, _pseeds, _experiments in prune_measure_rules():
+for _rule_name, _pseeds, _experiments in JOBS.seed_groups("prune_measure"):
 
     rule:
         name:
             _rule_name
         input:
-            unpack(covariance_input),
-            unpack(eigen_input),
-            unpack(stiffness_factor_input),
+            unpack(JOBS.covariance_input),
+            unpack(JOBS.eigen_input),
+            unpack(JOBS.stiffness_factor_input),
             A=NETWORK,
         output:
             P=PROBABILITIES,
@@ -23,24 +23,26 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules():
             eigen=expand(METRICS_EIGEN, pseed=_pseeds, allow_missing=True),
             summary=expand(METRICS_SUMMARY, pseed=_pseeds, allow_missing=True),
         log:
-            log("prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
+            JOBS.log("prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
         benchmark:
-            benchmark("prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
+            JOBS.benchmark(
+                "prune_measure", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"
+            )
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime("prune_measure", _pseeds))
+        priority: JOBS.cost("prune_measure", _pseeds).priority
         conda:
             "../envs/noiseprune.yaml"
-        threads: draw_workers
+        threads: JOBS.draw_workers
         resources:
-            mem_mb=mem_mb("prune_measure"),
-            runtime=runtime("prune_measure", _pseeds),
+            mem_mb=JOBS.cost("prune_measure").mem_mb,
+            runtime=JOBS.cost("prune_measure", _pseeds).runtime,
         params:
-            pruning=probability_params,
-            diagonal=diagonal_param,
-            spectra=spectra_param,
+            pruning=JOBS.probability_params,
+            diagonal=JOBS.setting("diagonal"),
+            spectra=JOBS.setting("spectra"),
             prune_seeds=_pseeds,
-            ids=job_ids,
-            blas_threads=blas_threads,
+            ids=JOBS.draw_ids,
+            blas_threads=JOBS.threads,
         script:
             "../scripts/prune_measure.py"

@@ -16,21 +16,21 @@ rule fixed_point:
     output:
         fp=FIXED_POINT,
     log:
-        log("fixed_point", "{exp}/seed{seed}"),
+        JOBS.log("fixed_point", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("fixed_point", "{exp}/seed{seed}")
+        JOBS.benchmark("fixed_point", "{exp}/seed{seed}")
     wildcard_constraints:
-        exp=alternation(relu_experiments()),
-    priority: longest_first(runtime("fixed_point"))
+        exp=alternation(JOBS.experiments_of(relu=True)),
+    priority: JOBS.cost("fixed_point").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("fixed_point"),
-        runtime=runtime("fixed_point"),
+        mem_mb=JOBS.cost("fixed_point").mem_mb,
+        runtime=JOBS.cost("fixed_point").runtime,
     params:
-        input=relu_input_param,
-        blas_threads=blas_threads,
+        input=JOBS.setting("input"),
+        blas_threads=JOBS.threads,
     script:
         "../scripts/fixed_point.py"
 
@@ -43,31 +43,31 @@ rule covariance_linearized:
     output:
         C=COVARIANCE.replace("{cov}", npplan.LINEARIZED),
     log:
-        log("covariance_linearized", "{exp}/seed{seed}"),
+        JOBS.log("covariance_linearized", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("covariance_linearized", "{exp}/seed{seed}")
+        JOBS.benchmark("covariance_linearized", "{exp}/seed{seed}")
     wildcard_constraints:
-        exp=alternation(relu_experiments()),
-    priority: longest_first(runtime("covariance_linearized"))
+        exp=alternation(JOBS.experiments_of(relu=True)),
+    priority: JOBS.cost("covariance_linearized").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("covariance_linearized"),
-        runtime=runtime("covariance_linearized"),
+        mem_mb=JOBS.cost("covariance_linearized").mem_mb,
+        runtime=JOBS.cost("covariance_linearized").runtime,
     params:
-        blas_threads=blas_threads,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/covariance_linearized.py"
 
 
-for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=True):
+for _rule_name, _pseeds, _experiments in JOBS.seed_groups("prune_relu", relu=True):
 
     rule:
         name:
             _rule_name
         input:
-            unpack(covariance_input),
+            unpack(JOBS.covariance_input),
             A=NETWORK,
             fp=FIXED_POINT,
         output:
@@ -76,31 +76,29 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules("prune_relu", relu=
             eigen=expand(RELU_EIGEN, pseed=_pseeds, allow_missing=True),
             metrics=expand(RELU_METRICS, pseed=_pseeds, allow_missing=True),
         log:
-            log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
+            JOBS.log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
         benchmark:
-            benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
+            JOBS.benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime("prune_relu", _pseeds))
+        priority: JOBS.cost("prune_relu", _pseeds).priority
         conda:
             "../envs/noiseprune.yaml"
-        threads: blas_threads
+        threads: JOBS.threads
         resources:
-            mem_mb=mem_mb("prune_relu"),
-            runtime=runtime("prune_relu", _pseeds),
+            mem_mb=JOBS.cost("prune_relu").mem_mb,
+            runtime=JOBS.cost("prune_relu", _pseeds).runtime,
         params:
-            pruning=probability_params,
-            diagonal=diagonal_param,
+            pruning=JOBS.probability_params,
+            diagonal=JOBS.setting("diagonal"),
             prune_seeds=_pseeds,
-            ids=job_ids,
-            blas_threads=blas_threads,
+            ids=JOBS.draw_ids,
+            blas_threads=JOBS.threads,
         script:
             "../scripts/prune_relu.py"
 
 
-for _rule_name, _pseeds, _experiments in prune_measure_rules(
-    "dynamics_relu", relu=True
-):
+for _rule_name, _pseeds, _experiments in JOBS.seed_groups("dynamics_relu", relu=True):
 
     rule:
         """Trajectory errors of the rectified-linear dynamics (script of rule dynamics):
@@ -111,28 +109,28 @@ for _rule_name, _pseeds, _experiments in prune_measure_rules(
         input:
             A=NETWORK,
             fp=FIXED_POINT,
-            pruned=relu_dynamics_pruned(_pseeds),
+            pruned=JOBS.relu_dynamics_pruned(_pseeds),
         output:
             trajectories=expand(DYNAMICS, pseed=_pseeds, allow_missing=True),
         log:
-            log("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
+            JOBS.log("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
         benchmark:
-            benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
+            JOBS.benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
         wildcard_constraints:
             exp=alternation(_experiments),
-        priority: longest_first(runtime("dynamics", _pseeds))
+        priority: JOBS.cost("dynamics", _pseeds).priority
         conda:
             "../envs/noiseprune.yaml"
-        threads: blas_threads
+        threads: JOBS.threads
         resources:
-            mem_mb=mem_mb("dynamics"),
-            runtime=runtime("dynamics", _pseeds),
+            mem_mb=JOBS.cost("dynamics").mem_mb,
+            runtime=JOBS.cost("dynamics", _pseeds).runtime,
         params:
-            ids=relu_dynamics_ids,
+            ids=JOBS.draw_ids,
             prune_seeds=_pseeds,
-            simulation=dynamics_params,
-            sample=dynamics_sample_params,
-            blas_threads=blas_threads,
+            simulation=JOBS.dynamics_params,
+            sample=JOBS.dynamics_sample_params,
+            blas_threads=JOBS.threads,
         script:
             "../scripts/dynamics.py"
 
@@ -148,7 +146,7 @@ rule relu_table:
         table=RELU_TABLES["relu"],
         eigen=RELU_TABLES["relu_eigen"],
     log:
-        log("tables", "relu"),
+        JOBS.log("tables", "relu"),
     conda:
         "../envs/noiseprune.yaml"
     resources:

@@ -6,18 +6,18 @@ rule eigendecompose:
     output:
         eig=EIGEN,
     log:
-        log("eigendecompose", "{exp}/seed{seed}"),
+        JOBS.log("eigendecompose", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("eigendecompose", "{exp}/seed{seed}")
-    priority: longest_first(runtime("eigendecompose"))
+        JOBS.benchmark("eigendecompose", "{exp}/seed{seed}")
+    priority: JOBS.cost("eigendecompose").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("eigendecompose"),
-        runtime=runtime("eigendecompose"),
+        mem_mb=JOBS.cost("eigendecompose").mem_mb,
+        runtime=JOBS.cost("eigendecompose").runtime,
     params:
-        blas_threads=blas_threads,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/eigendecompose.py"
 
@@ -31,17 +31,17 @@ rule stiffness_factor:
     output:
         factor=STIFFNESS_FACTOR,
     log:
-        log("stiffness_factor", "{exp}/seed{seed}"),
+        JOBS.log("stiffness_factor", "{exp}/seed{seed}"),
     benchmark:
-        benchmark("stiffness_factor", "{exp}/seed{seed}")
-    priority: longest_first(runtime("stiffness_factor"))
+        JOBS.benchmark("stiffness_factor", "{exp}/seed{seed}")
+    priority: JOBS.cost("stiffness_factor").priority
     conda:
         "../envs/noiseprune.yaml"
-    threads: blas_threads
+    threads: JOBS.threads
     resources:
-        mem_mb=mem_mb("stiffness_factor"),
-        runtime=runtime("stiffness_factor"),
+        mem_mb=JOBS.cost("stiffness_factor").mem_mb,
+        runtime=JOBS.cost("stiffness_factor").runtime,
     params:
-        blas_threads=blas_threads,
+        blas_threads=JOBS.threads,
     script:
         "../scripts/stiffness_factor.py"

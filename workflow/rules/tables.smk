@@ -1,11 +1,11 @@
 rule summary_table:
     """<results_dir>/tables/summary.csv: one row per pruned network."""
     input:
-        metrics_summaries(),
+        PLAN.metrics_summaries(),
     output:
         table=TABLES["summary"],
     log:
-        log("tables", "summary"),
+        JOBS.log("tables", "summary"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -18,15 +18,15 @@ rule summary_table:
 rule eigen_table:
     """<results_dir>/tables/eigen.parquet: one row per (pruned network, original eigenpair)."""
     input:
-        metrics_eigen_tables(),
+        PLAN.metrics_eigen_tables(),
     output:
         table=TABLES["eigen"],
     log:
-        log("tables", "eigen"),
+        JOBS.log("tables", "eigen"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
-        mem_mb=tables_mem_mb,
+        mem_mb=JOBS.tables_cost().mem_mb,
         runtime=30,
     script:
         "../scripts/table_eigen.py"
@@ -36,12 +36,12 @@ rule dynamics_table:
     """<results_dir>/tables/dynamics.parquet: trajectory error, mean and std over trials;
     <results_dir>/tables/trajectories.parquet: the stored trajectory samples."""
     input:
-        dynamics_files(),
+        PLAN.dynamics_files(),
     output:
         table=TABLES["dynamics"],
         trajectories=TABLES["trajectories"],
     log:
-        log("tables", "dynamics"),
+        JOBS.log("tables", "dynamics"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -54,18 +54,18 @@ rule dynamics_table:
 rule sweeps_table:
     """<results_dir>/tables/sweeps.csv: summary rows of experiments with several keep fractions."""
     input:
-        metrics_summaries(sweep_experiments()),
+        PLAN.metrics_summaries(PLAN.sweep_experiments()),
     output:
         table=TABLES["sweeps"],
     log:
-        log("tables", "sweeps"),
+        JOBS.log("tables", "sweeps"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        experiments=sweep_experiments(),
+        experiments=PLAN.sweep_experiments(),
     script:
         "../scripts/table_sweeps.py"
 
@@ -73,19 +73,19 @@ rule sweeps_table:
 rule scaling_table:
     """<results_dir>/tables/scaling.csv: kept entries needed to reach target eps vs N log N."""
     input:
-        metrics_summaries(scaling_experiments()),
+        PLAN.metrics_summaries(PLAN.scaling_experiments()),
     output:
         table=TABLES["scaling"],
     log:
-        log("tables", "scaling"),
+        JOBS.log("tables", "scaling"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        experiments=scaling_experiments(),
-        target_eps=scaling_target_eps(),
+        experiments=PLAN.scaling_experiments(),
+        target_eps=PLAN.scaling_target_eps(),
     script:
         "../scripts/table_scaling.py"
 
@@ -93,18 +93,18 @@ rule scaling_table:
 rule empirical_table:
     """<results_dir>/tables/empirical.csv: pruning quality vs simulated duration T."""
     input:
-        metrics_summaries(empirical_experiments()),
+        PLAN.metrics_summaries(PLAN.empirical_experiments()),
     output:
         table=TABLES["empirical"],
     log:
-        log("tables", "empirical"),
+        JOBS.log("tables", "empirical"),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        experiments=empirical_experiments(),
+        experiments=PLAN.empirical_experiments(),
     script:
         "../scripts/table_empirical.py"
 
@@ -112,4 +112,4 @@ rule empirical_table:
 rule tables:
     """Every table under results/tables/."""
     input:
-        table_targets(),
+        PLAN.table_targets(),

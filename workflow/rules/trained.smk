@@ -12,17 +12,17 @@ rule train_rnn:
         params=TRAINED_PARAMS,
         info=TRAINED_LOG,
     log:
-        log("train_rnn", "{tname}/seed{tseed}"),
+        JOBS.log("train_rnn", "{trained_name}/seed{trained_seed}"),
     benchmark:
-        benchmark("train_rnn", "{tname}/seed{tseed}")
-    priority: longest_first(30)
+        JOBS.benchmark("train_rnn", "{trained_name}/seed{trained_seed}")
+    priority: JOBS.trained_cost("train_rnn").priority
     conda:
         "../envs/noiseprune.yaml"
     resources:
-        mem_mb=trained_mem_mb("train_rnn"),
-        runtime=trained_runtime("train_rnn"),
+        mem_mb=JOBS.trained_cost("train_rnn").mem_mb,
+        runtime=JOBS.trained_cost("train_rnn").runtime,
     params:
-        trained=trained_params(),
+        trained=JOBS.trained_params(),
     script:
         "../scripts/train_rnn.py"
 
@@ -32,54 +32,62 @@ rule trained_probe:
     input:
         params=TRAINED_PARAMS,
     output:
-        covariances=trained_covariance_outputs(),
+        covariances=JOBS.trained_covariance_outputs(),
         original=TRAINED_ORIGINAL,
         metrics=TRAINED_ORIGINAL_METRICS,
     log:
-        log("trained_probe", "{tname}/seed{tseed}"),
+        JOBS.log("trained_probe", "{trained_name}/seed{trained_seed}"),
     benchmark:
-        benchmark("trained_probe", "{tname}/seed{tseed}")
-    priority: longest_first(10)
+        JOBS.benchmark("trained_probe", "{trained_name}/seed{trained_seed}")
+    priority: JOBS.trained_cost("trained_probe").priority
     conda:
         "../envs/noiseprune.yaml"
     resources:
-        mem_mb=trained_mem_mb("trained_probe"),
-        runtime=trained_runtime("trained_probe"),
+        mem_mb=JOBS.trained_cost("trained_probe").mem_mb,
+        runtime=JOBS.trained_cost("trained_probe").runtime,
     params:
-        trained=trained_params("probe_trials"),
-        covariances=trained_covariance_ids(),
+        trained=JOBS.trained_params("probe_trials"),
+        covariances=PLAN.trained_covariances(),
     script:
         "../scripts/trained_probe.py"
 
 
-for _rule_name, _pseeds, _reducers in trained_reduce_rules():
+for _rule_name, _pseeds, _reducers in JOBS.trained_seed_groups():
 
     rule:
         name:
             _rule_name
         input:
-            unpack(trained_covariance_input),
+            unpack(JOBS.trained_covariance_input),
             params=TRAINED_PARAMS,
             original=TRAINED_ORIGINAL,
         output:
-            reduced=expand(TRAINED_REDUCED, tpseed=_pseeds, allow_missing=True),
-            metrics=expand(TRAINED_METRICS, tpseed=_pseeds, allow_missing=True),
+            reduced=expand(
+                TRAINED_REDUCED, trained_prune_seed=_pseeds, allow_missing=True
+            ),
+            metrics=expand(
+                TRAINED_METRICS, trained_prune_seed=_pseeds, allow_missing=True
+            ),
         log:
-            log("trained_reduce", "{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}"),
+            JOBS.log(
+                "trained_reduce",
+                "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
+            ),
         benchmark:
-            benchmark(
-                "trained_reduce", "{tname}/seed{tseed}/{tcov}/{reducer}/keep{tkeep}"
+            JOBS.benchmark(
+                "trained_reduce",
+                "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
             )
         wildcard_constraints:
             reducer=alternation(_reducers),
-        priority: longest_first(30)
+        priority: JOBS.trained_cost("trained_reduce").priority
         conda:
             "../envs/noiseprune.yaml"
         resources:
-            mem_mb=trained_mem_mb("trained_reduce"),
-            runtime=trained_runtime("trained_reduce"),
+            mem_mb=JOBS.trained_cost("trained_reduce").mem_mb,
+            runtime=JOBS.trained_cost("trained_reduce").runtime,
         params:
-            trained=trained_params("retrain_steps"),
+            trained=JOBS.trained_params("retrain_steps"),
             prune_seeds=_pseeds,
         script:
             "../scripts/trained_reduce.py"
@@ -88,13 +96,13 @@ for _rule_name, _pseeds, _reducers in trained_reduce_rules():
 rule trained_table:
     """<results_dir>/tables/trained.csv (one row per network) and trained_intervals.parquet."""
     input:
-        originals=trained_originals(),
-        metrics=trained_metrics(),
+        originals=PLAN.trained_originals(),
+        metrics=PLAN.trained_metrics(),
     output:
         table=TRAINED_TABLES["trained"],
         intervals=TRAINED_TABLES["trained_intervals"],
     log:
-        log("tables", "trained"),
+        JOBS.log("tables", "trained"),
     conda:
         "../envs/noiseprune.yaml"
     resources:

@@ -12,7 +12,7 @@ from noiseprune.trained import rnn, experiment  # noqa: E402
 from noiseprune.trained.training import TrainingDiverged  # noqa: E402
 
 cfg = snakemake.params.trained
-seed = int(snakemake.wildcards.tseed)
+seed = int(snakemake.wildcards.trained_seed)
 try:
     params, info = experiment.train_network(cfg, seed, log=log.info)
 except TrainingDiverged as err:

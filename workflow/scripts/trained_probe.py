@@ -10,7 +10,7 @@ from noiseprune import io
 from noiseprune.trained import reducers, rnn, experiment  # noqa: E402
 
 cfg = snakemake.params.trained
-seed = int(snakemake.wildcards.tseed)
+seed = int(snakemake.wildcards.trained_seed)
 params = rnn.load(snakemake.input.params)
 covs = experiment.probe(params, cfg, seed, snakemake.params.covariances, log=log.info)
 for path, name in zip(snakemake.output.covariances, snakemake.params.covariances):

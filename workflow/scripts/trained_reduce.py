@@ -16,7 +16,7 @@ reference = io.load_arrays(snakemake.input.original)["y"]
 interval = io.load_arrays(snakemake.input.original)["interval"]
 for k, pseed in enumerate(snakemake.params.prune_seeds):
     arrays, rows, produced = experiment.reduce_and_evaluate(
-        params, C, cfg, int(w.tseed), w.reducer, w.tcov, float(w.tkeep), int(pseed), reference, log=log.info
+        params, C, cfg, int(w.trained_seed), w.reducer, w.trained_cov, float(w.trained_keep), int(pseed), reference, log=log.info
     )
     io.save_arrays(snakemake.output.reduced[k], **arrays)
     io.save_json(snakemake.output.metrics[k], {"rows": rows, "produced": produced, "interval": [float(v) for v in interval]})

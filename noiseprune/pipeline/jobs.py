@@ -1,0 +1,290 @@
+"""What the workflow's rules ask of the plan for one job: input files, params, threads and
+resources, each a function of the job's wildcards (docs/architecture.md, "The plan").
+
+The rules in ``workflow/rules/*.smk`` call a :class:`Jobs` built on the run's
+:class:`~noiseprune.pipeline.plan.Plan` (``JOBS`` in ``common.smk``); nothing here
+imports Snakemake, so every function is unit-tested with plain wildcard mappings.
+
+Params that are mappings are passed with sorted keys (:func:`canonical`): Snakemake
+compares params by their text, and reordering keys in a config must not rerun anything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from noiseprune import dynamics, methods
+from noiseprune.pipeline import plan as npplan
+from noiseprune.pipeline.ids import NO_COVARIANCE, format_number
+
+#: BLAS threads of every job, never taken from --cores: OpenBLAS results depend on the
+#: thread count, so a job uses the same count in every run for bit-identical outputs.
+#: One thread: two 1-thread jobs side by side beat one 2-thread job after another
+#: (benchmarks/bench_threads.py), and a 2-thread job would wait for both cores to be
+#: free. Pruning jobs at large N take 2 threads for 2 draws at once, each on one BLAS
+#: thread (plan.draw_workers).
+BLAS_THREADS = 1
+
+#: Keys of the trained section that every trained job reads (model, task, training,
+#: held-out batch); reducers, keep fractions and pruning seeds are wildcards instead.
+TRAINED_CORE = ("name", "n", "phi", "tau", "dt", "sigma", "gain", "task", "training", "eval_trials")
+
+
+def canonical(value):
+    """``value`` with every mapping's keys sorted (recursively)."""
+    if isinstance(value, Mapping):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
+def alternation(values: Iterable) -> str:
+    """Regex matching exactly one of ``values`` (the config's own values, nothing else)."""
+    values = sorted(set(map(str, values)))
+    return "|".join(re.escape(v) for v in values) if values else "(?!)"
+
+
+def fields(wildcards) -> dict:
+    """A job's wildcards as a dict (Snakemake's Wildcards object or a plain mapping)."""
+    return dict(wildcards.items()) if hasattr(wildcards, "items") else dict(vars(wildcards))
+
+
+def grow(value: float, attempt: int) -> int:
+    """A resource estimate for retry ``attempt``: half as much again on every retry."""
+    return int(math.ceil(value * (1 + 0.5 * (attempt - 1))))
+
+
+class Cost:
+    """mem_mb, runtime (minutes) and priority of one rule's jobs, from the plan's estimates.
+
+    The one place a rule's cost is stated: its ``resources`` and its ``priority``
+    (longest first: of the ready jobs the N = 10000 ones start before the N = 250 ones, and
+    short jobs fill the cores around them) read the same estimate.
+    """
+
+    def __init__(self, memory: Callable[[dict], float], minutes: Callable[[dict], float]):
+        self._memory, self._minutes = memory, minutes
+
+    def mem_mb(self, wildcards, attempt):
+        return grow(self._memory(fields(wildcards)), attempt)
+
+    def runtime(self, wildcards, attempt):
+        return grow(self._minutes(fields(wildcards)), attempt)
+
+    def priority(self, wildcards):
+        return self.runtime(wildcards, 1)
+
+
+class Jobs:
+    """The per-job answers of one plan, for the rules."""
+
+    def __init__(self, plan: npplan.Plan):
+        self.plan = plan
+        self.experiments = plan.experiments
+        self.trained = plan.trained or {}
+
+    def experiment(self, wildcards) -> dict:
+        return self.experiments[fields(wildcards)["exp"]]
+
+    def _path(self, template: str, **ids) -> str:
+        return self.plan.path(template).format(**ids)
+
+    # ------------------------------------------------------------ wildcards and rules
+    def wildcard_patterns(self) -> dict[str, str]:
+        """Regex of each wildcard: exactly the values the config names."""
+        exps = self.experiments.values()
+
+        def every(key):
+            return [v for exp in exps for v in exp[key]]
+
+        trained = self.trained
+        return dict(
+            exp=alternation(self.experiments),
+            seed=alternation(every("seeds")),
+            pseed=alternation(every("prune_seeds")),
+            keep=alternation(format_number(k) for k in every("keep_fractions")),
+            method=alternation(every("methods")),
+            cov=alternation([c for e in exps for c in npplan.covariance_ids(e)] + [NO_COVARIANCE]),
+            duration=alternation(format_number(d) for e in exps for d in e["covariance"]["durations"]),
+            trained_name=alternation([trained["name"]] if trained else []),
+            trained_seed=alternation(trained.get("seeds", [])),
+            trained_prune_seed=alternation(trained.get("prune_seeds", [])),
+            trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
+            trained_cov=alternation(["lnp", "snp", NO_COVARIANCE]),
+            reducer=alternation(trained.get("reducers", [])),
+        )
+
+    def experiments_of(self, *, relu: bool) -> list[str]:
+        """Experiments of the rectified-linear (``relu``) or the linear model."""
+        return [name for name, exp in self.experiments.items() if npplan.is_relu(exp) == relu]
+
+    def seed_groups(self, base: str, *, relu: bool = False) -> list[tuple[str, list[int], list[str]]]:
+        """(rule name, pruning seeds, experiments) of each rule ``base`` of the linear (or
+        ``relu``) model: a rule's outputs list its pruning seeds, so experiments with
+        another list of pruning seeds get a rule of their own, ``<base>_<seeds>``."""
+        groups: dict[tuple, list[str]] = {}
+        for name in self.experiments_of(relu=relu):
+            groups.setdefault(tuple(self.experiments[name]["prune_seeds"]), []).append(name)
+        return [
+            (base if len(groups) == 1 else f"{base}_{'_'.join(map(str, pseeds))}", list(pseeds), names)
+            for pseeds, names in groups.items()
+        ]
+
+    def trained_seed_groups(self) -> list[tuple[str, list[int], list[str]]]:
+        """(rule name, pruning seeds, reducers) of each reduction rule: ``trained_reduce``
+        for the reducers that depend on the pruning seed, ``trained_reduce_1`` for the others."""
+        groups: dict[tuple, list[str]] = {}
+        for name in self.trained.get("reducers", []):
+            groups.setdefault(tuple(self.plan.trained_prune_seeds(name)), []).append(name)
+        return [("trained_reduce" if i == 0 else f"trained_reduce_{i}", list(p), names)
+                for i, (p, names) in enumerate(groups.items())]
+
+    # ------------------------------------------------------------ inputs
+    def covariance_input(self, wildcards) -> dict:
+        """Covariance file of a pruning job: none for methods that ignore C."""
+        w = fields(wildcards)
+        uses_c = methods.uses_covariance(w["method"])
+        if uses_c == (w["cov"] == NO_COVARIANCE):
+            raise ValueError(
+                f"method {w['method']} with covariance {w['cov']}: methods that read C need a "
+                f"covariance (exact or T<duration>), the others live under {NO_COVARIANCE!r}"
+            )
+        return {"C": self._path(npplan.COVARIANCE, **w)} if uses_c else {}
+
+    def eigen_input(self, wildcards) -> dict:
+        """Cached eigendecomposition of the original network (spectra: full only)."""
+        w = fields(wildcards)
+        return {"eig": self._path(npplan.EIGEN, **w)} if self.experiment(w)["spectra"] == "full" else {}
+
+    def stiffness_factor_input(self, wildcards) -> dict:
+        """Cholesky factor of -A for the spectral eps (plan.uses_stiffness_factor)."""
+        w = fields(wildcards)
+        if npplan.uses_stiffness_factor(self.experiment(w)):
+            return {"factor": self._path(npplan.STIFFNESS_FACTOR, exp=w["exp"], seed=w["seed"])}
+        return {}
+
+    def fixed_point_input(self, wildcards) -> dict:
+        """Fixed point (and input b) of a rectified-linear experiment's network; none otherwise."""
+        w = fields(wildcards)
+        if npplan.is_relu(self.experiment(w)):
+            return {"fp": self._path(npplan.FIXED_POINT, exp=w["exp"], seed=w["seed"])}
+        return {}
+
+    def dynamics_pruned(self, wildcards, pseeds=None) -> list[str]:
+        """Pruned networks simulated together: every method of the experiment, for the
+        job's pruning seed (or for each of ``pseeds``)."""
+        w = fields(wildcards)
+        members = npplan.dynamics_members(self.experiment(w), w["cov"])
+        return [
+            self._path(npplan.PRUNED, **dict(w, cov=mcov, method=method, pseed=pseed))
+            for pseed in (pseeds if pseeds is not None else [w["pseed"]])
+            for method, mcov in members
+        ]
+
+    def relu_dynamics_pruned(self, pseeds) -> Callable:
+        """Input function of a dynamics_relu job: every method, for each pruning seed."""
+        return lambda wildcards: self.dynamics_pruned(wildcards, pseeds)
+
+    def trained_covariance_input(self, wildcards) -> dict:
+        """Covariance file of a reduction job: none for reducers that read no covariance."""
+        w = fields(wildcards)
+        if w["trained_cov"] == NO_COVARIANCE:
+            return {}
+        return {"C": self._path(npplan.TRAINED_COVARIANCE, **w)}
+
+    def trained_covariance_outputs(self) -> list[str]:
+        """Covariance files of a probe job (the covariances the configured reducers read),
+        with the network's wildcards left in."""
+        template = self.plan.path(npplan.TRAINED_COVARIANCE)
+        return [template.replace("{trained_cov}", cov) for cov in self.plan.trained_covariances()]
+
+    # ------------------------------------------------------------ params
+    def network_params(self, wildcards) -> dict:
+        return canonical(self.experiment(wildcards)["network"])
+
+    def empirical_params(self, wildcards) -> dict:
+        return canonical(self.experiment(wildcards)["empirical"])
+
+    def probability_params(self, wildcards) -> dict:
+        w = fields(wildcards)
+        exp = self.experiment(w)
+        return dict(method=w["method"], keep_fraction=float(w["keep"]), normalization=exp["normalization"],
+                    theory_k=exp["theory_k"], theory_eps=exp["theory_eps"])
+
+    def duration(self, wildcards) -> float:
+        """Simulated duration T of an empirical-covariance job."""
+        return float(fields(wildcards)["duration"])
+
+    def setting(self, key: str) -> Callable:
+        """Param function: the experiment's value of ``key`` (diagonal, spectra, ...)."""
+        return lambda wildcards: canonical(self.experiment(wildcards)[key])
+
+    def dynamics_params(self, wildcards) -> dict:
+        w = fields(wildcards)
+        exp = self.experiment(w)
+        members = npplan.dynamics_members(exp, w["cov"])
+        extra = {"nonlinearity": "relu"} if npplan.is_relu(exp) else {}
+        return canonical(dict(exp["dynamics_params"], methods=[m for m, _ in members],
+                              method_covariances=[c for _, c in members], **extra))
+
+    def dynamics_sample_params(self, wildcards) -> dict:
+        """Stored trajectory sample of a dynamics job: a few neurons (one per cluster) and
+        the step stride (noiseprune.dynamics.pick_sample_neurons, sample_stride)."""
+        exp = self.experiment(wildcards)
+        return dict(neurons=dynamics.pick_sample_neurons(exp["n"], exp["network"].get("clusters")),
+                    every=dynamics.sample_stride(exp["dynamics_params"]["steps"]))
+
+    def draw_ids(self, wildcards) -> dict:
+        """Identifying columns of a job's rows, as in the tables (the pruning seed, when
+        the job draws several, is added per draw)."""
+        w = fields(wildcards)
+        ids = dict(network=w["exp"], n=self.experiment(w)["n"], seed=int(w["seed"]), covariance=w["cov"])
+        if "method" in w:
+            ids["method"] = w["method"]
+        ids["keep_fraction"] = float(w["keep"])
+        if "pseed" in w:
+            ids["prune_seed"] = int(w["pseed"])
+        return ids
+
+    def trained_params(self, *extra: str) -> dict:
+        return canonical({k: self.trained[k] for k in TRAINED_CORE + extra}) if self.trained else {}
+
+    # ------------------------------------------------------------ threads and resources
+    def threads(self, wildcards) -> int:
+        """BLAS threads (and ``threads:``) of a job; see :data:`BLAS_THREADS`."""
+        return BLAS_THREADS
+
+    def draw_workers(self, wildcards) -> int:
+        """``threads`` of a prune_measure job: its pruning seeds drawn at once, each on
+        one BLAS thread (plan.draw_workers)."""
+        return npplan.draw_workers(self.experiment(wildcards))
+
+    def cost(self, rule: str, prune_seeds=None) -> Cost:
+        """The plan's estimates for ``rule`` (plan.job_memory_mb, plan.job_runtime_min):
+        the same the plan checks against the machine and limits.job_cpu_hours."""
+        seeds = None if prune_seeds is None else len(prune_seeds)
+        return Cost(
+            lambda w: npplan.job_memory_mb(rule, self.experiment(w)),
+            lambda w: npplan.job_runtime_min(rule, self.experiment(w), w.get("duration"), seeds),
+        )
+
+    def trained_cost(self, rule: str) -> Cost:
+        return Cost(lambda w: npplan.trained_memory_mb(rule, self.trained),
+                    lambda w: npplan.trained_runtime_min(rule, self.trained))
+
+    def fixed_cost(self, mem_mb: float, minutes: float) -> Cost:
+        return Cost(lambda w: mem_mb, lambda w: minutes)
+
+    def tables_cost(self) -> Cost:
+        """The tables jobs hold the eigen rows of every draw."""
+        return Cost(lambda w: 1000 + self.plan.eigen_rows() * 20 * 8 * 3 / 2**20, lambda w: 10)
+
+    # ------------------------------------------------------------ logs and benchmarks
+    def log(self, rule: str, pattern: str) -> str:
+        return f"{self.plan.results_dir}/logs/{rule}/{pattern}.log"
+
+    def benchmark(self, rule: str, pattern: str) -> str:
+        return f"{self.plan.results_dir}/benchmarks/{rule}/{pattern}.tsv"
