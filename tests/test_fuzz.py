@@ -22,6 +22,7 @@ from helpers import ROOT
 
 from noiseprune import io, networks, pruning, spectra
 from noiseprune import hashing
+from noiseprune.pipeline import verify
 from noiseprune.pipeline import config as npconfig
 from noiseprune.trained import reducers, rnn
 
@@ -75,7 +76,7 @@ def refused(tmp_path, monkeypatch, capsys, text: str, action: str = "dry-run") -
     else:
         cfg.write_text(text)
     monkeypatch.chdir(work)
-    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    monkeypatch.delenv(verify.CONFIG_ENV, raising=False)
     before, repo_before = tree(tmp_path), repository_state()
     rc = run.main([action, "--config", str(cfg)])
     out, err = capsys.readouterr()
@@ -199,7 +200,7 @@ def test_a_results_directory_that_cannot_be_written_is_one_line(tmp_path, monkey
     whom permissions do not stop): make reproduce and make report stop with one line
     naming the directory, and leave nothing behind."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    monkeypatch.delenv(verify.CONFIG_ENV, raising=False)
     cfg = tmp_path / "ok.yaml"
     cfg.write_text(dump(config()))
 
@@ -234,7 +235,7 @@ def test_nothing_half_written_is_trusted(tmp_path):
     (path.parent / ".m.parquet.sha256").unlink()
     with pytest.raises(io.IntegrityError, match="has no sha256 record"):
         io.load_table(path)
-    report = hashing.verify(tmp_path)
+    report = verify.verify(tmp_path)
     assert not report.ok and report.unrecorded == [path]
 
 
@@ -315,7 +316,7 @@ def no_snakemake(monkeypatch):
         return 0
 
     monkeypatch.setattr(run.subprocess, "call", call)
-    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
+    monkeypatch.delenv(verify.CONFIG_ENV, raising=False)
     return calls
 
 

@@ -1,5 +1,5 @@
-"""sha256 records of result files (noiseprune.hashing): check, verify, the command
-line, and end to end on a tiny workflow run: an intermediate whose bytes changed but
+"""sha256 records of result files (noiseprune.hashing: check; noiseprune.pipeline.verify:
+verify, the regenerate command, the command line), and end to end on a tiny workflow run: an intermediate whose bytes changed but
 which is still a valid .npy is named by `verify`, refused by the jobs that read it, and
 regenerated (with everything downstream) by the command `verify` prints."""
 
@@ -16,6 +16,7 @@ import yaml
 from helpers import ROOT, result_hashes, run_snakemake
 
 from noiseprune import hashing, io
+from noiseprune.pipeline import verify
 
 GOOD_SUMMARY = re.compile(r"^verified (\d+) files, 0 changed, 0 missing, 0 unrecorded$", re.M)
 
@@ -39,7 +40,7 @@ def flip_byte(path, offset=-1):
 
 def cli(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "noiseprune.hashing", *args],
+        [sys.executable, "-m", "noiseprune.pipeline.verify", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -50,17 +51,17 @@ def cli(*args, cwd):
 # ------------------------------------------------------------------ check
 
 
-def test_check_accepts_an_unchanged_file_and_refuses_one_without_a_record(tmp_path, monkeypatch):
+def test_check_accepts_an_unchanged_file_and_refuses_one_without_a_record(tmp_path):
     io.save_dense(tmp_path / "x.npy", np.zeros(4))
     assert hashing.check(tmp_path / "x.npy") is True
     np.save(tmp_path / "own.npy", np.zeros(4))
-    monkeypatch.delenv(hashing.CONFIG_ENV, raising=False)
     with pytest.raises(hashing.IntegrityError) as err:
         hashing.check(tmp_path / "own.npy")
     assert str(err.value) == (
         f"{tmp_path / 'own.npy'}: has no sha256 record (.own.npy.sha256): it was written by hand or its record was "
-        f"deleted, so its contents cannot be trusted; regenerate it with: make reproduce FORCERUN={tmp_path / 'own.npy'}"
+        f"deleted, so its contents cannot be trusted"
     )
+    assert err.value.path == tmp_path / "own.npy"
     # every loader: a pipeline-written file whose record was deleted is refused
     (tmp_path / ".x.npy.sha256").unlink()
     with pytest.raises(hashing.IntegrityError, match="has no sha256 record"):
@@ -69,12 +70,19 @@ def test_check_accepts_an_unchanged_file_and_refuses_one_without_a_record(tmp_pa
 
 def test_the_command_printed_inside_a_job_names_the_config(tmp_path, monkeypatch):
     """The workflow sets CONFIG_ENV for its jobs: the command names the config, so that
-    following it runs that config (make reproduce defaults to config.yaml)."""
+    following it runs that config (make reproduce defaults to config.yaml). The core's
+    error names the file only; the pipeline adds the command."""
     io.save_dense(tmp_path / "x.npy", np.arange(3.0))
     flip_byte(tmp_path / "x.npy")
-    monkeypatch.setenv(hashing.CONFIG_ENV, "tests/configs/smoke.yaml")
-    with pytest.raises(hashing.IntegrityError, match=r"regenerate it with: make reproduce CONFIG=tests/configs/smoke.yaml FORCERUN="):
+    with pytest.raises(hashing.IntegrityError) as err:
         hashing.check(tmp_path / "x.npy")
+    assert "make" not in str(err.value)
+    monkeypatch.setenv(verify.CONFIG_ENV, "tests/configs/smoke.yaml")
+    assert verify.hinted(err.value) == (
+        f"{err.value}; regenerate it with: make reproduce CONFIG=tests/configs/smoke.yaml FORCERUN={tmp_path / 'x.npy'}"
+    )
+    monkeypatch.delenv(verify.CONFIG_ENV)
+    assert verify.hinted(err.value).endswith(f"; regenerate it with: make reproduce FORCERUN={tmp_path / 'x.npy'}")
 
 
 @pytest.mark.parametrize("damage", ["changed byte", "truncated", "appended"])
@@ -93,8 +101,7 @@ def test_check_refuses_a_damaged_file_in_one_line(tmp_path, damage):
         hashing.check(path)
     assert isinstance(err.value, ValueError)
     assert str(err.value) == (
-        f"{path}: contents changed since it was written (sha256 {actual[:12]} != recorded {recorded[:12]}); "
-        f"regenerate it with: make reproduce FORCERUN={path}"
+        f"{path}: contents changed since it was written (sha256 {actual[:12]} != recorded {recorded[:12]})"
     )
 
 
@@ -119,14 +126,14 @@ def test_sha256_reads_in_chunks_and_matches_hashlib(tmp_path):
 
 def test_verify_sorts_every_recorded_file(tmp_path):
     root = write_results(tmp_path / "results")
-    report = hashing.verify(root)
+    report = verify.verify(root)
     assert report.ok and not (report.changed or report.missing or report.unrecorded)
     assert sorted(p.name for p in report.verified) == ["A.npy", "a.json", "a.npz"]
 
     flip_byte(root / "metrics" / "a.json", offset=3)
     (root / "spectra" / "a.npz").unlink()
     (root / "networks" / "by_hand.npy").write_bytes(b"x")
-    report = hashing.verify(root)
+    report = verify.verify(root)
     assert not report.ok
     assert report.verified == [root / "networks" / "a" / "A.npy"]
     assert report.changed == [root / "metrics" / "a.json"]
@@ -186,7 +193,7 @@ def test_remove_temporaries_removes_only_temporaries(tmp_path):
     assert hashing.remove_temporaries(root) == [root / "networks" / "a" / ".A.npy.partial-3f2a9c01b2d4.npy"]
     after = sorted(p for p in root.rglob("*") if p.is_file())
     assert after == [p for p in before if "partial-" not in p.name]
-    assert hashing.verify(root).temporary == []
+    assert verify.verify(root).temporary == []
 
 
 def test_cli_missing_results_directory_exits_2_in_one_line(tmp_path):
@@ -255,6 +262,7 @@ def test_a_changed_intermediate_is_named_refused_and_regenerated(tmp_path):
     assert proc.returncode != 0
     log = (work / "results" / "logs" / "covariance_exact" / "tiny" / "seed0.log").read_text()
     assert f"IntegrityError: {NETWORK}: contents changed since it was written" in log
+    assert re.search(rf"^{NETWORK}: contents changed .*; regenerate it with: make reproduce CONFIG=\S+ FORCERUN={NETWORK}$", log, re.M)
 
     # Snakemake removed the failed job's output: verify lists it as missing too
     proc = cli("results", cwd=work)

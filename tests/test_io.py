@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from noiseprune import io
+from noiseprune import hashing, io
 
 
 @contextlib.contextmanager
@@ -181,7 +181,7 @@ def test_loaders_refuse_a_file_changed_since_it_was_written(tmp_path, name):
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith(f"{path}: contents changed since it was written (sha256 ")
-    assert message.endswith(f"regenerate it with: make reproduce FORCERUN={path}")
+    assert message.endswith(" != recorded " + hashing.recorded_digest(path)[:12] + ")")
 
 
 def test_loaders_refuse_a_file_without_a_record(tmp_path):

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from noiseprune import hashing  # noqa: E402
+from noiseprune.pipeline import verify  # noqa: E402
 from noiseprune import io as npio  # noqa: E402
 from noiseprune.pipeline import config as npconfig  # noqa: E402
 from noiseprune.pipeline import plan as npplan  # noqa: E402
@@ -216,7 +217,7 @@ def main(argv=None) -> int:
             npconfig.check_location(plan.results_dir, workdir)
         if args.action == "verify":
             # paths as given in the config, so the printed FORCERUN paths work from here
-            cmd = [sys.executable, "-m", "noiseprune.hashing", plan.results_dir, "--config", str(args.config)]
+            cmd = [sys.executable, "-m", "noiseprune.pipeline.verify", plan.results_dir, "--config", str(args.config)]
             return subprocess.call(cmd, env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])))
         cmd = snakemake_command(args.action, args.config, plan, args.forcerun, extra)
         lock = None
@@ -238,7 +239,7 @@ def main(argv=None) -> int:
         print(f"error: cannot write the results directory {plan.results_dir}: {err.strerror or err}", file=sys.stderr)
         return 2
     # the config is named in the regenerate commands that the jobs print
-    env = dict(os.environ, **{MARKER: "1", hashing.CONFIG_ENV: str(args.config)})
+    env = dict(os.environ, **{MARKER: "1", verify.CONFIG_ENV: str(args.config)})
     try:
         if args.action == "report":
             return write_report(cmd, results_dir / "report.html", env)

@@ -9,9 +9,9 @@ read the global config.
 import os
 import sys
 
-from noiseprune import hashing as nphashing
 from noiseprune.pipeline import config as npconfig
 from noiseprune.pipeline import plan as npplan
+from noiseprune.pipeline import verify as npverify
 from noiseprune.pipeline.jobs import Jobs, alternation, canonical
 
 # Jobs import the noiseprune package of this checkout (the one that validated the
@@ -62,8 +62,8 @@ except (npconfig.ConfigError, npconfig.LocationError) as err:
 # The command an integrity error prints inside a job names this config.
 if workflow.configfiles:
     os.environ.setdefault(
-        nphashing.CONFIG_ENV,
-        str(nphashing.relative_to_cwd(workflow.configfiles[0])),
+        npverify.CONFIG_ENV,
+        str(npverify.relative_to_cwd(workflow.configfiles[0])),
     )
 
 JOBS = Jobs(PLAN)

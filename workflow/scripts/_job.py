@@ -1,6 +1,8 @@
 """Setup shared by the workflow scripts (imported from the scripts' own directory).
 
 - stderr (warnings, tracebacks) and `logging` go to the job's log file, snakemake.log[0];
+- an uncaught error ends the log as a traceback; a damaged or unrecorded input also with
+  the command that regenerates it (noiseprune.pipeline.verify);
 - BLAS runs with the rule's fixed thread count (params.blas_threads, default 1), never
   with the number of cores of the machine: OpenBLAS results depend on its thread
   count, and outputs must be bit-identical wherever the job runs. numpy and scipy each
@@ -12,10 +14,14 @@
 import logging
 import os
 import sys
+import traceback
 
 import numpy  # noqa: F401  (loads numpy's OpenBLAS before the limit below)
 import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS)
 from threadpoolctl import threadpool_limits
+
+from noiseprune.hashing import IntegrityError
+from noiseprune.pipeline.verify import hinted
 
 _LIMITS = []
 
@@ -37,12 +43,21 @@ def setup(snakemake) -> logging.Logger:
         force=True,
     )
     logging.captureWarnings(True)
+    sys.excepthook = explain
     threads = int(getattr(snakemake.params, "blas_threads", 1))
     _LIMITS.append(threadpool_limits(limits=threads))
     logger = logging.getLogger(f"noiseprune.{snakemake.rule}")
     wildcards = ", ".join(f"{k}={v}" for k, v in snakemake.wildcards.items())
     logger.info("rule %s (%s), BLAS threads %d", snakemake.rule, wildcards, threads)
     return logger
+
+
+def explain(kind, error, tb) -> None:
+    """``sys.excepthook`` of a job: the traceback, then for an IntegrityError the line
+    with the command that regenerates the file (the config's run names its config)."""
+    traceback.print_exception(kind, error, tb)
+    if isinstance(error, IntegrityError):
+        print(hinted(error), file=sys.stderr)
 
 
 def progress(logger: logging.Logger, what: str, every: int = 10):
