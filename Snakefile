@@ -39,4 +39,4 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        final_outputs,

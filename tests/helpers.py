@@ -78,17 +78,14 @@ def result_hashes(workdir, configfile=SMOKE):
     return hashes
 
 
-def render_caption(name, facts):
-    """The report caption workflow/report/<name>.rst rendered as Snakemake renders it
-    (Jinja2, trim_blocks and lstrip_blocks, then reStructuredText to HTML) with
-    ``snakemake.params.caption = facts``; a name the template uses but ``facts`` lacks,
-    and any reStructuredText warning, is an error. Returns the HTML body."""
-    from types import SimpleNamespace
-
-    import jinja2
+def render_caption(plan, name):
+    """The report caption of figure ``name`` of ``plan`` rendered as Snakemake renders it
+    (the module's Jinja2 template with the figure's spec, then reStructuredText to HTML);
+    a name the template uses but the spec lacks, and any reStructuredText warning, is an
+    error. Returns the HTML body."""
     from docutils.core import publish_parts
 
-    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    template = env.from_string((ROOT / "workflow" / "report" / f"{name}.rst").read_text())
-    text = template.render(snakemake=SimpleNamespace(params=SimpleNamespace(caption=facts)))
+    from noiseprune.pipeline import captions
+
+    text = captions.caption(plan, name)
     return publish_parts(text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2})["body"]

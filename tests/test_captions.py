@@ -1,18 +1,20 @@
-"""Report captions (workflow/report/fig*.rst) state the run's numbers from the config.
+"""Report captions (each figure module's CAPTION) state the run's numbers from the config.
 
-Each figure rule passes noiseprune.pipeline.captions.facts(plan, figure) as its `caption` param;
-the captions are Jinja2 templates rendered by Snakemake's report. Rendered here directly
-(as Snakemake does, but failing on any name a template uses and the facts lack, and on
-any reStructuredText warning) for the default config and for the tiny figures config.
+The figure rule passes noiseprune.pipeline.captions.caption(plan, figure), the module's
+Jinja2 template rendered with the figure's spec, to the report. Rendered here (failing on
+any name a template uses and the spec lacks, and on any reStructuredText warning) for
+the default config and for the tiny figures config.
 """
 
 import html
 import re
 
+import jinja2
 import pytest
 import yaml
 from helpers import ROOT, render_caption
 
+from noiseprune import plotting
 from noiseprune.pipeline import captions
 from noiseprune.pipeline import config as npconfig
 from noiseprune.pipeline import plan as npplan
@@ -28,7 +30,7 @@ def rendered(plan):
     """{figure: caption text (HTML tags removed, whitespace collapsed)}."""
     out = {}
     for figure in plan.figures:
-        body = render_caption(figure, captions.facts(plan, figure))
+        body = render_caption(plan, figure)
         out[figure] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
     return out
 
@@ -44,8 +46,8 @@ def tiny():
 
 
 def test_every_figure_caption_renders(default, tiny):
-    assert set(default) == set(npplan.FIGURES)
-    assert set(tiny) == set(npplan.FIGURES) - {"fig9_trained"}  # no trained section there
+    assert list(default) == list(plotting.names())  # in figure-number order
+    assert set(tiny) == set(plotting.names()) - {"fig9_trained"}  # no trained section there
 
 
 def test_default_config_captions_state_the_papers_setting(default):
@@ -83,9 +85,6 @@ def test_captions_follow_a_non_default_config(tiny):
             assert default_fact not in text, (figure, default_fact)
 
 
-def test_facts_of_a_figure_not_drawn_are_empty():
-    plan = plan_of(ROOT / "tests" / "configs" / "figures.yaml")
-    assert captions.facts(plan, "fig9_trained") == {}
-    with pytest.raises(ValueError, match="unknown figure 'fig10'"):
-        plan.figures["fig10"] = ["paper2000"]
-        captions.facts(plan, "fig10")
+def test_a_caption_naming_what_the_spec_lacks_is_an_error():
+    with pytest.raises(jinja2.UndefinedError, match="'keep_drawn' is undefined"):
+        captions.render("at {{ keep_drawn }} kept", {"keep": "20 %"})

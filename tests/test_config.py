@@ -426,6 +426,11 @@ def test_number_read_as_text_gets_a_hint():
 # ------------------------------------------------------------------ figures and plan
 
 
+def drawn_experiments(plan):
+    """{figure: experiments it draws} of a plan."""
+    return {name: spec.get("experiments") for name, spec in plan.figures.items()}
+
+
 def test_single_experiment_without_figures_section_plans_only_its_tables():
     plan = npplan.Plan(prepare(minimal(), schema=SCHEMA))
     assert plan.figures == {}
@@ -436,33 +441,61 @@ def test_single_experiment_without_figures_section_plans_only_its_tables():
 def test_default_figures_follow_the_paper_experiments():
     with open(ROOT / "config.yaml") as fh:
         plan = npplan.Plan(prepare(yaml.safe_load(fh), schema=SCHEMA))
-    assert plan.figures["fig1_probe"] == ["fig1"]
-    assert plan.figures["fig2_spectrum"] == ["paper2000"]
-    assert plan.figures["fig4_large"] == ["paper3000", "paper10000"]
+    drawn = drawn_experiments(plan)
+    assert list(drawn) == [f"fig{i}_{n}" for i, n in enumerate(("probe", "spectrum", "dynamics", "large", "sweeps", "empirical", "relu", "nonsymmetric", "trained"), 1)]
+    assert drawn["fig1_probe"] == ["fig1"]
+    assert drawn["fig2_spectrum"] == ["paper2000"]
+    assert drawn["fig4_large"] == ["paper3000", "paper10000"]
     # nonsym2000 sweeps keep fractions too, but Fig. 5 plots the spectral eps (symmetric A only)
-    assert plan.figures["fig5_sweeps"] == ["sweep2000", *plan.scaling_experiments()]
-    assert plan.figures["fig6_empirical"] == ["empirical1000"]
-    assert plan.figures["fig9_trained"] == ["rsg"]
-    assert plan.figures["fig7_relu"] == ["relu_active100", "relu_active70", "relu_active40"]
-    assert plan.figures["fig8_nonsymmetric"] == ["nonsym2000"]
+    assert drawn["fig5_sweeps"] == ["sweep2000", *plan.scaling_experiments()]
+    assert drawn["fig6_empirical"] == ["empirical1000"]
+    assert drawn["fig9_trained"] == ["rsg"]
+    assert drawn["fig7_relu"] == ["relu_active100", "relu_active70", "relu_active40"]
+    assert drawn["fig8_nonsymmetric"] == ["nonsym2000"]
     assert len(plan.figure_files()) == 18
+    assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/noise/keep0.2/prune0.npz"
 
 
 def test_figures_section_names_the_experiments_drawn():
     cfg = minimal(dynamics=True)
     cfg["figures"] = {"fig2_spectrum": {"experiment": "small"}, "fig3_dynamics": {"experiment": "small"}}
     plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
-    assert plan.figures == {"fig2_spectrum": ["small"], "fig3_dynamics": ["small"]}
+    assert drawn_experiments(plan) == {"fig2_spectrum": ["small"], "fig3_dynamics": ["small"]}
 
 
 def test_figure_naming_a_missing_experiment_is_an_error():
     cfg = minimal()
     cfg["figures"] = {"fig2_spectrum": {"experiment": "paper2000"}}
-    with pytest.raises(ConfigError, match=r"^config error: figures.fig2_spectrum: experiment 'paper2000' is not configured"):
-        npplan.Plan(prepare(cfg, schema=SCHEMA))
+    with pytest.raises(ConfigError) as info:
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
+    assert str(info.value) == (
+        "config error: figures.fig2_spectrum: figure 'fig2_spectrum' names experiment 'paper2000', "
+        "which the config lacks (experiments: small)"
+    )
     cfg["figures"] = {"fig3_dynamics": {"experiment": "small"}}
     with pytest.raises(ConfigError, match="has dynamics: false; the figure needs dynamics: true"):
-        npplan.Plan(prepare(cfg, schema=SCHEMA))
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
+
+
+def test_unknown_figure_gets_the_registry_error():
+    cfg = minimal()
+    cfg["figures"] = {"fig2_spectrun": {"experiment": "small"}}
+    with pytest.raises(ConfigError) as info:
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
+    message = str(info.value)
+    assert message.startswith("config error: figures.fig2_spectrun: unknown figure 'fig2_spectrun'; known: 'fig1_probe', ")
+    assert "\n" not in message and "'fig9_trained'" in message
+
+
+def test_figure_whose_tables_the_config_does_not_produce_is_an_error():
+    cfg = minimal()
+    cfg["figures"] = {"fig9_trained": {"experiment": "small"}}
+    with pytest.raises(ConfigError) as info:
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
+    assert str(info.value).startswith(
+        "config error: figures.fig9_trained: figure 'fig9_trained' reads table 'trained', which this config "
+        "does not produce (tables: summary, eigen,"
+    )
 
 
 def test_memory_check_names_the_experiment_and_estimate():
@@ -547,13 +580,13 @@ def test_fig7_needs_relu_experiments_and_fig8_linear_ones():
     cfg["experiments"]["sym"] = minimal()["experiments"]["small"]
     cfg["figures"] = {"fig7_relu": {"experiments": ["small"]}, "fig8_nonsymmetric": {"experiment": "lin"}}
     plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
-    assert plan.figures == {"fig7_relu": ["small"], "fig8_nonsymmetric": ["lin"]}
+    assert drawn_experiments(plan) == {"fig7_relu": ["small"], "fig8_nonsymmetric": ["lin"]}
     cfg["figures"] = {"fig7_relu": {"experiments": ["lin"]}}
     with pytest.raises(ConfigError, match=r"^config error: figures.fig7_relu: experiment 'lin' has dynamics_model: linear; the figure needs dynamics_model: relu$"):
-        npplan.Plan(prepare(cfg, schema=SCHEMA))
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
     cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "small"}}
     with pytest.raises(ConfigError, match="has dynamics_model: relu; the figure draws linear networks"):
-        npplan.Plan(prepare(cfg, schema=SCHEMA))
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
     cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "sym"}}
     with pytest.raises(ConfigError, match=r"^config error: figures.fig8_nonsymmetric: experiment 'sym' has a symmetric network; the figure draws a non-symmetric one$"):
-        npplan.Plan(prepare(cfg, schema=SCHEMA))
+        npplan.Plan(prepare(cfg, schema=SCHEMA)).figures

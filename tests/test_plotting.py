@@ -441,6 +441,25 @@ def test_fig5_bands_span_the_draws(tables):
     assert noise.max().gt(noise.min()).all()  # a real band: draws differ
 
 
+def test_fig5_and_fig6_legends_name_every_line_and_band_off_the_data(tables):
+    fig5 = build("fig5", tables)
+    assert all(ax.get_legend() is None for ax in fig5.axes)  # none over the data of (c)
+    labels = [t.get_text() for t in fig5.legends[0].get_texts()]
+    assert {"(c) all edges", "(c) fit $c\\,N\\log N$", "min-max over draws"} <= set(labels)
+    headings = [sf.get_suptitle() for sf in fig5.subfigs]
+    assert headings[0].startswith("Keep-fraction sweep: $N = ") and headings[-1].startswith("Scaling: $N$ = 100, 200, 400, 800")
+    fig6 = build("fig6", tables)
+    assert "bands: min to max over draws" in [t.get_text() for t in fig6.legends[0].get_texts()]
+
+
+def test_titles_state_the_measured_n_never_the_experiment_name(tables):
+    for name in ("fig2", "fig3", "fig4", "fig5", "fig6"):
+        fig = build(name, tables)
+        titles = [fig.get_suptitle()] + [sf.get_suptitle() for sf in fig.subfigs] + [ax.get_title(loc="left") for ax in fig.axes]
+        assert not any(word in " ".join(titles) for word in ("paper2000", "sweep2000", "paper3000", "empirical")), (name, titles)
+        assert "$N = " in " ".join(titles), (name, titles)
+
+
 def test_fig5_draws_the_fitted_n_log_n_curve(tables):
     fig = build("fig5", tables)
     ax = next(ax for ax in fig.axes if r"N\log N" in ax.get_title(loc="left"))
@@ -524,7 +543,15 @@ def test_fig2_weight_panels_share_a_symmetric_clipped_scale(tables):
     noise = tables["weights"]["noise"].toarray()
     assert np.count_nonzero(noise[off]) < 0.5 * off.sum()
     assert np.abs(noise[off & (noise != 0)]).mean() > np.abs(A[off]).mean()
-    assert "Weights before and after pruning (network seed 0, pruning seed 0)" in [sf.get_suptitle() for sf in fig.subfigs]
+    assert any(sf.get_suptitle().startswith("Weights before and after pruning (network seed 0, pruning seed 0); clipped: ")
+               for sf in fig.subfigs)
+    # the share of each matrix's synapses beyond the clip, which the scale draws at its ends
+    for ax, M in zip(panels, tables["weights"].values()):
+        values = M[~np.eye(len(A), dtype=bool)]
+        kept = np.count_nonzero(values)
+        beyond = np.count_nonzero(np.abs(values) > limit)
+        assert ax.get_title(loc="left").split("\n")[1] == f"{kept} synapses, {100 * beyond / kept:.0f} % clipped"
+        assert beyond > 0
 
 
 def test_fig2_without_weights_has_no_matrix_row(tables):

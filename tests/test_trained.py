@@ -217,15 +217,15 @@ def test_trained_section_defaults_and_plan():
     }
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
     assert plan.path(npplan.TRAINED_TABLES["trained"]) in plan.table_targets()
-    assert plan.figures["fig9_trained"] == ["rsg"]
-    assert plan.trained_keep_drawn() == 0.5  # the only keep fraction
+    assert plan.figures["fig9_trained"]["experiments"] == ["rsg"]
+    assert plan.figures["fig9_trained"]["keep_fraction"] == 0.5  # the only keep fraction
     bad = copy.deepcopy(cfg)
     bad["figures"] = {"fig9_trained": {"experiment": "rsg", "keep_fraction": 0.7}}
     with pytest.raises(npconfig.ConfigError, match=r"figures.fig9_trained: keep_fraction 0.7 is not one of"):
-        npplan.Plan(npconfig.prepare(bad))
+        npplan.Plan(npconfig.prepare(bad)).figures
     del cfg["trained"]
-    with pytest.raises(npconfig.ConfigError, match=r"^config error: figures.fig9_trained: the trained section is not configured"):
-        npplan.Plan(npconfig.prepare(cfg))  # a figures section naming it, without the section
+    with pytest.raises(npconfig.ConfigError, match=r"^config error: figures.fig9_trained: figure 'fig9_trained' names experiment 'rsg', which the config lacks"):
+        npplan.Plan(npconfig.prepare(cfg)).figures  # a figures section naming it, without the section
     del cfg["figures"]  # the default figures section draws Fig. 9 only when there is one
     assert "fig9_trained" not in npplan.Plan(npconfig.prepare(cfg)).figures
 

@@ -189,6 +189,61 @@ def test_relu_table_fixed_point_and_new_figures(reference):
             assert (results / "figures" / f"{name}.{ext}").stat().st_size > 0
 
 
+def drawn_figure(workdir, name):
+    """Figure ``name`` of the smoke run drawn from its files, as rule plot_figure draws it."""
+    from noiseprune import io, plotting
+
+    plan = npplan.Plan(npconfig.prepare(smoke_config()))
+    spec = plan.figures[name]
+    inputs = {key: io.load_table(workdir / path) for key, path in plan.figure_inputs(name).items()}
+    return plotting.get(name).draw(inputs, spec), inputs
+
+
+def test_fig7_as_a_reader_sees_it(reference):
+    """Panel letters; the column titled by the measured active fraction, not the
+    experiment's name; trajectories of draws without a stable fixed point left out, and
+    said so; legend and caption name the same bands; one column is not stretched."""
+    from noiseprune import plotting
+    from noiseprune.plotting.fig7 import stable_dynamics
+
+    fig, inputs = drawn_figure(reference, "fig7_relu")
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert [t[:3] for t in titles] == ["(a)", "(b)", "(c)", "(d)"]
+    relu = inputs["relu"]
+    active = relu.drop_duplicates("seed")["active_fraction"].mean()
+    assert titles[0].startswith(f"(a) {100 * active:.0f} % active\n$N = 60$")
+    assert not any("relu" in t for t in titles + [fig.get_suptitle()])
+    assert fig.get_size_inches()[0] < plotting.WIDTH
+    dyn = inputs["dynamics"]
+    dyn = dyn[(dyn["network"] == "relu") & (dyn["keep_fraction"] == 0.3)]
+    stable, left_out = stable_dynamics(dyn, relu)
+    unstable = relu[(relu["keep_fraction"] == 0.3) & (relu["status"] != "ok") & relu["covariance"].isin(["linearized", "none"])]
+    assert left_out == len(unstable) > 0
+    assert set(stable["method"]) == set(dyn["method"]) - set(unstable["method"])
+    assert f"{left_out} unstable pruned networks left out" in [t.get_text() for t in fig.axes[3].texts]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "errors against fraction kept: median, min-max band over draws" in labels
+    assert "trajectories: mean, $\\pm$ sd band over trials and draws" in labels
+    caption = plotting.get("fig7_relu").caption
+    assert "band: minimum to maximum" in caption and "band: ± one standard deviation over trials and draws" in caption
+
+
+def test_fig8_and_fig9_as_a_reader_sees_them(reference):
+    """Fig. 8: letters, one imaginary-axis range for every complex plane, no empty slot;
+    Fig. 9: panel (c) says it shows merged networks too, and its identity line is in
+    the legend."""
+    fig, _ = drawn_figure(reference, "fig8_nonsymmetric")
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert [t[:3] for t in titles] == ["(a)", "(b)", "(c)", "(d)"]  # two methods, two error panels
+    planes = [ax for ax in fig.axes if ax.get_xlabel() == r"$\mathrm{Re}$"]
+    assert len(planes) == 2 and planes[0].get_ylim() == planes[1].get_ylim() and planes[0].get_xlim() == planes[1].get_xlim()
+    assert all(ax.has_data() for ax in fig.axes)
+    assert "asym" not in fig.get_suptitle() and "$N = 40$" in fig.get_suptitle()
+    fig, _ = drawn_figure(reference, "fig9_trained")
+    assert fig.axes[2].get_title(loc="left").endswith("kept (1/p), merged")
+    assert "(c) $t_p = t_s$" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
 def test_input_silencing_every_neuron_fails_at_the_fixed_point(tmp_path):
     cfg = smoke_config()
     relu = cfg["experiments"]["relu"]
@@ -292,6 +347,8 @@ def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_pa
     assert not rules & {"network", "covariance_exact", "covariance_empirical", "eigendecompose"}
     assert not rules & {"scaling_table", "empirical_table"}
     for rule, wildcards in jobs:
+        if rule == "plot_figure":
+            continue  # the figures redraw from the changed tables (wildcard: the figure's name)
         if wildcards:
             assert wildcards["exp"] == "smoke" and wildcards["keep"] == "0.5", (rule, wildcards)
     # 2 seeds x 5 methods (noise with its one covariance source), all pruning seeds in one job

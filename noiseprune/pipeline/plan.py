@@ -11,6 +11,7 @@ never recomputes them).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Mapping
@@ -88,11 +89,6 @@ PARALLEL_DRAWS_MIN_N = 5000
 #: Dense N x N matrices each further concurrent draw holds: the pruned network densified
 #: for eigvalsh, A_sparse V and a temporary of its column norms.
 DRAW_MATRICES = 3
-#: Figure names in the order of the paper.
-FIGURES = (
-    "fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig5_sweeps", "fig6_empirical",
-    "fig7_relu", "fig8_nonsymmetric", "fig9_trained",
-)  # fmt: skip
 
 
 # ---------------------------------------------------------------- covariance ids
@@ -275,7 +271,6 @@ class Plan:
         self.trained: dict | None = prepared.get("trained")
         self.figure_config: dict = prepared.get("figures") or {}
         self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
-        self.figures: dict[str, list[str]] = self._figures()
         #: Largest estimated cost of one job (CPU-hours) the plan accepts.
         self.job_cpu_hours: float = float((prepared.get("limits") or {}).get("job_cpu_hours", JOB_CPU_HOURS))
 
@@ -492,85 +487,105 @@ class Plan:
         )
 
     # ------------------------------------------------------------ figures
-    def _figure_problem(self, figure: str, names: list[str]) -> str | None:
-        """Why ``figure`` cannot draw ``names`` (None when it can)."""
-        if figure == "fig9_trained":
-            name = self.trained["name"] if self.trained else None
-            if names != [name]:
-                return f"the trained section is {'named ' + repr(name) if name else 'not configured'}, not {names[0]!r}"
-            keep = (self.figure_config.get(figure) or {}).get("keep_fraction")
-            if keep is not None and not any(math.isclose(keep, k) for k in self.trained["keep_fractions"]):
-                return f"keep_fraction {keep} is not one of trained.keep_fractions {self.trained['keep_fractions']}"
-            return None
-        missing = [n for n in names if n not in self.experiments]
-        if missing:
-            return f"experiment {missing[0]!r} is not configured (experiments: {', '.join(self.experiments)})"
-        for name in names:
-            exp = self.experiments[name]
-            if figure in ("fig2_spectrum", "fig4_large") and exp["spectra"] != "full":
-                return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
-            if figure == "fig3_dynamics" and not exp["dynamics"]:
-                return f"experiment {name!r} has dynamics: false; the figure needs dynamics: true"
-            if figure == "fig9_trained":
-                continue
-            if figure == "fig1_probe" and "noise" not in exp["methods"]:
-                return f"experiment {name!r} does not run method 'noise', whose probabilities the figure shows"
-            if figure == "fig7_relu" and not is_relu(exp):
-                return f"experiment {name!r} has dynamics_model: {exp['dynamics_model']}; the figure needs dynamics_model: relu"
-            if figure in ("fig1_probe", "fig2_spectrum", "fig3_dynamics", "fig4_large", "fig8_nonsymmetric") and is_relu(exp):
-                return f"experiment {name!r} has dynamics_model: relu; the figure draws linear networks"
-            if figure == "fig8_nonsymmetric" and exp["network"].get("symmetric", True):
-                return f"experiment {name!r} has a symmetric network; the figure draws a non-symmetric one"
-            if figure == "fig8_nonsymmetric" and exp["spectra"] != "full":
-                return f"experiment {name!r} has spectra: {exp['spectra']}; the figure needs spectra: full"
-        return None
+    @functools.cached_property
+    def figures(self) -> dict[str, dict]:
+        """Figure name -> its spec (the config's entry completed by the figure's module:
+        ``experiments`` drawn and the values its caption states), for every figure the
+        config asks for and can draw, in figure-number order.
 
-    def _figures(self) -> dict[str, list[str]]:
-        """Figure name -> experiments it draws, for every figure the config asks for and can draw."""
+        Computed on first use: it imports ``noiseprune.plotting`` (matplotlib, pandas),
+        which only the runs that plan or draw figures need.
+
+        Raises
+        ------
+        ConfigError
+            An unknown figure name; a figure that cannot draw what its entry names, when
+            the config has its own ``figures`` section (the default section's figures
+            whose experiments the config lacks are left out instead).
+        """
+        from .. import plotting
+        from ..plotting.registry import named_experiments
+
         out = {}
-        for figure in FIGURES:
-            if figure not in self.figure_config:
-                continue
-            entry = self.figure_config[figure] or {}
-            if figure == "fig5_sweeps":
-                names = self.sweep_experiments() + self.scaling_experiments()
-            elif figure == "fig6_empirical":
-                names = self.empirical_experiments()
-            else:
-                names = list(entry.get("experiments") or [entry["experiment"]])
-                problem = self._figure_problem(figure, names)
-                if problem:
-                    if self.figures_explicit:
-                        raise ConfigError(f"config error: figures.{figure}: {problem}")
-                    # The default figures section names the paper's experiments: a figure
-                    # whose experiment this config lacks is simply not drawn.
-                    names = [n for n in names if self._figure_problem(figure, [n]) is None]
-            if names:
-                out[figure] = names
-        return out
+        for name, entry in self.figure_config.items():
+            try:
+                fig = plotting.get(name)
+            except ValueError as err:
+                raise ConfigError(f"config error: figures.{name}: {err}") from None
+            spec = dict(entry or {})
+            named = named_experiments(spec)
+            problem = self._figure_problem(fig, spec, named)
+            if problem:
+                if self.figures_explicit:
+                    raise ConfigError(f"config error: figures.{name}: {problem}")
+                # The default figures section names the paper's experiments: what this
+                # config lacks is left out, and a figure left with nothing is not drawn.
+                named = [n for n in named if self._figure_problem(fig, spec, [n]) is None]
+                if not named:
+                    continue
+            if named:
+                spec["experiments"] = named
+            if fig.details:
+                spec.update(fig.details(spec, self))
+            if "experiments" in spec and not spec["experiments"]:
+                continue  # a figure of an experiment group (sweeps, ...) the config has none of
+            out[name] = spec
+        return dict(sorted(out.items(), key=lambda item: (plotting.get(item[0]).number or math.inf, item[0])))
+
+    def _figure_problem(self, fig, spec: Mapping, names: list[str]) -> str | None:
+        """Why figure ``fig`` cannot draw the experiments ``names`` of ``spec`` (None when it can)."""
+        known = list(self.experiments) + ([self.trained["name"]] if self.trained else [])
+        missing = [n for n in names if n not in known]
+        if missing:
+            return f"figure {fig.name!r} names experiment {missing[0]!r}, which the config lacks (experiments: {', '.join(known)})"
+        produced = self.table_names()
+        absent = [t for t in fig.tables if t not in produced]
+        if absent:
+            return f"figure {fig.name!r} reads table {absent[0]!r}, which this config does not produce (tables: {', '.join(produced)})"
+        if fig.check:
+            return fig.check(dict(spec, experiments=names) if names else spec, self)
+        return None
 
     def figure_files(self) -> list[str]:
         return [self.path(FIGURE).format(name=name, ext=ext) for name in self.figures for ext in FIGURE_FORMATS]
 
-    def trained_keep_drawn(self) -> float:
-        """Keep fraction of Fig. 9c: figures.fig9_trained.keep_fraction, else the second
-        largest of trained.keep_fractions (the only one if there is one)."""
-        keep = (self.figure_config.get("fig9_trained") or {}).get("keep_fraction")
-        if keep is not None:
-            return float(keep)
-        keeps = sorted(self.trained["keep_fractions"], reverse=True) if self.trained else [1.0]
-        return float(keeps[min(1, len(keeps) - 1)])
+    def figure_inputs(self, name: str) -> dict[str, str]:
+        """Input files of figure ``name`` by key: its tables and its module's ``files``."""
+        from .. import plotting
 
-    def keep_fraction_drawn(self, name: str) -> float:
-        """Keep fraction an experiment is drawn at in Fig. 2-4: the first of its list."""
-        return self.experiments[name]["keep_fractions"][0]
+        fig = plotting.get(name)
+        spec = self.figures[name]
+        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES)
+        inputs = {table: tables[table] for table in fig.tables}
+        if fig.files:
+            inputs.update(fig.files(spec, self))
+        return inputs
+
+    def figure_label(self, name: str) -> str:
+        """How the report names figure ``name``: "Fig. 3", else its name."""
+        from .. import plotting
+
+        return plotting.get(name).label
+
+    def path_of(self, kind: str, **ids) -> str:
+        """Path of one result file of a figure's ``files``: ``kind`` is network, covariance,
+        probabilities or pruned; ``ids`` its wildcards (exp, seed, cov, method, keep, pseed)."""
+        templates = {"network": NETWORK, "covariance": COVARIANCE, "probabilities": PROBABILITIES, "pruned": PRUNED}
+        if "keep" in ids:
+            ids["keep"] = format_number(ids["keep"])
+        return self.path(templates[kind]).format(**ids)
+
+    def covariance_ids(self, name: str) -> list[str]:
+        """Covariance ids of experiment ``name`` (:func:`covariance_ids`)."""
+        return covariance_ids(self.experiments[name])
+
+    def method_covariances(self, name: str, method: str) -> list[str]:
+        """Covariance ids experiment ``name`` runs ``method`` with (:func:`method_covariances`)."""
+        return method_covariances(self.experiments[name], method)
+
+    def table_names(self) -> list[str]:
+        """Tables this config produces (keys of TABLES, RELU_TABLES and TRAINED_TABLES)."""
+        return list(TABLES) + (list(RELU_TABLES) if self.relu_experiments() else []) + (list(TRAINED_TABLES) if self.trained else [])
 
     def table_targets(self) -> list[str]:
-        return [
-            self.path(t)
-            for t in (
-                list(TABLES.values())
-                + (list(RELU_TABLES.values()) if self.relu_experiments() else [])
-                + (list(TRAINED_TABLES.values()) if self.trained else [])
-            )
-        ]
+        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES)[name] for name in self.table_names())

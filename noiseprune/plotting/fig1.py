@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .panels import check_clusters, dense, matrix_axes, percent
+from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, new_figure, paper_style
 
 
@@ -99,3 +100,60 @@ def fig1_probe(A, C, P, clusters: Sequence[int] | None = None, highlight: int = 
             title += f"\ncircles: the {len(marks[0])} largest weights"
         fig.suptitle(title)
     return fig
+
+
+CAPTION = r"""**Fig. 1 — the noise probe on a small clustered network** (experiment ``{{ name }}``:
+N = {{ n }}, clusters of {{ clusters }} neurons; network seed {{ seed }}).
+
+Four matrices of the same network (rows: postsynaptic neuron *i*, columns: presynaptic
+neuron *j*; black lines: cluster boundaries; white: no synapse):
+
+(a) synaptic weights \|a_ij\| off the diagonal; (b) the noise covariance C, the
+solution of A C + C Aᵀ + I = 0, with the colour scale clipped at the 99.5th percentile
+of the off-diagonal entries so that the diagonal does not hide the block structure;
+(c) the covariance difference Var(x_i − sign(a_ij) x_j) = C_ii + C_jj − 2 sign(a_ij) C_ij
+on the existing synapses; (d) the noise-prune sampling probabilities
+p_ij = min(1, K \|a_ij\| (C_ii + C_jj − 2 sign(a_ij) C_ij)), with K set so that the
+expected number of kept synapses is {{ keep_first }} of them (the experiment's keep
+fraction). Circles mark the strongest weights of this network.
+
+What the paper shows with this figure: the probability of keeping a synapse is its
+weight times a quantity the network can measure from its own noise-driven activity.
+A synapse between two neurons whose fluctuations already move together (small
+covariance difference) is sampled less than its weight alone would suggest, so the
+rule keeps the connections that carry information the rest of the network does not
+already provide.
+"""
+
+
+def _check(spec, run):
+    return experiment_problem(run, spec["experiments"][:1], method="noise")
+
+
+def _details(spec, run):
+    """Caption facts; cluster sizes (boundary lines) and how many strong weights to circle."""
+    exp = run.experiments[spec["experiments"][0]]
+    net = exp["network"]
+    pairs = int(net.get("strong_pairs") or 0)
+    return dict(
+        experiment_facts(exp),
+        cluster_sizes=list(net["clusters"]) if net.get("clusters") else None,
+        highlight=pairs * (2 if net["symmetric"] else 1),
+    )
+
+
+def _files(spec, run):
+    """Network, covariance and noise-prune probabilities of the experiment's first seed
+    (the first covariance source, the first keep fraction)."""
+    exp = run.experiments[spec["experiments"][0]]
+    ids = dict(exp=exp["name"], seed=exp["seeds"][0], cov=run.covariance_ids(exp["name"])[0], method="noise", keep=exp["keep_fractions"][0])
+    return {
+        "A": run.path_of("network", **ids),
+        "C": run.path_of("covariance", **ids),
+        "P": run.path_of("probabilities", **ids),
+    }
+
+
+@figure("fig1_probe", caption=CAPTION, check=_check, details=_details, files=_files)
+def draw(inputs, spec) -> Figure:
+    return fig1_probe(inputs["A"], inputs["C"], inputs["P"], clusters=spec["cluster_sizes"], highlight=spec["highlight"])

@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 
 from noiseprune.pipeline.tables import require_columns
 from .panels import MAX_EIG_ERR, band, log_axis, median_band, network_rows, note, percent, seeds_text
+from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
 
@@ -34,12 +35,18 @@ def fig8_nonsymmetric(eigen: pd.DataFrame, summary: pd.DataFrame, network: str, 
     keep = keep_fraction if keep_fraction in keeps else min(keeps, key=lambda k: abs(np.log(k / 0.1)))
     with paper_style():
         fig = new_figure(WIDTH, 5.2)
-        grid = fig.add_gridspec(2, max(len(methods), 2))
+        top, bottom = fig.subfigures(2, 1)
         first = eig[(eig["keep_fraction"] == keep) & (eig["seed"] == eig["seed"].min()) & (eig["prune_seed"] == eig["prune_seed"].min())]
         imag = "eigenvalue_imag" in first
-        for k, m in enumerate(methods):
-            ax = fig.add_subplot(grid[0, k])
+        # one complex plane for every method (shared axes), so the spread compares
+        planes = np.atleast_1d(top.subplots(1, len(methods), sharex=True, sharey=True))
+        letters = iter("abcdefghijklmnopqrstuvwxyz")
+        for ax, m in zip(planes, methods):
             sub = first[first["method"] == m]
+            ax.set_title(f"({next(letters)}) {method_label(m)}", loc="left")
+            ax.set_xlabel(r"$\mathrm{Re}$")
+            if ax is planes[0]:
+                ax.set_ylabel(r"$\mathrm{Im}$")
             if sub.empty:
                 note(ax, "no eigenvalues")
                 continue
@@ -47,11 +54,9 @@ def fig8_nonsymmetric(eigen: pd.DataFrame, summary: pd.DataFrame, network: str, 
             y1 = sub["eigenvalue_pruned_imag"] if "eigenvalue_pruned_imag" in sub else np.zeros(len(sub))
             ax.scatter(sub["eigenvalue"], y0, s=9, facecolor="none", edgecolor="black", lw=0.4, rasterized=True)
             ax.scatter(sub["eigenvalue_pruned"], y1, s=3, color=method_color(m), alpha=0.7, lw=0, rasterized=True)
-            ax.set_title(f"{method_label(m)}, {percent(keep)} kept", loc="left")
-            ax.set_xlabel(r"$\mathrm{Re}$")
-            ax.set_ylabel(r"$\mathrm{Im}$")
-        for col, (metric, label) in enumerate((("median_abs_eig_err", r"median $|\mu_i/\lambda_i - 1|$"), ("max_abs_eig_err", MAX_EIG_ERR))):
-            ax = fig.add_subplot(grid[1, col])
+        top.suptitle(f"first network seed and pruning seed, {percent(keep)} kept", x=0.01, ha="left")
+        curves = bottom.subplots(1, 2)
+        for ax, (metric, label) in zip(curves, (("median_abs_eig_err", r"median $|\mu_i/\lambda_i - 1|$"), ("max_abs_eig_err", MAX_EIG_ERR))):
             for m in methods:
                 stats = band(rows[rows["method"] == m], "keep_fraction", metric)
                 if len(stats):
@@ -61,10 +66,43 @@ def fig8_nonsymmetric(eigen: pd.DataFrame, summary: pd.DataFrame, network: str, 
             ax.set_xticks([], minor=True)
             ax.set_xlabel("fraction kept")
             ax.set_ylabel(label)
-            ax.set_title(seeds_text(rows), loc="left")
+            ax.set_title(f"({next(letters)}) {'median' if metric.startswith('median') else 'largest'} eigenvalue error", loc="left")
+        bottom.suptitle(f"{seeds_text(rows)} (line: median, band: min to max over draws)", x=0.01, ha="left")
         handles = [Line2D([], [], color=method_color(m), marker="o", ms=3, label=method_label(m)) for m in methods]
         handles.append(Line2D([], [], marker="o", ls="none", mfc="none", mec="black", label="original eigenvalues"))
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
         n = int(rows["n"].iloc[0])
-        fig.suptitle(f"Non-symmetric network {network}, $N = {n}$: complex spectrum after pruning")
+        fig.suptitle(f"A non-symmetric network, $N = {n}$: complex spectrum after pruning")
     return fig
+
+
+CAPTION = r"""**Fig. 8 — a non-symmetric network** (experiment ``{{ name }}``: N = {{ n }},
+clusters of {{ clusters }} neurons with the upper and lower triangles drawn
+independently; keep fractions {{ keep }}; {{ draws }}).
+
+Top: the eigenvalues of the original network (open circles) and of one pruned network
+per method (dots) in the complex plane, at the configured keep fraction closest to
+10 %; the pruned eigenvalues are paired with the original ones by a linear assignment.
+Bottom: the median and the largest relative eigenvalue error \|μ_i/λ_i − 1\| against the
+kept fraction (median over network seeds × pruning seeds, band: minimum to maximum).
+
+The paper's theorem covers symmetric networks only; the rule is applied unchanged, with
+the exact covariance from the general Lyapunov solver (A C + C Aᵀ + I = 0).
+"""
+
+
+def _check(spec, run):
+    problem = experiment_problem(run, spec["experiments"][:1], full_spectra=True)
+    name = spec["experiments"][0]
+    if problem is None and run.experiments[name]["network"].get("symmetric", True):
+        return f"experiment {name!r} has a symmetric network; the figure draws a non-symmetric one"
+    return problem
+
+
+def _details(spec, run):
+    return experiment_facts(run.experiments[spec["experiments"][0]])
+
+
+@figure("fig8_nonsymmetric", tables=("eigen", "summary"), select=("eigen",), caption=CAPTION, check=_check, details=_details)
+def draw(tables, spec) -> Figure:
+    return fig8_nonsymmetric(tables["eigen"], tables["summary"], spec["experiments"][0])

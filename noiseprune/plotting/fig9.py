@@ -4,6 +4,8 @@ networks")."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -12,11 +14,15 @@ from matplotlib.lines import Line2D
 from noiseprune.trained import reducers
 from noiseprune.pipeline.tables import require_columns
 from .panels import band, median_band, note, percent, plural
+from noiseprune.pipeline.ids import listing
+from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
 #: Line style and marker of each covariance source.
 COV_STYLE = {"lnp": ("-", "o"), "snp": ("--", "s"), "none": ("-", "o")}
 COV_TEXT = {"lnp": "L-NP", "snp": "S-NP"}
+#: Colour of panel (c)'s identity line t_p = t_s.
+IDENTITY_COLOR = "0.6"
 #: Bins of the sampled interval in panel (c).
 INTERVAL_BINS = 10
 
@@ -60,7 +66,7 @@ def _interval_panel(ax, intervals: pd.DataFrame, table: pd.DataFrame, keep: floa
     rows = intervals[~intervals["retrained"].astype(bool)]
     orig = rows[rows["reducer"] == "original"]
     lo, hi = rows["interval"].min(), rows["interval"].max()
-    ax.plot([lo, hi], [lo, hi], color="0.6", lw=0.8)
+    ax.plot([lo, hi], [lo, hi], color=IDENTITY_COLOR, lw=0.8)
     edges = np.linspace(lo, hi, INTERVAL_BINS + 1)
 
     def binned(frame):
@@ -81,7 +87,7 @@ def _interval_panel(ax, intervals: pd.DataFrame, table: pd.DataFrame, keep: floa
             ax.plot(*binned(sub), color=reducers.color(name), ls=ls, lw=1.1, marker=marker, ms=2.5)
     ax.set_xlabel("sampled interval $t_s$ (ms)")
     ax.set_ylabel("produced interval $t_p$ (ms)")
-    ax.set_title(f"(c) intervals at {percent(keep)} kept (1/p)", loc="left")
+    ax.set_title(f"(c) {percent(keep)} kept (1/p), merged", loc="left")
 
 
 def fig9_trained(table: pd.DataFrame, intervals: pd.DataFrame, network: str, keep_fraction: float) -> Figure:
@@ -121,5 +127,55 @@ def fig9_trained(table: pd.DataFrame, intervals: pd.DataFrame, network: str, kee
         )
         handles, labels = axes[0].get_legend_handles_labels()
         handles.append(Line2D([], [], color="black", ls=":", marker="*", label="original network"))
+        handles.append(Line2D([], [], color=IDENTITY_COLOR, lw=0.8, label="(c) $t_p = t_s$"))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
     return fig
+
+
+CAPTION = r"""**Fig. 9: pruning a task-trained network** (beyond the paper; docs/method.md,
+Task-trained networks). Continuous-time rate RNNs of N = {{ n }} units
+({{ networks }}) trained on ready-set-go interval reproduction (jax + optax), then
+reduced at keep fractions {{ keep }} ({{ prune_seeds }} per stochastic reducer).
+(a) Task accuracy on a fixed held-out batch
+(produced interval within the tolerance of the sampled interval) against the fraction
+of off-diagonal recurrent weights kept: noise-prune with the Lyapunov covariance of the
+Jacobian at the operating point (L-NP, solid) or the covariance of noisy task rollouts
+(S-NP, dashed), the weight and uniform controls, each with the kept weights rescaled by
+1/p, and merging of the most correlated units (M(M-1) weights). (b) The same draws with
+the kept weights left unchanged (mask only). Medians over trained networks x pruning
+seeds, bands min to max (merging is deterministic: one draw per network); dotted: the
+unreduced networks. (c) Produced against sampled interval, median over networks and
+draws, for the original networks (black) and each reducer at {{ keep_drawn }} kept
+(1/p); grey: identity.
+"""
+
+
+def _check(spec, run):
+    name = run.trained["name"] if run.trained else None
+    if spec["experiments"] != [name]:
+        return f"the trained section is {'named ' + repr(name) if name else 'not configured'}, not {spec['experiments'][0]!r}"
+    keep = spec.get("keep_fraction")
+    if keep is not None and not any(math.isclose(keep, k) for k in run.trained["keep_fractions"]):
+        return f"keep_fraction {keep} is not one of trained.keep_fractions {run.trained['keep_fractions']}"
+    return None
+
+
+def _details(spec, run):
+    """Keep fraction of panel (c): the entry's keep_fraction, else the second largest of
+    trained.keep_fractions (the only one if there is one); caption facts."""
+    t = run.trained
+    keeps = sorted(t["keep_fractions"], reverse=True)
+    keep = float(spec["keep_fraction"]) if spec.get("keep_fraction") is not None else float(keeps[min(1, len(keeps) - 1)])
+    return dict(
+        keep_fraction=keep,
+        n=t["n"],
+        networks=plural(len(t["seeds"]), "trained network"),
+        prune_seeds=plural(len(t["prune_seeds"]), "pruning seed"),
+        keep=listing(percent(k) for k in sorted(t["keep_fractions"])),
+        keep_drawn=percent(keep),
+    )
+
+
+@figure("fig9_trained", tables=("trained", "trained_intervals"), caption=CAPTION, check=_check, details=_details)
+def draw(tables, spec) -> Figure:
+    return fig9_trained(tables["trained"], tables["trained_intervals"], spec["experiments"][0], spec["keep_fraction"])

@@ -223,8 +223,9 @@ def weight_panels(fig, matrices: dict, clusters=None, *, first_letter: str = "a"
     """One panel per signed weight matrix (``{title: (N, N) array}``), left to right, with
     one shared colour scale, symmetric around 0 and clipped at :func:`weight_limit` of the
     first (the original); the diagonal is left out (white). Every entry is drawn (nearest
-    neighbour: at print size a pixel shows one entry, so sparsity stays visible). Returns
-    the colour limit."""
+    neighbour: at print size a pixel shows one entry, so sparsity stays visible). Each
+    title counts the synapses and, when some are beyond the scale (drawn at its ends, the
+    colour bar's arrows), their share. Returns the colour limit."""
     mats = list(matrices.items())
     vmax = weight_limit(mats[0][1])
     axes = np.atleast_1d(fig.subplots(1, len(mats), squeeze=False)[0])
@@ -236,11 +237,16 @@ def weight_panels(fig, matrices: dict, clusters=None, *, first_letter: str = "a"
             np.ma.masked_invalid(shown), cmap=WEIGHT_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest", rasterized=True
         )
         image.cmap = image.cmap.with_extremes(bad="white")
-        kept = np.count_nonzero(shown[np.isfinite(shown)])
-        ax.set_title(f"({chr(ord(first_letter) + i)}) {title}\n{kept:,} synapses".replace(",", "\u2009"), loc="left")
+        values = shown[np.isfinite(shown)]
+        kept = np.count_nonzero(values)
+        beyond = np.count_nonzero(np.abs(values) > vmax)
+        text = f"{kept:,} synapses".replace(",", "\u2009")
+        if beyond:
+            text += f", {100 * beyond / kept:.0f} % clipped"
+        ax.set_title(f"({chr(ord(first_letter) + i)}) {title}\n{text}", loc="left")
         matrix_axes(ax, clusters)
     bar = fig.colorbar(image, ax=list(axes), shrink=0.85, pad=0.02, extend="both")
-    bar.set_label("$a_{ij}$ (diagonal not shown)")
+    bar.set_label(f"$a_{{ij}}$, clipped at $\\pm${vmax:.2g} (diagonal not shown)")
     bar.outline.set_linewidth(0.5)
     return vmax
 

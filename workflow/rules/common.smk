@@ -59,6 +59,8 @@ try:
     PLAN = npplan.Plan(npconfig.prepare(config, schema=SCHEMA))
     PLAN.check_resources(*available_memory_mb())
     npconfig.check_location(PLAN.results_dir)
+    if workflow.is_main_process:
+        PLAN.figures  # planned before any job; jobs plan them only if they draw one
 except (npconfig.ConfigError, npconfig.LocationError) as err:
     sys.exit(str(err))
 # The command an integrity error prints inside a job names this config.
@@ -166,16 +168,11 @@ trained_metrics = PLAN.trained_metrics
 trained_originals = PLAN.trained_originals
 
 
-def figure_targets():
-    """Figure files: outputs of the `figures` target in figures.smk, else its inputs."""
-    fig = rules.figures
-    files = list(fig.output) or list(fig.input)
-    return [f for f in files if isinstance(f, str)]
-
-
-def final_outputs():
-    """Everything the default target builds: the tables and the figures."""
-    return table_targets() + [f for f in figure_targets() if f not in TABLES.values()]
+def final_outputs(wildcards):
+    """Everything the default target builds: the tables, the figures and the report
+    tables (an input function: the figures are planned only when this target is built).
+    """
+    return table_targets() + PLAN.figure_files() + list(REPORT_TABLES.values())
 
 
 # ---------------------------------------------------------------- inputs

@@ -1,184 +1,63 @@
 # Figures (docs/method.md, "Figures") and the report tables.
 #
-# Every figure rule reads only the tables under results/tables/ (Fig. 1: the fig1
-# network, its covariance and its noise-prune probabilities; Fig. 2 also the network
-# and the noise- and weight-pruned networks of one draw), so `snakemake figures`
-# redraws from cached results without recomputing anything upstream. A figure is a
-# target only when the experiment it draws is in the config (figure_names() in figures_common.smk).
-# Plotting lives in noiseprune.plotting; the scripts only read, call and save.
+# One rule draws every figure: the config's `figures` section names them, each is a
+# module of noiseprune.plotting (its tables, its check of the config, its caption and
+# its draw function), planned by noiseprune.pipeline.plan.Plan.figures. Figure rules read only
+# the tables under <results_dir>/tables/ (Figs. 1 and 2 also a network, its covariance
+# and pruned networks), so `make figures` redraws from cached results without
+# recomputing anything upstream.
+#
+# The plan's figures are computed on first use (they import matplotlib): only the runs
+# that plan or draw figures pay for it, through the lambdas of the rules below.
+
+from noiseprune.pipeline import captions as npcaptions
+
+REPORT_TABLES = PLAN.paths(
+    {"summary": "report/summary_digest.csv", "scaling": "report/scaling_digest.csv"}
+)
+# Report toggle between the two files of a figure; the first in sort order (the PNG,
+# which every browser shows inline) is the one displayed by default.
+FORMAT_LABELS = {"png": "image (PNG)", "pdf": "vector (PDF)"}
 
 
-include: "figures_common.smk"
-
-
-rule fig1_probe:
-    """Fig. 1: weights, covariance, covariance difference and probabilities of a small network."""
+rule plot_figure:
+    """One figure of the config's figures section: its module's draw function on its tables."""
     input:
-        unpack(fig1_inputs),
+        unpack(lambda w: PLAN.figure_inputs(w.name)),
     output:
-        pdf=report_figure("fig1_probe", "pdf", 1),
-        png=report_figure("fig1_probe", "png", 1),
+        pdf=report(
+            PLAN.path("figures/{name}.pdf"),
+            caption="../report/figure.rst",
+            category="Figures",
+            labels=lambda w: {
+                "figure": PLAN.figure_label(w.name),
+                "name": w.name,
+                "format": FORMAT_LABELS["pdf"],
+            },
+        ),
+        png=report(
+            PLAN.path("figures/{name}.png"),
+            caption="../report/figure.rst",
+            category="Figures",
+            labels=lambda w: {
+                "figure": PLAN.figure_label(w.name),
+                "name": w.name,
+                "format": FORMAT_LABELS["png"],
+            },
+        ),
     log:
-        log("figures", "fig1_probe"),
+        log("figures", "{name}"),
+    wildcard_constraints:
+        name=r"[A-Za-z][A-Za-z0-9_]*",
     conda:
         "../envs/noiseprune.yaml"
     params:
-        caption=caption_facts("fig1_probe"),
-        probe=fig1_params,
+        # the figure's entry of the config, completed by its module (draw's `spec`)
+        spec=lambda w: canonical(PLAN.figures[w.name]),
+        # its caption, rendered from its module's template and its spec
+        caption=lambda w: npcaptions.caption(PLAN, w.name),
     script:
-        "../scripts/plot_fig1.py"
-
-
-rule fig2_spectrum:
-    """Fig. 2: spectrum preservation (violin + box, eigenvalue scatter) and the weight
-    matrices of one draw before and after pruning."""
-    input:
-        unpack(fig2_inputs),
-    output:
-        pdf=report_figure("fig2_spectrum", "pdf", 2),
-        png=report_figure("fig2_spectrum", "png", 2),
-    log:
-        log("figures", "fig2_spectrum"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig2_spectrum"),
-        figure=fig2_params,
-    script:
-        "../scripts/plot_fig2.py"
-
-
-rule fig3_dynamics:
-    """Fig. 3: trajectory error over time, mean +- std over trials; example trajectories."""
-    input:
-        dynamics=TABLES["dynamics"],
-        trajectories=TABLES["trajectories"],
-    output:
-        pdf=report_figure("fig3_dynamics", "pdf", 3),
-        png=report_figure("fig3_dynamics", "png", 3),
-    log:
-        log("figures", "fig3_dynamics"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig3_dynamics"),
-        network=spectrum_network("fig3_dynamics"),
-        keep_fraction=dynamics_keep,
-    script:
-        "../scripts/plot_fig3.py"
-
-
-rule fig4_large:
-    """Fig. 4: the spectral panels for the large networks (N = 3000, 10000 at 3 %)."""
-    input:
-        eigen=TABLES["eigen"],
-        summary=TABLES["summary"],
-    output:
-        pdf=report_figure("fig4_large", "pdf", 4),
-        png=report_figure("fig4_large", "png", 4),
-    log:
-        log("figures", "fig4_large"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig4_large"),
-        networks=large_experiments(),
-        keep_fractions=large_keeps,
-    script:
-        "../scripts/plot_fig4.py"
-
-
-rule fig5_sweeps:
-    """Fig. 5: error vs keep fraction; kept entries for a fixed eps vs N log N."""
-    input:
-        sweeps=TABLES["sweeps"],
-        scaling=TABLES["scaling"],
-    output:
-        pdf=report_figure("fig5_sweeps", "pdf", 5),
-        png=report_figure("fig5_sweeps", "png", 5),
-    log:
-        log("figures", "fig5_sweeps"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig5_sweeps"),
-    script:
-        "../scripts/plot_fig5.py"
-
-
-rule fig6_empirical:
-    """Fig. 6: pruning quality with an empirical covariance vs simulated duration T."""
-    input:
-        empirical=TABLES["empirical"],
-    output:
-        pdf=report_figure("fig6_empirical", "pdf", 6),
-        png=report_figure("fig6_empirical", "png", 6),
-    log:
-        log("figures", "fig6_empirical"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig6_empirical"),
-    script:
-        "../scripts/plot_fig6.py"
-
-
-rule fig9_trained:
-    """Fig. 9: task-trained networks, accuracy against recurrent weights kept per reducer."""
-    input:
-        table=TRAINED_TABLES["trained"],
-        intervals=TRAINED_TABLES["trained_intervals"],
-    output:
-        pdf=report_figure("fig9_trained", "pdf", 9),
-        png=report_figure("fig9_trained", "png", 9),
-    log:
-        log("figures", "fig9_trained"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig9_trained"),
-        network=spectrum_network("fig9_trained"),
-        keep_fraction=trained_keep_drawn(),
-    script:
-        "../scripts/plot_fig9.py"
-
-
-rule fig7_relu:
-    """Fig. 7: rectified-linear networks: fixed-point and Jacobian errors, Jacobian
-    eigenvalues and nonlinear trajectory error, one column per regime."""
-    input:
-        unpack(relu_figure_inputs),
-    output:
-        pdf=report_figure("fig7_relu", "pdf", 7),
-        png=report_figure("fig7_relu", "png", 7),
-    log:
-        log("figures", "fig7_relu"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig7_relu"),
-        networks=relu_figure_experiments(),
-    script:
-        "../scripts/plot_fig7.py"
-
-
-rule fig8_nonsymmetric:
-    """Fig. 8: a non-symmetric network: complex eigenvalues per method, error against keep fraction."""
-    input:
-        eigen=TABLES["eigen"],
-        summary=TABLES["summary"],
-    output:
-        pdf=report_figure("fig8_nonsymmetric", "pdf", 8),
-        png=report_figure("fig8_nonsymmetric", "png", 8),
-    log:
-        log("figures", "fig8_nonsymmetric"),
-    conda:
-        "../envs/noiseprune.yaml"
-    params:
-        caption=caption_facts("fig8_nonsymmetric"),
-        network=spectrum_network("fig8_nonsymmetric"),
-    script:
-        "../scripts/plot_fig8.py"
+        "../scripts/plot_figure.py"
 
 
 rule report_tables:
@@ -208,5 +87,5 @@ rule report_tables:
 rule figures:
     """Target: every configured figure and the report tables, redrawn from the cached tables."""
     input:
-        figure_files(),
+        lambda w: PLAN.figure_files(),
         list(REPORT_TABLES.values()),
