@@ -113,7 +113,9 @@ CONFIG_CASES = [
     ("tmp-itself", dump(config(results_dir="/tmp")), "config error: results_dir = '/tmp': is / or a system directory"),
     ("repo-abs-inside", dump(config(results_dir=f"{ROOT}/workflow/outs")), f"config error: results_dir = '{ROOT}/workflow/outs': lies in the repository"),
     ("repo-itself", dump(config(results_dir=str(ROOT))), f"config error: results_dir = '{ROOT}': lies in the repository"),
-    ("repo-ancestor", dump(config(results_dir=str(ROOT.parent))), f"config error: results_dir = '{ROOT.parent}': contains the repository"),
+    # a checkout right under /tmp or /home has a shared directory as its parent, refused as such first
+    ("repo-ancestor", dump(config(results_dir=str(ROOT.parent))), f"config error: results_dir = '{ROOT.parent}': "
+     + ("is / or a system directory" if str(ROOT.parent) in npconfig.SHARED_DIRS else "contains the repository")),
     ("dot", dump(config(results_dir=".")), "config error: results_dir = '.': would write results into the working directory itself"),
     ("into-tracked", dump(config(results_dir="results/../workflow")), "config error: results_dir = 'results/../workflow': would write results into the working directory itself or its own files"),
     ("into-benchmarks", dump(config(results_dir="benchmarks/x")), "config error: results_dir = 'benchmarks/x': would write results into"),

@@ -204,7 +204,7 @@ def test_fig7_as_a_reader_sees_it(reference):
     experiment's name; trajectories of draws without a stable fixed point left out, and
     said so; legend and caption name the same bands; one column is not stretched."""
     from noiseprune import plotting
-    from noiseprune.plotting.fig7 import stable_dynamics
+    from noiseprune.plotting.fig7 import DRAW_KEYS, stable_dynamics
 
     fig, inputs = drawn_figure(reference, "fig7_relu")
     titles = [ax.get_title(loc="left") for ax in fig.axes]
@@ -217,9 +217,15 @@ def test_fig7_as_a_reader_sees_it(reference):
     dyn = inputs["dynamics"]
     dyn = dyn[(dyn["network"] == "relu") & (dyn["keep_fraction"] == 0.3)]
     stable, left_out = stable_dynamics(dyn, relu)
-    unstable = relu[(relu["keep_fraction"] == 0.3) & (relu["status"] != "ok") & relu["covariance"].isin(["linearized", "none"])]
+    simulated = set(dyn["method_covariance"] if "method_covariance" in dyn else dyn["covariance"])
+    unstable = relu[(relu["keep_fraction"] == 0.3) & (relu["status"] != "ok") & relu["covariance"].isin(simulated)]
     assert left_out == len(unstable) > 0
-    assert set(stable["method"]) == set(dyn["method"]) - set(unstable["method"])
+    def draws(table):
+        own = table["method_covariance"] if "method_covariance" in table else table["covariance"]
+        return set(map(tuple, table.assign(covariance=own)[list(DRAW_KEYS)].drop_duplicates().to_numpy()))
+
+    bad = set(map(tuple, unstable[list(DRAW_KEYS)].to_numpy()))
+    assert draws(stable) == draws(dyn) - bad and not draws(stable) & bad
     assert f"{left_out} unstable pruned networks left out" in [t.get_text() for t in fig.axes[3].texts]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "errors against fraction kept: median, min-max band over draws" in labels

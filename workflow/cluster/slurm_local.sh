@@ -153,6 +153,13 @@ link_etc_conf() {
     if [[ -L $ETC_CONF && ! -e $ETC_CONF ]]; then
         rm -f "$ETC_CONF" # dangling link of an earlier state dir
     fi
+    local other
+    if [[ -L $ETC_CONF ]]; then
+        other=$(dirname "$(readlink "$ETC_CONF")")
+        if [[ -e $other/etc-link ]] && ! alive "$other/slurmctld.pid"; then
+            rm -f "$ETC_CONF" "$other/etc-link" # left by an earlier `up` of this script whose cluster is gone (killed)
+        fi
+    fi
     if [[ -e $ETC_CONF ]]; then
         die "$ETC_CONF exists (another SLURM setup): jobs' srun would read it instead of $CONF; move it aside or use that cluster"
     fi
