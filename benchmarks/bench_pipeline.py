@@ -49,6 +49,21 @@ MANY_SMALL = {
 }
 
 
+def wait_for_own_cpu(proc: subprocess.Popen) -> float:
+    """Wait for ``proc`` to end; its own CPU seconds (user + system, children excluded),
+    as last read while it ran."""
+    own_cpu = 0.0
+    watched = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            times = watched.cpu_times()
+            own_cpu = times.user + times.system
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    return own_cpu
+
+
 def run_once(tree: Path, config: Path, workdir: Path, extra: list[str] = ()) -> dict:
     """Wall time, job count, summed job-seconds and Snakemake's own CPU time of one
     Snakemake run from scratch."""
@@ -63,15 +78,7 @@ def run_once(tree: Path, config: Path, workdir: Path, extra: list[str] = ()) -> 
     start = time.perf_counter()
     with open(workdir / "snakemake.out", "w+") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=workdir)
-        own_cpu = 0.0
-        watched = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            try:
-                times = watched.cpu_times()
-                own_cpu = times.user + times.system
-            except psutil.Error:
-                pass
-            time.sleep(0.1)
+        own_cpu = wait_for_own_cpu(proc)
         wall = time.perf_counter() - start
         out.seek(0)
         text = out.read()

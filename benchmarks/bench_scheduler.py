@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
+from bench_pipeline import wait_for_own_cpu  # benchmarks/ is the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,14 +46,7 @@ def run(workdir: Path, window: str) -> dict:
         subprocess.run(["rm", "-rf", str(workdir / name)], check=True)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watched, cpu = psutil.Process(proc.pid), 0.0
-    while proc.poll() is None:
-        try:
-            times = watched.cpu_times()
-            cpu = times.user + times.system
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
+    cpu = wait_for_own_cpu(proc)
     if proc.returncode:
         raise RuntimeError(f"snakemake failed with window {window}")
     return {"wall_s": round(time.perf_counter() - start, 1), "snakemake_cpu_s": round(cpu, 1)}
