@@ -275,9 +275,6 @@ class Jobs:
         return Cost(lambda w: npplan.trained_memory_mb(rule, self.trained),
                     lambda w: npplan.trained_runtime_min(rule, self.trained))
 
-    def fixed_cost(self, mem_mb: float, minutes: float) -> Cost:
-        return Cost(lambda w: mem_mb, lambda w: minutes)
-
     def tables_cost(self) -> Cost:
         """The tables jobs hold the eigen rows of every draw."""
         return Cost(lambda w: 1000 + self.plan.eigen_rows() * 20 * 8 * 3 / 2**20, lambda w: 10)
