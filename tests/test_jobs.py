@@ -22,7 +22,7 @@ def smoke():
 
 def test_wildcard_patterns_match_exactly_the_configured_values(smoke):
     patterns = smoke.wildcard_patterns()
-    assert set(patterns) >= {"exp", "seed", "pseed", "keep", "method", "cov", "trained_seed", "reducer"}
+    assert set(patterns) >= {"exp", "seed", "keep", "method", "cov", "trained_seed", "reducer"}
     for name in smoke.experiments:
         assert re.fullmatch(patterns["exp"], name)
     assert not re.fullmatch(patterns["exp"], "missing")
@@ -30,13 +30,20 @@ def test_wildcard_patterns_match_exactly_the_configured_values(smoke):
     assert re.fullmatch(alternation(["a.b"]), "a.b") and not re.fullmatch(alternation(["a.b"]), "axb")
 
 
-def test_seed_groups_name_one_rule_per_list_of_pruning_seeds():
+def test_a_job_writes_each_pruning_seed_of_its_experiment_into_its_draws_directory():
+    """Experiments with different lists of pruning seeds share one rule: a job's output
+    is a draws directory, its files come from the experiment's own list."""
     base = {"network": {"clusters": [10, 10], "long_range": 10}, "seeds": [0], "keep_fractions": [0.5]}
-    one = jobs_of({"experiments": {"a": dict(base, prune_seeds=[0, 1]), "b": dict(base, prune_seeds=[0, 1])}})
-    assert one.seed_groups("prune_measure") == [("prune_measure", [0, 1], ["a", "b"])]
-    two = jobs_of({"experiments": {"a": dict(base, prune_seeds=[0, 1]), "b": dict(base, prune_seeds=[2])}})
-    assert two.seed_groups("prune_measure") == [("prune_measure_0_1", [0, 1], ["a"]), ("prune_measure_2", [2], ["b"])]
-    assert two.seed_groups("prune_relu", relu=True) == []
+    jobs = jobs_of({"experiments": {"a": dict(base, prune_seeds=[0, 1]), "b": dict(base, prune_seeds=[2])}})
+    files = jobs.draw_files(pruned=npplan.PRUNED, summary=npplan.METRICS_SUMMARY)
+    w = {"seed": "0", "cov": "exact", "method": "noise", "keep": "0.5"}
+    a, b = files(dict(w, exp="a")), files(dict(w, exp="b"))
+    directory = npplan.PRUNED_DRAWS.format(exp="a", **w)
+    assert a["pruned"] == [f"results/{directory}/prune0.npz", f"results/{directory}/prune1.npz"]
+    assert [f.rsplit("/", 1)[1] for f in b["summary"]] == ["prune2.json"]
+    assert jobs.prune_seeds(dict(w, exp="b")) == [2]
+    with pytest.raises(ValueError, match="not a per-draw template"):
+        npplan.draws_directory(npplan.NETWORK)
 
 
 def test_inputs_params_and_ids_of_a_pruning_job(smoke):
@@ -53,16 +60,18 @@ def test_inputs_params_and_ids_of_a_pruning_job(smoke):
                           theory_k=exp["theory_k"], theory_eps=exp["theory_eps"])
     assert smoke.draw_ids(w) == dict(network=name, n=exp["n"], seed=exp["seeds"][0], covariance="exact",
                                      method="noise", keep_fraction=0.5)
-    assert smoke.draw_ids(dict(w, pseed="1"))["prune_seed"] == 1
 
 
 def test_dynamics_inputs_list_every_method_for_each_pruning_seed(smoke):
-    name, exp = next((n, e) for n, e in smoke.experiments.items() if e["dynamics"])
-    w = {"exp": name, "seed": "0", "cov": "exact", "keep": "0.5", "pseed": "0"}
-    one = smoke.dynamics_pruned(w)
-    assert len(one) == len(exp["methods"]) and all("prune0.npz" in f for f in one)
-    both = smoke.relu_dynamics_pruned([0, 1])(w)
-    assert len(both) == 2 * len(exp["methods"]) and both[: len(one)] == one
+    name, exp = next((n, e) for n, e in smoke.experiments.items() if e["dynamics"] and len(e["prune_seeds"]) > 1)
+    w = {"exp": name, "seed": "0", "cov": "exact", "keep": "0.5"}
+    members = len(exp["methods"])
+    pruned = smoke.dynamics_pruned(w)
+    assert len(pruned) == len(exp["prune_seeds"]) * members
+    for k, pseed in enumerate(exp["prune_seeds"]):  # pruning seed by pruning seed
+        assert all(f.endswith(f"/prune{pseed}.npz") for f in pruned[k * members : (k + 1) * members])
+    directories = smoke.dynamics_pruned_directories(w)
+    assert directories == [f.rsplit("/", 1)[0] for f in pruned[:members]]
 
 
 def test_canonical_params_do_not_depend_on_key_order():

@@ -104,14 +104,12 @@ class Jobs:
         return dict(
             exp=alternation(self.experiments),
             seed=alternation(every("seeds")),
-            pseed=alternation(every("prune_seeds")),
             keep=alternation(format_number(k) for k in every("keep_fractions")),
             method=alternation(every("methods")),
             cov=alternation([c for e in exps for c in npplan.covariance_ids(e)] + [NO_COVARIANCE]),
             duration=alternation(format_number(d) for e in exps for d in e["covariance"]["durations"]),
             trained_name=alternation([trained["name"]] if trained else []),
             trained_seed=alternation(trained.get("seeds", [])),
-            trained_prune_seed=alternation(trained.get("prune_seeds", [])),
             trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
             trained_cov=alternation(["lnp", "snp", NO_COVARIANCE]),
             reducer=alternation(trained.get("reducers", [])),
@@ -120,27 +118,6 @@ class Jobs:
     def experiments_of(self, *, relu: bool) -> list[str]:
         """Experiments of the rectified-linear (``relu``) or the linear model."""
         return [name for name, exp in self.experiments.items() if npplan.is_relu(exp) == relu]
-
-    def seed_groups(self, base: str, *, relu: bool = False) -> list[tuple[str, list[int], list[str]]]:
-        """(rule name, pruning seeds, experiments) of each rule ``base`` of the linear (or
-        ``relu``) model: a rule's outputs list its pruning seeds, so experiments with
-        another list of pruning seeds get a rule of their own, ``<base>_<seeds>``."""
-        groups: dict[tuple, list[str]] = {}
-        for name in self.experiments_of(relu=relu):
-            groups.setdefault(tuple(self.experiments[name]["prune_seeds"]), []).append(name)
-        return [
-            (base if len(groups) == 1 else f"{base}_{'_'.join(map(str, pseeds))}", list(pseeds), names)
-            for pseeds, names in groups.items()
-        ]
-
-    def trained_seed_groups(self) -> list[tuple[str, list[int], list[str]]]:
-        """(rule name, pruning seeds, reducers) of each reduction rule: ``trained_reduce``
-        for the reducers that depend on the pruning seed, ``trained_reduce_1`` for the others."""
-        groups: dict[tuple, list[str]] = {}
-        for name in self.trained.get("reducers", []):
-            groups.setdefault(tuple(self.plan.trained_prune_seeds(name)), []).append(name)
-        return [("trained_reduce" if i == 0 else f"trained_reduce_{i}", list(p), names)
-                for i, (p, names) in enumerate(groups.items())]
 
     # ------------------------------------------------------------ inputs
     def covariance_input(self, wildcards) -> dict:
@@ -173,20 +150,53 @@ class Jobs:
             return {"fp": self._path(npplan.FIXED_POINT, exp=w["exp"], seed=w["seed"])}
         return {}
 
-    def dynamics_pruned(self, wildcards, pseeds=None) -> list[str]:
-        """Pruned networks simulated together: every method of the experiment, for the
-        job's pruning seed (or for each of ``pseeds``)."""
+    def dynamics_pruned(self, wildcards) -> list[str]:
+        """Pruned networks a dynamics job simulates together, pruning seed by pruning seed:
+        every method of the experiment (its covariance) for each of the pruning seeds."""
         w = fields(wildcards)
         members = npplan.dynamics_members(self.experiment(w), w["cov"])
         return [
             self._path(npplan.PRUNED, **dict(w, cov=mcov, method=method, pseed=pseed))
-            for pseed in (pseeds if pseeds is not None else [w["pseed"]])
+            for pseed in self.experiment(w)["prune_seeds"]
             for method, mcov in members
         ]
 
-    def relu_dynamics_pruned(self, pseeds) -> Callable:
-        """Input function of a dynamics_relu job: every method, for each pruning seed."""
-        return lambda wildcards: self.dynamics_pruned(wildcards, pseeds)
+    def dynamics_pruned_directories(self, wildcards) -> list[str]:
+        """Input of a dynamics job: the draws directories of :meth:`dynamics_pruned`."""
+        w = fields(wildcards)
+        return [
+            self._path(npplan.PRUNED_DRAWS, **dict(w, cov=mcov, method=method))
+            for method, mcov in npplan.dynamics_members(self.experiment(w), w["cov"])
+        ]
+
+    def draw_files(self, **templates: str) -> Callable:
+        """Param function of a job that draws every pruning seed of its experiment: by key,
+        each per-draw template's file for each pruning seed (in the draws directory that
+        is the job's output)."""
+
+        def files(wildcards) -> dict[str, list[str]]:
+            w = fields(wildcards)
+            return {key: [self._path(t, **dict(w, pseed=p)) for p in self.experiment(w)["prune_seeds"]]
+                    for key, t in templates.items()}
+
+        return files
+
+    def prune_seeds(self, wildcards) -> list[int]:
+        return list(self.experiment(wildcards)["prune_seeds"])
+
+    def trained_prune_seeds(self, wildcards) -> list[int]:
+        """Pruning seeds of a reduction job: all, or the first for a deterministic reducer."""
+        return self.plan.trained_prune_seeds(fields(wildcards)["reducer"])
+
+    def trained_draw_files(self, **templates: str) -> Callable:
+        """As :meth:`draw_files`, for a reduction job (its reducer's pruning seeds)."""
+
+        def files(wildcards) -> dict[str, list[str]]:
+            w = fields(wildcards)
+            return {key: [self._path(t, **dict(w, trained_prune_seed=p)) for p in self.trained_prune_seeds(w)]
+                    for key, t in templates.items()}
+
+        return files
 
     def trained_covariance_input(self, wildcards) -> dict:
         """Covariance file of a reduction job: none for reducers that read no covariance."""
@@ -238,15 +248,13 @@ class Jobs:
                     every=dynamics.sample_stride(exp["dynamics_params"]["steps"]))
 
     def draw_ids(self, wildcards) -> dict:
-        """Identifying columns of a job's rows, as in the tables (the pruning seed, when
-        the job draws several, is added per draw)."""
+        """Identifying columns of a job's rows, as in the tables (the pruning seed is
+        added per draw)."""
         w = fields(wildcards)
         ids = dict(network=w["exp"], n=self.experiment(w)["n"], seed=int(w["seed"]), covariance=w["cov"])
         if "method" in w:
             ids["method"] = w["method"]
         ids["keep_fraction"] = float(w["keep"])
-        if "pseed" in w:
-            ids["prune_seed"] = int(w["pseed"])
         return ids
 
     def trained_params(self, *extra: str) -> dict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 from collections.abc import Mapping
 
 from noiseprune import methods
@@ -37,6 +38,22 @@ DYNAMICS = "dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
 FIXED_POINT = "fixed_points/{exp}/seed{seed}.npz"
 RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
 RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+
+
+def draws_directory(template: str) -> str:
+    """The directory of a per-draw template (its files differ only in ``prune{pseed}``):
+    one job writes every pruning seed's file there, and the rules name the directory as
+    its output, so the rules are the same whatever lists of pruning seeds a config has."""
+    head, _, name = template.rpartition("/")
+    if not name.startswith("prune{"):
+        raise ValueError(f"{template!r} is not a per-draw template")
+    return head
+
+
+PRUNED_DRAWS = draws_directory(PRUNED)
+METRICS_DRAWS = draws_directory(METRICS_SUMMARY)
+DYNAMICS_DRAWS = draws_directory(DYNAMICS)
+RELU_DRAWS = draws_directory(RELU_METRICS)
 TABLES = {
     "summary": "tables/summary.csv",
     "eigen": "tables/eigen.parquet",
@@ -54,6 +71,7 @@ TRAINED_ORIGINAL = "trained/{trained_name}/seed{trained_seed}/original.npz"
 TRAINED_ORIGINAL_METRICS = "trained/{trained_name}/seed{trained_seed}/original.json"
 TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.npz"
 TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
+TRAINED_DRAWS = draws_directory(TRAINED_REDUCED)
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
@@ -188,8 +206,8 @@ def empirical_steps(exp: Mapping, duration: float) -> float:
 def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prune_seeds: int | None = None) -> float:
     """Runtime estimate (minutes, first attempt) of a job of ``rule`` on ``exp``: its
     leading cost. ``duration``: T of a covariance_empirical job; ``prune_seeds``: the
-    pruning seeds of a prune_measure / prune_relu job (default: the experiment's), or
-    of a dynamics job, which simulates them one after the other (default: one)."""
+    pruning seeds of a prune_measure, prune_relu or dynamics job (default: the
+    experiment's; a dynamics job simulates them one after the other)."""
     n = exp["n"]
     if rule in CUBIC_FLOPS:
         minutes = CUBIC_FLOPS[rule] * float(n) ** 3 / FLOPS / 60
@@ -201,9 +219,11 @@ def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prun
         flops = 2.0 * n**2 * exp["empirical"]["replicas"] * empirical_steps(exp, duration)
         minutes = 2 * flops / FLOPS / 60
     elif rule == "dynamics":
-        # the dense original and the sparse pruned networks over trials x steps
+        # the dense original and the sparse pruned networks over trials x steps, for
+        # every pruning seed
         dyn = exp["dynamics_params"]
-        minutes = 3 * 2.0 * n**2 * dyn["trials"] * dyn["steps"] / FLOPS / 60 * (prune_seeds or 1)
+        seeds = len(exp["prune_seeds"]) if prune_seeds is None else prune_seeds
+        minutes = 3 * 2.0 * n**2 * dyn["trials"] * dyn["steps"] / FLOPS / 60 * seeds
     else:
         raise ValueError(f"no runtime estimate of rule {rule!r}")
     return max(MIN_RUNTIME, minutes)
@@ -319,23 +339,36 @@ class Plan:
     def fixed_points(self) -> list[str]:
         return [self.path(FIXED_POINT).format(exp=n, seed=s) for n in self.relu_experiments() for s in self.experiments[n]["seeds"]]
 
+    def _files(self, template: str, jobs: list[dict]) -> list[str]:
+        return [self.path(template).format(**job) for job in jobs]
+
+    def _directories(self, template: str, jobs: list[dict]) -> list[str]:
+        """The draws directories (:func:`draws_directory`) holding ``jobs``' files, once each."""
+        return list(dict.fromkeys(self.path(draws_directory(template)).format(**job) for job in jobs))
+
     def relu_metrics(self) -> list[str]:
-        return [self.path(RELU_METRICS).format(**job) for job in self.metric_jobs(relu=True)]
+        return self._files(RELU_METRICS, self.metric_jobs(relu=True))
 
     def relu_eigen_tables(self) -> list[str]:
-        return [self.path(RELU_EIGEN).format(**job) for job in self.metric_jobs(relu=True)]
+        return self._files(RELU_EIGEN, self.metric_jobs(relu=True))
 
-    def relu_dynamics_files(self) -> list[str]:
-        return [self.path(DYNAMICS).format(**job) for job in self.dynamics_jobs() if is_relu(self.experiments[job["exp"]])]
+    def relu_directories(self) -> list[str]:
+        return self._directories(RELU_METRICS, self.metric_jobs(relu=True))
 
     def metrics_summaries(self, names=None) -> list[str]:
-        return [self.path(METRICS_SUMMARY).format(**job) for job in self.metric_jobs(names)]
+        return self._files(METRICS_SUMMARY, self.metric_jobs(names))
 
     def metrics_eigen_tables(self, names=None) -> list[str]:
-        return [self.path(METRICS_EIGEN).format(**job) for job in self.metric_jobs(names)]
+        return self._files(METRICS_EIGEN, self.metric_jobs(names))
+
+    def metrics_directories(self, names=None) -> list[str]:
+        return self._directories(METRICS_SUMMARY, self.metric_jobs(names))
 
     def dynamics_files(self) -> list[str]:
-        return [self.path(DYNAMICS).format(**job) for job in self.dynamics_jobs()]
+        return self._files(DYNAMICS, self.dynamics_jobs())
+
+    def dynamics_directories(self) -> list[str]:
+        return self._directories(DYNAMICS, self.dynamics_jobs())
 
     def job_estimates(self) -> list[tuple]:
         """(key path, value or None, rule, what sizes it, memory MB, CPU-hours) of every
@@ -446,6 +479,10 @@ class Plan:
             for job in self.trained_reduce_jobs()
             for p in self.trained_prune_seeds(job["reducer"])
         ]
+
+    def trained_directories(self) -> list[str]:
+        """The draws directory of every reduction job."""
+        return [self.path(TRAINED_DRAWS).format(**job) for job in self.trained_reduce_jobs()]
 
     def trained_originals(self) -> list[str]:
         if not self.trained:
@@ -560,6 +597,14 @@ class Plan:
         if fig.files:
             inputs.update(fig.files(spec, self))
         return inputs
+
+    def figure_job_inputs(self, name: str) -> list[str]:
+        """What the job of figure ``name`` waits for: its inputs, with a pruned network
+        replaced by the draws directory its job writes (:func:`draws_directory`)."""
+        pruned = re.compile(re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(self.path(PRUNED))))
+        return list(dict.fromkeys(
+            os.path.dirname(path) if pruned.fullmatch(path) else path for path in self.figure_inputs(name).values()
+        ))
 
     def figure_label(self, name: str) -> str:
         """How the report names figure ``name``: "Fig. 3", else its name."""

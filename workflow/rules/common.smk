@@ -76,21 +76,20 @@ COVARIANCE = PLAN.path(npplan.COVARIANCE)
 EIGEN = PLAN.path(npplan.EIGEN)
 STIFFNESS_FACTOR = PLAN.path(npplan.STIFFNESS_FACTOR)
 PROBABILITIES = PLAN.path(npplan.PROBABILITIES)
-PRUNED = PLAN.path(npplan.PRUNED)
-METRICS_EIGEN = PLAN.path(npplan.METRICS_EIGEN)
-METRICS_SUMMARY = PLAN.path(npplan.METRICS_SUMMARY)
-DYNAMICS = PLAN.path(npplan.DYNAMICS)
+# A job that draws every pruning seed writes one file per draw into a draws directory
+# (plan.draws_directory), its declared output.
+PRUNED_DRAWS = PLAN.path(npplan.PRUNED_DRAWS)
+METRICS_DRAWS = PLAN.path(npplan.METRICS_DRAWS)
+DYNAMICS_DRAWS = PLAN.path(npplan.DYNAMICS_DRAWS)
 TABLES = PLAN.paths(npplan.TABLES)
 TRAINED_PARAMS = PLAN.path(npplan.TRAINED_PARAMS)
 TRAINED_LOG = PLAN.path(npplan.TRAINED_LOG)
 TRAINED_ORIGINAL = PLAN.path(npplan.TRAINED_ORIGINAL)
 TRAINED_ORIGINAL_METRICS = PLAN.path(npplan.TRAINED_ORIGINAL_METRICS)
-TRAINED_REDUCED = PLAN.path(npplan.TRAINED_REDUCED)
-TRAINED_METRICS = PLAN.path(npplan.TRAINED_METRICS)
+TRAINED_DRAWS = PLAN.path(npplan.TRAINED_DRAWS)
 TRAINED_TABLES = PLAN.paths(npplan.TRAINED_TABLES)
 FIXED_POINT = PLAN.path(npplan.FIXED_POINT)
-RELU_METRICS = PLAN.path(npplan.RELU_METRICS)
-RELU_EIGEN = PLAN.path(npplan.RELU_EIGEN)
+RELU_DRAWS = PLAN.path(npplan.RELU_DRAWS)
 RELU_TABLES = PLAN.paths(npplan.RELU_TABLES)
 
 # ---------------------------------------------------------------- wildcards
@@ -101,14 +100,12 @@ WILDCARDS = JOBS.wildcard_patterns()
 wildcard_constraints:
     exp=WILDCARDS["exp"],
     seed=WILDCARDS["seed"],
-    pseed=WILDCARDS["pseed"],
     keep=WILDCARDS["keep"],
     method=WILDCARDS["method"],
     cov=WILDCARDS["cov"],
     duration=WILDCARDS["duration"],
     trained_name=WILDCARDS["trained_name"],
     trained_seed=WILDCARDS["trained_seed"],
-    trained_prune_seed=WILDCARDS["trained_prune_seed"],
     trained_keep=WILDCARDS["trained_keep"],
     trained_cov=WILDCARDS["trained_cov"],
     reducer=WILDCARDS["reducer"],

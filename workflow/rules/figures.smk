@@ -23,7 +23,7 @@ FORMAT_LABELS = {"png": "image (PNG)", "pdf": "vector (PDF)"}
 rule plot_figure:
     """One figure of the config's figures section: its module's draw function on its tables."""
     input:
-        unpack(lambda w: PLAN.figure_inputs(w.name)),
+        lambda w: PLAN.figure_job_inputs(w.name),
     output:
         pdf=report(
             PLAN.path("figures/{name}.pdf"),
@@ -52,6 +52,8 @@ rule plot_figure:
     conda:
         "../envs/noiseprune.yaml"
     params:
+        # the files draw reads, by key (its tables, a network, a pruned network)
+        files=lambda w: PLAN.figure_inputs(w.name),
         # the figure's entry of the config, completed by its module (draw's `spec`)
         spec=lambda w: canonical(PLAN.figures[w.name]),
         # its caption, rendered from its module's template and its spec

@@ -3,8 +3,7 @@
 # prune_relu job per (network, seed, covariance, method, keep fraction) for all of its
 # pruning seeds (probabilities, pruned networks and the rectified-linear metrics), as
 # prune_measure does for the linear model. Empirical covariances use the rule
-# covariance_empirical with the fixed point as an input; trajectories the rule
-# dynamics_relu (one job per keep fraction, all pruning seeds, the script of dynamics).
+# covariance_empirical with the fixed point as an input; trajectories the rule dynamics.
 
 
 rule fixed_point:
@@ -61,92 +60,56 @@ rule covariance_linearized:
         "../scripts/covariance_linearized.py"
 
 
-for _rule_name, _pseeds, _experiments in JOBS.seed_groups("prune_relu", relu=True):
-
-    rule:
-        name:
-            _rule_name
-        input:
-            unpack(JOBS.covariance_input),
-            A=NETWORK,
-            fp=FIXED_POINT,
-        output:
-            P=PROBABILITIES,
-            pruned=expand(PRUNED, pseed=_pseeds, allow_missing=True),
-            eigen=expand(RELU_EIGEN, pseed=_pseeds, allow_missing=True),
-            metrics=expand(RELU_METRICS, pseed=_pseeds, allow_missing=True),
-        log:
-            JOBS.log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
-        benchmark:
-            JOBS.benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
-        wildcard_constraints:
-            exp=alternation(_experiments),
-        priority: JOBS.cost("prune_relu", _pseeds).priority
-        conda:
-            "../envs/noiseprune.yaml"
-        threads: JOBS.threads
-        resources:
-            mem_mb=JOBS.cost("prune_relu").mem_mb,
-            runtime=JOBS.cost("prune_relu", _pseeds).runtime,
-        params:
-            pruning=JOBS.probability_params,
-            diagonal=JOBS.setting("diagonal"),
-            prune_seeds=_pseeds,
-            ids=JOBS.draw_ids,
-            blas_threads=JOBS.threads,
-        script:
-            "../scripts/prune_relu.py"
-
-
-for _rule_name, _pseeds, _experiments in JOBS.seed_groups("dynamics_relu", relu=True):
-
-    rule:
-        """Trajectory errors of the rectified-linear dynamics (script of rule dynamics):
-        one job per (network, seed, covariance, keep fraction), each pruning seed's
-        simulation (all methods, its own x(0) and noise) in turn."""
-        name:
-            _rule_name
-        input:
-            A=NETWORK,
-            fp=FIXED_POINT,
-            pruned=JOBS.relu_dynamics_pruned(_pseeds),
-        output:
-            trajectories=expand(DYNAMICS, pseed=_pseeds, allow_missing=True),
-        log:
-            JOBS.log("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
-        benchmark:
-            JOBS.benchmark("dynamics_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
-        wildcard_constraints:
-            exp=alternation(_experiments),
-        priority: JOBS.cost("dynamics", _pseeds).priority
-        conda:
-            "../envs/noiseprune.yaml"
-        threads: JOBS.threads
-        resources:
-            mem_mb=JOBS.cost("dynamics").mem_mb,
-            runtime=JOBS.cost("dynamics", _pseeds).runtime,
-        params:
-            ids=JOBS.draw_ids,
-            prune_seeds=_pseeds,
-            simulation=JOBS.dynamics_params,
-            sample=JOBS.dynamics_sample_params,
-            blas_threads=JOBS.threads,
-        script:
-            "../scripts/dynamics.py"
+rule prune_relu:
+    """Keep probabilities, pruned networks and rectified-linear metrics of one (network,
+    seed, covariance, method, keep fraction), every pruning seed's files in the job's
+    draws directories."""
+    input:
+        unpack(JOBS.covariance_input),
+        A=NETWORK,
+        fp=FIXED_POINT,
+    output:
+        P=PROBABILITIES,
+        pruned=directory(PRUNED_DRAWS),
+        metrics=directory(RELU_DRAWS),
+    log:
+        JOBS.log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
+    benchmark:
+        JOBS.benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
+    wildcard_constraints:
+        exp=alternation(JOBS.experiments_of(relu=True)),
+    priority: JOBS.cost("prune_relu").priority
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: JOBS.threads
+    resources:
+        mem_mb=JOBS.cost("prune_relu").mem_mb,
+        runtime=JOBS.cost("prune_relu").runtime,
+    params:
+        pruning=JOBS.probability_params,
+        diagonal=JOBS.setting("diagonal"),
+        prune_seeds=JOBS.prune_seeds,
+        files=JOBS.draw_files(pruned=npplan.PRUNED, eigen=npplan.RELU_EIGEN, metrics=npplan.RELU_METRICS),
+        ids=JOBS.draw_ids,
+        blas_threads=JOBS.threads,
+    script:
+        "../scripts/prune_relu.py"
 
 
 rule relu_table:
     """<results_dir>/tables/relu.csv (one row per pruned rectified-linear network, with the
     end value of its trajectory error) and relu_eigen.parquet (Jacobian eigenvalues)."""
     input:
-        metrics=PLAN.relu_metrics(),
-        eigen=PLAN.relu_eigen_tables(),
+        draws=PLAN.relu_directories(),
         dynamics=TABLES["dynamics"],
     output:
         table=RELU_TABLES["relu"],
         eigen=RELU_TABLES["relu_eigen"],
     log:
         JOBS.log("tables", "relu"),
+    params:
+        metrics=PLAN.relu_metrics(),
+        eigen=PLAN.relu_eigen_tables(),
     conda:
         "../envs/noiseprune.yaml"
     resources:

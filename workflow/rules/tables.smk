@@ -1,11 +1,13 @@
 rule summary_table:
     """<results_dir>/tables/summary.csv: one row per pruned network."""
     input:
-        PLAN.metrics_summaries(),
+        PLAN.metrics_directories(),
     output:
         table=TABLES["summary"],
     log:
         JOBS.log("tables", "summary"),
+    params:
+        files=PLAN.metrics_summaries(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -18,11 +20,13 @@ rule summary_table:
 rule eigen_table:
     """<results_dir>/tables/eigen.parquet: one row per (pruned network, original eigenpair)."""
     input:
-        PLAN.metrics_eigen_tables(),
+        PLAN.metrics_directories(),
     output:
         table=TABLES["eigen"],
     log:
         JOBS.log("tables", "eigen"),
+    params:
+        files=PLAN.metrics_eigen_tables(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -36,12 +40,14 @@ rule dynamics_table:
     """<results_dir>/tables/dynamics.parquet: trajectory error, mean and std over trials;
     <results_dir>/tables/trajectories.parquet: the stored trajectory samples."""
     input:
-        PLAN.dynamics_files(),
+        PLAN.dynamics_directories(),
     output:
         table=TABLES["dynamics"],
         trajectories=TABLES["trajectories"],
     log:
         JOBS.log("tables", "dynamics"),
+    params:
+        files=PLAN.dynamics_files(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
@@ -54,7 +60,7 @@ rule dynamics_table:
 rule sweeps_table:
     """<results_dir>/tables/sweeps.csv: summary rows of experiments with several keep fractions."""
     input:
-        PLAN.metrics_summaries(PLAN.sweep_experiments()),
+        PLAN.metrics_directories(PLAN.sweep_experiments()),
     output:
         table=TABLES["sweeps"],
     log:
@@ -65,6 +71,7 @@ rule sweeps_table:
         mem_mb=2000,
         runtime=10,
     params:
+        files=PLAN.metrics_summaries(PLAN.sweep_experiments()),
         experiments=PLAN.sweep_experiments(),
     script:
         "../scripts/table_sweeps.py"
@@ -73,7 +80,7 @@ rule sweeps_table:
 rule scaling_table:
     """<results_dir>/tables/scaling.csv: kept entries needed to reach target eps vs N log N."""
     input:
-        PLAN.metrics_summaries(PLAN.scaling_experiments()),
+        PLAN.metrics_directories(PLAN.scaling_experiments()),
     output:
         table=TABLES["scaling"],
     log:
@@ -84,6 +91,7 @@ rule scaling_table:
         mem_mb=2000,
         runtime=10,
     params:
+        files=PLAN.metrics_summaries(PLAN.scaling_experiments()),
         experiments=PLAN.scaling_experiments(),
         target_eps=PLAN.scaling_target_eps(),
     script:
@@ -93,7 +101,7 @@ rule scaling_table:
 rule empirical_table:
     """<results_dir>/tables/empirical.csv: pruning quality vs simulated duration T."""
     input:
-        PLAN.metrics_summaries(PLAN.empirical_experiments()),
+        PLAN.metrics_directories(PLAN.empirical_experiments()),
     output:
         table=TABLES["empirical"],
     log:
@@ -104,6 +112,7 @@ rule empirical_table:
         mem_mb=2000,
         runtime=10,
     params:
+        files=PLAN.metrics_summaries(PLAN.empirical_experiments()),
         experiments=PLAN.empirical_experiments(),
     script:
         "../scripts/table_empirical.py"

@@ -1,9 +1,9 @@
 # Task-trained networks (docs/method.md, Task-trained networks; the config's `trained`
 # section): one training job per network seed, one probe job per seed (the L-NP and
 # S-NP covariances and the original network on the held-out batch), one reduction job
-# per (seed, reducer, covariance, keep fraction) writing every pruning seed, and the
-# tables. Reducers whose result does not depend on the pruning seed (merge) run the
-# first pruning seed only, in a rule of their own.
+# per (seed, reducer, covariance, keep fraction) writing every pruning seed into its
+# draws directory, and the tables. Reducers whose result does not depend on the pruning
+# seed (merge) run the first pruning seed only.
 
 
 rule train_rnn:
@@ -52,57 +52,46 @@ rule trained_probe:
         "../scripts/trained_probe.py"
 
 
-for _rule_name, _pseeds, _reducers in JOBS.trained_seed_groups():
-
-    rule:
-        name:
-            _rule_name
-        input:
-            unpack(JOBS.trained_covariance_input),
-            params=TRAINED_PARAMS,
-            original=TRAINED_ORIGINAL,
-        output:
-            reduced=expand(
-                TRAINED_REDUCED, trained_prune_seed=_pseeds, allow_missing=True
-            ),
-            metrics=expand(
-                TRAINED_METRICS, trained_prune_seed=_pseeds, allow_missing=True
-            ),
-        log:
-            JOBS.log(
-                "trained_reduce",
-                "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
-            ),
-        benchmark:
-            JOBS.benchmark(
-                "trained_reduce",
-                "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
-            )
-        wildcard_constraints:
-            reducer=alternation(_reducers),
-        priority: JOBS.trained_cost("trained_reduce").priority
-        conda:
-            "../envs/noiseprune.yaml"
-        resources:
-            mem_mb=JOBS.trained_cost("trained_reduce").mem_mb,
-            runtime=JOBS.trained_cost("trained_reduce").runtime,
-        params:
-            trained=JOBS.trained_params("retrain_steps"),
-            prune_seeds=_pseeds,
-        script:
-            "../scripts/trained_reduce.py"
+rule trained_reduce:
+    """One trained network reduced by one reducer at one keep fraction, for each of the
+    reducer's pruning seeds, each evaluated on the held-out batch; every draw's files in
+    the job's draws directory."""
+    input:
+        unpack(JOBS.trained_covariance_input),
+        params=TRAINED_PARAMS,
+        original=TRAINED_ORIGINAL,
+    output:
+        draws=directory(TRAINED_DRAWS),
+    log:
+        JOBS.log("trained_reduce", "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}"),
+    benchmark:
+        JOBS.benchmark("trained_reduce", "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}")
+    priority: JOBS.trained_cost("trained_reduce").priority
+    conda:
+        "../envs/noiseprune.yaml"
+    resources:
+        mem_mb=JOBS.trained_cost("trained_reduce").mem_mb,
+        runtime=JOBS.trained_cost("trained_reduce").runtime,
+    params:
+        trained=JOBS.trained_params("retrain_steps"),
+        prune_seeds=JOBS.trained_prune_seeds,
+        files=JOBS.trained_draw_files(reduced=npplan.TRAINED_REDUCED, metrics=npplan.TRAINED_METRICS),
+    script:
+        "../scripts/trained_reduce.py"
 
 
 rule trained_table:
     """<results_dir>/tables/trained.csv (one row per network) and trained_intervals.parquet."""
     input:
         originals=PLAN.trained_originals(),
-        metrics=PLAN.trained_metrics(),
+        draws=PLAN.trained_directories(),
     output:
         table=TRAINED_TABLES["trained"],
         intervals=TRAINED_TABLES["trained_intervals"],
     log:
         JOBS.log("tables", "trained"),
+    params:
+        metrics=PLAN.trained_metrics(),
     conda:
         "../envs/noiseprune.yaml"
     resources:

@@ -1,5 +1,5 @@
-"""Trajectory error of every method of an experiment against the original (rules dynamics
-and dynamics_relu), for each pruning seed of the job.
+"""Trajectory error of every method of an experiment against the original (rule
+dynamics), for each pruning seed of the job.
 
 Per pruning seed, stores error (methods x trials x steps) with the methods, their
 covariance ids and the job's identifying values, so the file describes itself; and,
@@ -20,7 +20,7 @@ w = snakemake.wildcards
 sim = snakemake.params.simulation
 pseeds = snakemake.params.prune_seeds
 A = io.load_dense(snakemake.input.A)
-paths = list(snakemake.input.pruned)  # pruning seed by pruning seed, methods within each
+paths = list(snakemake.params.pruned)  # pruning seed by pruning seed, methods within each
 members = len(paths) // len(pseeds)
 relu = {}
 if sim.get("nonlinearity") == "relu":  # rectified-linear experiment: its own input b
@@ -45,7 +45,7 @@ for k, pseed in enumerate(pseeds):
     for method, final in zip(sim["methods"], error[:, :, -1].mean(axis=1)):
         log.info("prune seed %s, %s: mean final error %.4g", pseed, method, final)
     io.save_arrays(
-        snakemake.output.trajectories[k],
+        snakemake.params.files["trajectories"][k],
         error=error,
         methods=np.array(sim["methods"]),
         method_covariances=np.array(sim["method_covariances"]),

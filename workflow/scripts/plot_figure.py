@@ -1,5 +1,6 @@
-"""One figure (rule plot_figure): its module's draw function on its input files, saved
-as PDF and PNG."""
+"""One figure (rule plot_figure): its module's draw function on the files it reads
+(``params.files``: the job's inputs, or files in the draws directories among them),
+saved as PDF and PNG."""
 
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from noiseprune import io, plotting  # noqa: E402
 figure = plotting.get(snakemake.wildcards.name)
 spec = snakemake.params.spec
 inputs = {}
-for key, path in snakemake.input.items():
+for key, path in snakemake.params.files.items():
     if key in figure.select:
         inputs[key] = io.load_table(path, filters=[("network", "in", list(spec["experiments"]))])
     elif path.endswith((".csv", ".parquet")):

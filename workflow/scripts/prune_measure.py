@@ -2,8 +2,9 @@
 covariance, method, keep fraction), for every pruning seed (rule prune_measure).
 
 A, C, the eigendecomposition and the Cholesky factor of -A are loaded once; each
-pruning seed writes its pruned network (CSR .npz), its per-eigenpair table (parquet;
-empty with spectra: eps) and its one-row summary (JSON; io.save_json writes NaN as null).
+pruning seed writes, into the job's draws directories (``params.files``), its pruned
+network (CSR .npz), its per-eigenpair table (parquet; empty with spectra: eps) and its
+one-row summary (JSON; io.save_json writes NaN as null).
 """
 
 from _job import setup
@@ -16,6 +17,7 @@ from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
 params = snakemake.params
+files = params.files
 A = io.load_dense(snakemake.input.A)
 C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
 eig = None
@@ -45,9 +47,9 @@ del P
 for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)):
     kept = pruning.offdiag_nnz(A_sparse)
     log.info("prune seed %s: kept %d of %d off-diagonal entries", pseed, kept, edges)
-    io.save_sparse(snakemake.output.pruned[k], A_sparse)
+    io.save_sparse(files["pruned"][k], A_sparse)
     ids = dict(params.ids, prune_seed=int(pseed))
     row = draw_rows.metrics_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("summary %s", row)
-    io.save_table(snakemake.output.eigen[k], draw_rows.eigen_columns(ids, result))
-    io.save_json(snakemake.output.summary[k], row)
+    io.save_table(files["eigen"][k], draw_rows.eigen_columns(ids, result))
+    io.save_json(files["summary"][k], row)

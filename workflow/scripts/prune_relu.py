@@ -3,7 +3,8 @@ covariance, method, keep fraction), for every pruning seed (rule prune_relu).
 
 Pruning is that of prune_measure (noiseprune.draws, same probabilities, same random
 streams); the metrics are those of noiseprune.rectified.compare: fixed point, active set
-and Jacobian spectrum of each pruned network against the original's.
+and Jacobian spectrum of each pruned network against the original's. Each draw's files
+go into the job's draws directories (``params.files``).
 """
 
 from _job import setup
@@ -16,6 +17,7 @@ from noiseprune.seeding import pruning_rng  # noqa: E402
 
 w = snakemake.wildcards
 params = snakemake.params
+files = params.files
 A = io.load_dense(snakemake.input.A)
 C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
 fp = io.load_arrays(snakemake.input.fp)
@@ -36,6 +38,6 @@ for k, (pseed, (A_sparse, result)) in enumerate(zip(params.prune_seeds, results)
     ids = dict(params.ids, prune_seed=int(pseed))
     row = draw_rows.relu_row(ids, result, edges_original=edges, edges_kept=kept)
     log.info("prune seed %s: %s", pseed, row)
-    io.save_sparse(snakemake.output.pruned[k], A_sparse)
-    io.save_table(snakemake.output.eigen[k], draw_rows.relu_eigen_columns(ids, result))
-    io.save_json(snakemake.output.metrics[k], row)
+    io.save_sparse(files["pruned"][k], A_sparse)
+    io.save_table(files["eigen"][k], draw_rows.relu_eigen_columns(ids, result))
+    io.save_json(files["metrics"][k], row)

@@ -8,7 +8,7 @@ log = setup(snakemake)
 from noiseprune import io
 from noiseprune.pipeline import tables  # noqa: E402
 
-records = [io.load_arrays(path) for path in snakemake.input]
+records = [io.load_arrays(path) for path in snakemake.params.files]
 frame = tables.dynamics_table(records)
 log.info("dynamics: %d rows", len(frame))
 io.save_table(snakemake.output.table, frame)

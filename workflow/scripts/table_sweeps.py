@@ -7,7 +7,7 @@ log = setup(snakemake)
 from noiseprune import io
 from noiseprune.pipeline import tables  # noqa: E402
 
-summary = tables.read_summaries(snakemake.input)
+summary = tables.read_summaries(snakemake.params.files)
 frame = tables.sweeps_table(summary, snakemake.params.experiments)
 log.info("%d rows", len(frame))
 io.save_table(snakemake.output.table, frame)

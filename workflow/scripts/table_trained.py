@@ -8,7 +8,7 @@ log = setup(snakemake)
 from noiseprune import io
 from noiseprune.pipeline import tables_trained  # noqa: E402
 
-docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
+docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.params.metrics]]
 table, intervals = tables_trained.frames(docs)
 log.info("%d networks, %d interval rows", len(table), len(intervals))
 io.save_table(snakemake.output.table, table)

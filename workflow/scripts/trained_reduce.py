@@ -1,5 +1,6 @@
-"""Reduce one trained network by one reducer at one keep fraction, for every pruning
-seed, and evaluate each reduced network on the held-out batch (rules trained_reduce*)."""
+"""Reduce one trained network by one reducer at one keep fraction, for each of the
+reducer's pruning seeds, and evaluate each reduced network on the held-out batch (rule
+trained_reduce); each draw's files go into the job's draws directory."""
 
 from _job import setup
 
@@ -18,5 +19,5 @@ for k, pseed in enumerate(snakemake.params.prune_seeds):
     arrays, rows, produced = experiment.reduce_and_evaluate(
         params, C, cfg, int(w.trained_seed), w.reducer, w.trained_cov, float(w.trained_keep), int(pseed), reference, log=log.info
     )
-    io.save_arrays(snakemake.output.reduced[k], **arrays)
-    io.save_json(snakemake.output.metrics[k], {"rows": rows, "produced": produced, "interval": [float(v) for v in interval]})
+    io.save_arrays(snakemake.params.files["reduced"][k], **arrays)
+    io.save_json(snakemake.params.files["metrics"][k], {"rows": rows, "produced": produced, "interval": [float(v) for v in interval]})
