@@ -152,7 +152,7 @@ def test_progress_is_logged(reference):
     logs = results_path(reference) / "logs"
     empirical = (logs / "covariance_empirical/asym/seed0/T40.log").read_text()
     assert "simulating T40" in empirical and "(100%)" in empirical
-    dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3/prune0.log").read_text()
+    dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3.log").read_text()
     assert "(100%)" in dynamics
     assert (results_path(reference) / "benchmarks/prune_measure/smoke/seed0/exact/noise/keep0.3.tsv").is_file()
     prune = (logs / "prune_measure/smoke/seed0/exact/noise/keep0.3.log").read_text()
@@ -288,7 +288,7 @@ def test_spectral_eps_above_the_dense_size_reads_one_cholesky_factor_per_network
     workdir = tmp_path / "run"
     workdir.mkdir()
     plan = npplan.Plan(npconfig.prepare(cfg))
-    targets = plan.metrics_summaries()
+    targets = plan.metrics_directories()  # the jobs' draws directories
     rules = [rule for rule, _ in dry_run_jobs(workdir, configfile) if rule != "all"]
     assert rules.count("stiffness_factor") == 1
     snakemake(workdir, "--cores", "2", *targets, configfile=configfile)
@@ -296,7 +296,7 @@ def test_spectral_eps_above_the_dense_size_reads_one_cholesky_factor_per_network
     A = io.load_dense(results / "networks/n450/seed0/A.npy")
     factor = io.load_dense(results / "spectra/n450/seed0/cholesky.npy")
     np.testing.assert_allclose(factor @ factor.T, -A, atol=1e-12)
-    for target in targets:
+    for target in plan.metrics_summaries():
         row = io.load_json(workdir / target)
         pruned = target.replace("metrics/", "pruned/").replace(".json", ".npz")
         As = io.load_sparse(workdir / pruned)

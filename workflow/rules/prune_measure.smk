@@ -31,7 +31,11 @@ rule prune_measure:
         diagonal=JOBS.setting("diagonal"),
         spectra=JOBS.setting("spectra"),
         prune_seeds=JOBS.prune_seeds,
-        files=JOBS.draw_files(pruned=npplan.PRUNED, eigen=npplan.METRICS_EIGEN, summary=npplan.METRICS_SUMMARY),
+        files=JOBS.draw_files(
+            pruned=npplan.PRUNED,
+            eigen=npplan.METRICS_EIGEN,
+            summary=npplan.METRICS_SUMMARY,
+        ),
         ids=JOBS.draw_ids,
         blas_threads=JOBS.threads,
     script:

@@ -89,7 +89,9 @@ rule prune_relu:
         pruning=JOBS.probability_params,
         diagonal=JOBS.setting("diagonal"),
         prune_seeds=JOBS.prune_seeds,
-        files=JOBS.draw_files(pruned=npplan.PRUNED, eigen=npplan.RELU_EIGEN, metrics=npplan.RELU_METRICS),
+        files=JOBS.draw_files(
+            pruned=npplan.PRUNED, eigen=npplan.RELU_EIGEN, metrics=npplan.RELU_METRICS
+        ),
         ids=JOBS.draw_ids,
         blas_threads=JOBS.threads,
     script:
@@ -107,13 +109,13 @@ rule relu_table:
         eigen=RELU_TABLES["relu_eigen"],
     log:
         JOBS.log("tables", "relu"),
-    params:
-        metrics=PLAN.relu_metrics(),
-        eigen=PLAN.relu_eigen_tables(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        metrics=PLAN.relu_metrics(),
+        eigen=PLAN.relu_eigen_tables(),
     script:
         "../scripts/table_relu.py"

@@ -6,13 +6,13 @@ rule summary_table:
         table=TABLES["summary"],
     log:
         JOBS.log("tables", "summary"),
-    params:
-        files=PLAN.metrics_summaries(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        files=PLAN.metrics_summaries(),
     script:
         "../scripts/table_summary.py"
 
@@ -25,13 +25,13 @@ rule eigen_table:
         table=TABLES["eigen"],
     log:
         JOBS.log("tables", "eigen"),
-    params:
-        files=PLAN.metrics_eigen_tables(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=JOBS.tables_cost().mem_mb,
         runtime=30,
+    params:
+        files=PLAN.metrics_eigen_tables(),
     script:
         "../scripts/table_eigen.py"
 
@@ -46,13 +46,13 @@ rule dynamics_table:
         trajectories=TABLES["trajectories"],
     log:
         JOBS.log("tables", "dynamics"),
-    params:
-        files=PLAN.dynamics_files(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=4000,
         runtime=10,
+    params:
+        files=PLAN.dynamics_files(),
     script:
         "../scripts/table_dynamics.py"
 

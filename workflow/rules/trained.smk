@@ -63,9 +63,15 @@ rule trained_reduce:
     output:
         draws=directory(TRAINED_DRAWS),
     log:
-        JOBS.log("trained_reduce", "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}"),
+        JOBS.log(
+            "trained_reduce",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
+        ),
     benchmark:
-        JOBS.benchmark("trained_reduce", "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}")
+        JOBS.benchmark(
+            "trained_reduce",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
+        )
     priority: JOBS.trained_cost("trained_reduce").priority
     conda:
         "../envs/noiseprune.yaml"
@@ -75,7 +81,9 @@ rule trained_reduce:
     params:
         trained=JOBS.trained_params("retrain_steps"),
         prune_seeds=JOBS.trained_prune_seeds,
-        files=JOBS.trained_draw_files(reduced=npplan.TRAINED_REDUCED, metrics=npplan.TRAINED_METRICS),
+        files=JOBS.trained_draw_files(
+            reduced=npplan.TRAINED_REDUCED, metrics=npplan.TRAINED_METRICS
+        ),
     script:
         "../scripts/trained_reduce.py"
 
@@ -90,12 +98,12 @@ rule trained_table:
         intervals=TRAINED_TABLES["trained_intervals"],
     log:
         JOBS.log("tables", "trained"),
-    params:
-        metrics=PLAN.trained_metrics(),
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        metrics=PLAN.trained_metrics(),
     script:
         "../scripts/table_trained.py"
