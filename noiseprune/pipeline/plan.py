@@ -57,6 +57,8 @@ TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{redu
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
+    "trained_factors": "tables/trained_factors.csv",
+    "trained_tests": "tables/trained_tests.csv",
 }
 #: Tables of the rectified-linear experiments (targets only when there are any).
 RELU_TABLES = {
@@ -228,9 +230,10 @@ def job_threads(rule: str, exp: Mapping) -> int:
 
 
 def trial_steps(trained: Mapping) -> int:
-    """Time steps of every task trial (noiseprune.task.Task.steps)."""
-    task = trained["task"]
-    return int(math.ceil((task["ready_max"] + 2 * task["interval_max"] + task["tail"]) / trained["dt"])) + 1
+    """Time steps of the longest task trial of the section (noiseprune.trained.tasks)."""
+    from noiseprune.trained import experiment
+
+    return max(experiment.task_of(cfg).steps for cfg in experiment.networks(trained).values())
 
 
 #: Declared floor of the trained jobs (jax's own memory and start).
@@ -405,6 +408,12 @@ class Plan:
             )
 
     # ------------------------------------------------------------ trained networks
+    def trained_networks(self) -> dict[str, dict]:
+        """{network name: its cfg}, one per task (noiseprune.trained.experiment.networks)."""
+        from noiseprune.trained import experiment
+
+        return experiment.networks(self.trained) if self.trained else {}
+
     def trained_covariances(self) -> list[str]:
         """Covariance ids the trained section needs computed (lnp, snp), in that order."""
         if not self.trained:
@@ -432,7 +441,8 @@ class Plan:
             return []
         t = self.trained
         return [
-            dict(trained_name=t["name"], trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
+            dict(trained_name=net, trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
+            for net in self.trained_networks()
             for seed in t["seeds"]
             for name in t["reducers"]
             for cov in self.trained_reducer_covariances(name)
@@ -450,7 +460,8 @@ class Plan:
     def trained_originals(self) -> list[str]:
         if not self.trained:
             return []
-        return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=self.trained["name"], trained_seed=s) for s in self.trained["seeds"]]
+        return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=net, trained_seed=s)
+                for net in self.trained_networks() for s in self.trained["seeds"]]
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:

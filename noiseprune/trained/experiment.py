@@ -19,24 +19,87 @@ from noiseprune.trained import tasks
 from noiseprune.seeding import rng_for
 
 #: Identifying columns of a row of results/tables/trained.csv, then its metrics.
-ID_COLUMNS = ("network", "n", "seed", "reducer", "covariance", "rescale", "keep_fraction", "prune_seed", "retrained")
+ID_COLUMNS = ("network", "task", "n", "seed", "reducer", "covariance", "rescale", "keep_fraction", "prune_seed",
+              "retrained")
 METRIC_COLUMNS = (
     "weights_original",
     "weights_kept",
     "units_kept",
     "task_loss",
     "task_accuracy",
-    "interval_slope",
-    "interval_bias",
-    "reached_fraction",
     "readout_r2",
+    "kept_density",
+    "spectral_radius",
+    "spectral_radius_original",
 )
+#: Metrics of ready-set-go only (empty for the decision tasks).
+INTERVAL_COLUMNS = ("interval_slope", "interval_bias", "reached_fraction")
+
+
+class NotLearned(ValueError):
+    """A trained network's held-out accuracy is below trained.accuracy_floor."""
 #: The reducer name of the unreduced network's row.
 ORIGINAL = "original"
 
 
-def task_of(cfg) -> tasks.Task:
-    return tasks.Task(dt=float(cfg["dt"]), **{k: float(v) for k, v in cfg["task"].items()})
+def networks(section) -> dict[str, dict]:
+    """The network families of a ``trained`` section: {network name: its cfg}, one per
+    task. With ``task`` (one mapping): {name: section}; with ``tasks``:
+    {name_<task>: section with that task}. Each cfg's ``task`` is the resolved mapping
+    (``name`` and every parameter); ValueError (one line) for an unknown task or
+    parameter, or two entries of one task."""
+    listed = section.get("tasks")
+    out = {}
+    for entry in (listed if listed else [section.get("task") or {}]):
+        name, params = tasks.resolve(entry)
+        cfg = dict(section, task={"name": name, **params})
+        cfg.pop("tasks", None)
+        if listed:
+            cfg["name"] = f"{section['name']}_{name}"
+        if cfg["name"] in out:
+            raise ValueError(f"task {name!r} is listed twice in trained.tasks")
+        out[cfg["name"]] = cfg
+    return out
+
+
+def task_of(cfg) -> tasks.BoundTask:
+    return tasks.bind(cfg["task"], float(cfg["dt"]))
+
+
+def task_name(cfg) -> str:
+    return task_of(cfg).name
+
+
+def options_of(cfg) -> dict:
+    """Options of the reducers (noiseprune.trained.reducers)."""
+    return dict(cap_percentile=cfg.get("cap_percentile"), self_connections=bool(cfg.get("self_connections", True)))
+
+
+def diagonal_mask(cfg, n: int) -> np.ndarray | None:
+    """The 0/1 mask of W that keeps a network without self-connections at a zero diagonal."""
+    return None if cfg.get("self_connections", True) else 1.0 - np.eye(n)
+
+
+def training_seconds(cfg) -> float:
+    """Estimated training time of one network (noiseprune.trained.training.estimate_seconds)."""
+    from noiseprune.trained.training import estimate_seconds
+
+    tr = cfg["training"]
+    return estimate_seconds(int(cfg["n"]), int(tr["steps"]), int(tr["batch"]), task_of(cfg).steps)
+
+
+def check_budget(cfg) -> None:
+    """One-line ValueError if the estimated training time exceeds training.budget_minutes."""
+    budget = cfg["training"].get("budget_minutes")
+    if budget is None:
+        return
+    seconds = training_seconds(cfg)
+    if seconds > 60.0 * float(budget):
+        tr = cfg["training"]
+        raise ValueError(
+            f"trained.training: {cfg['name']} is estimated at {seconds / 60:.1f} min per network (N = {cfg['n']}, "
+            f"{tr['steps']} steps x {tr['batch']} trials x {task_of(cfg).steps} time steps), more than "
+            f"training.budget_minutes = {budget}")
 
 
 def model_of(cfg) -> rnn.Model:
@@ -44,10 +107,9 @@ def model_of(cfg) -> rnn.Model:
 
 
 def eval_batch(cfg) -> tasks.Batch:
-    """The held-out batch: eval_trials intervals evenly spaced over the range (same for every network)."""
-    task = task_of(cfg)
-    intervals = np.linspace(task.interval_min, task.interval_max, int(cfg["eval_trials"]))
-    return tasks.trials(task, len(intervals), rng_for(0, "trained", cfg["name"], "eval"), intervals=intervals)
+    """The held-out batch (same for every network): ready-set-go, eval_trials intervals
+    evenly spaced over the range; decision tasks, the choices in turn."""
+    return task_of(cfg).heldout(int(cfg["eval_trials"]), rng_for(0, "trained", cfg["name"], "eval"))
 
 
 def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray | None = None):
@@ -56,8 +118,8 @@ def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray |
     y = rnn.simulate(params, batch.u, model_of(cfg), rng_for(int(seed), "trained", cfg["name"], "eval-noise"),
                      noise_units=int(cfg["n"]))
     task = task_of(cfg)
-    metrics = tasks.metrics(task, batch, y, reference if reference is not None else y)
-    produced, _ = tasks.produced_intervals(task, batch, y)
+    metrics = task.metrics(batch, y, reference if reference is not None else y)
+    produced = tasks.produced_intervals(task.rsg, batch, y)[0] if task.rsg is not None else np.zeros(0)
     return metrics, produced, y
 
 
@@ -66,49 +128,75 @@ def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
     seconds are logged, not returned, so that the summary file is the same in every run)."""
     from noiseprune.trained import training
 
+    check_budget(cfg)
     rng = rng_for(int(seed), "trained", cfg["name"], "train")
-    params = rnn.init_params(int(cfg["n"]), float(cfg["gain"]), rng)
+    task = task_of(cfg)
+    n = int(cfg["n"])
+    params = rnn.init_params(n, float(cfg["gain"]), rng, inputs=task.inputs, outputs=task.outputs,
+                             self_connections=bool(cfg.get("self_connections", True)))
     tr = cfg["training"]
     batch = eval_batch(cfg)
-    before = training.fixed_batch_loss(params, batch, model_of(cfg))
+    before = training.fixed_batch_loss(params, batch, model_of(cfg), task=task)
     start = time.monotonic()
     params, history = training.train(
-        params, task_of(cfg), model_of(cfg), rng, steps=int(tr["steps"]), batch=int(tr["batch"]),
-        learning_rate=float(tr["learning_rate"]), clip=float(tr["clip"]), log=log,
+        params, task, model_of(cfg), rng, steps=int(tr["steps"]), batch=int(tr["batch"]),
+        learning_rate=float(tr["learning_rate"]), clip=float(tr["clip"]), log=log, mask_W=diagonal_mask(cfg, n),
     )
     if log is not None:
-        log(f"trained in {time.monotonic() - start:.1f} s")
-    after = training.fixed_batch_loss(params, batch, model_of(cfg))
+        log(f"trained in {time.monotonic() - start:.1f} s (estimated {training_seconds(cfg):.1f} s)")
+    after = training.fixed_batch_loss(params, batch, model_of(cfg), task=task)
     info = dict(steps=len(history), loss_history=[float(v) for v in history],
                 heldout_loss_before=before, heldout_loss_after=after)
     return params, info
 
 
 def probe(params, cfg, seed: int, covariances, log=None) -> dict[str, np.ndarray]:
-    """The requested covariances: ``lnp`` (operating point under the mean held-out input;
-    the stationary covariance, or, when the operating point is unstable, the covariance
-    accumulated over one trial) and/or ``snp`` (probe_trials noisy task trials)."""
+    """The requested covariances: ``lnp`` (``trained.lnp: jacobian``: operating point
+    under the mean held-out input; the stationary covariance, or, when the operating
+    point is unstable, the covariance accumulated over one trial; ``operator``: the
+    Lyapunov covariance of W - (1 + s) I, the later study's), ``snp`` (probe_trials noisy
+    task trials) and/or ``rates`` (the rates' second moment over the same trials, OBS)."""
     model, out = model_of(cfg), {}
-    if "lnp" in covariances:
+    if "lnp" in covariances and cfg.get("lnp", "jacobian") == "operator":
+        out["lnp"], shift = rnn.operator_lnp_covariance(params, float(cfg["sigma"]) or 1.0)
+        if log is not None:
+            log(f"L-NP covariance of W - (1 + s) I with leak shift s = {shift:g}")
+    elif "lnp" in covariances:
         u_mean = eval_batch(cfg).u.mean(axis=(0, 1))
         task = task_of(cfg)
         out["lnp"], _, stationary = rnn.lnp_covariance(params, u_mean, model, horizon=task.steps * task.dt)
         if log is not None:
             log("L-NP covariance: " + ("stationary (stable operating point)" if stationary else
                 f"the operating point is unstable: covariance accumulated over one trial ({task.steps * task.dt:g} ms)"))
+    if "snp" in covariances or "rates" in covariances:
+        trials = task_of(cfg).trials(int(cfg["probe_trials"]), rng_for(int(seed), "trained", cfg["name"], "probe"))
     if "snp" in covariances:
-        trials = tasks.trials(task_of(cfg), int(cfg["probe_trials"]), rng_for(int(seed), "trained", cfg["name"], "probe"))
         out["snp"] = rnn.snp_covariance(params, trials.u, model, rng_for(int(seed), "trained", cfg["name"], "probe-noise"))
+    if "rates" in covariances:
+        out["rates"] = rnn.rate_second_moment(params, trials.u, model,
+                                              rng_for(int(seed), "trained", cfg["name"], "probe-noise"))
     return out
 
 
-def row(cfg, seed, reducer, covariance, rescale, keep, pseed, retrained, params, metrics, weights_original) -> dict:
-    """One row of the trained table; ValueError if a metric is not finite."""
-    out = dict(network=cfg["name"], n=int(cfg["n"]), seed=int(seed), reducer=reducer, covariance=covariance,
-               rescale=rescale, keep_fraction=float(keep), prune_seed=int(pseed), retrained=bool(retrained),
-               weights_original=int(weights_original), weights_kept=reducers.weights_kept(params["W"]),
-               units_kept=int(params["W"].shape[0]), **{k: float(metrics[k]) for k in METRIC_COLUMNS[3:]})
-    bad = [k for k in METRIC_COLUMNS[3:] if not np.isfinite(out[k])]
+def spectral_radius(W) -> float:
+    return float(np.abs(np.linalg.eigvals(np.asarray(W, dtype=np.float64))).max())
+
+
+def row(cfg, seed, reducer, covariance, rescale, keep, pseed, retrained, params, metrics, weights_original,
+        radius_original=None) -> dict:
+    """One row of the trained table; ValueError if a metric is not finite. kept_density =
+    kept off-diagonal weights / the original's (the target is keep_fraction)."""
+    kept = reducers.weights_kept(params["W"])
+    radius = spectral_radius(params["W"])
+    out = dict(network=cfg["name"], task=task_name(cfg), n=int(cfg["n"]), seed=int(seed), reducer=reducer,
+               covariance=covariance, rescale=rescale, keep_fraction=float(keep), prune_seed=int(pseed),
+               retrained=bool(retrained), weights_original=int(weights_original), weights_kept=kept,
+               units_kept=int(params["W"].shape[0]), task_loss=float(metrics["task_loss"]),
+               task_accuracy=float(metrics["task_accuracy"]), readout_r2=float(metrics["readout_r2"]),
+               kept_density=kept / max(int(weights_original), 1), spectral_radius=radius,
+               spectral_radius_original=radius if radius_original is None else float(radius_original),
+               **{k: float(metrics[k]) for k in INTERVAL_COLUMNS if k in metrics})
+    bad = [k for k in (*METRIC_COLUMNS[3:], *INTERVAL_COLUMNS) if k in out and not np.isfinite(out[k])]
     if bad:
         raise ValueError(f"{bad[0]} = {out[bad[0]]} for {reducer}/{covariance}/{rescale} keep {keep}: not finite")
     return out
@@ -122,11 +210,15 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
     evaluated again (rows with retrained = true).
     """
     batch = eval_batch(cfg)
+    check_learned(cfg, seed, batch, reference_y)
     names = ("trained", cfg["name"], int(seed), reducer, covariance, float(keep))
     rng = rng_for(int(pseed), "reduce", *names)
     weights_original = reducers.weights_kept(params["W"])
-    arrays, rows, produced = {}, [], []
-    for variant, reduced in reducers.reduce(reducer, params, C, float(keep), rng):
+    radius_original = spectral_radius(params["W"])
+    arrays, rows, produced, factors = {}, [], [], {}
+    for variant, reduced in reducers.reduce(reducer, params, C, float(keep), rng, options_of(cfg)):
+        if variant in reducers.RESCALED:
+            factors[variant] = reducers.rescale_factors(reduced["W"], params["W"])
         versions = [(False, reduced)]
         if int(cfg["retrain_steps"]) > 0:
             from noiseprune.trained import training
@@ -141,11 +233,32 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
         for was_retrained, net in versions:
             metrics, tp, _ = evaluate(net, cfg, seed, batch, reference_y)
             rows.append(row(cfg, seed, reducer, covariance, variant, keep, pseed, was_retrained, net, metrics,
-                            weights_original))
+                            weights_original, radius_original))
             produced.append([float(v) for v in tp])
             prefix = f"{variant}{'_retrained' if was_retrained else ''}"
             arrays.update({f"{prefix}.{k}": np.asarray(v) for k, v in net.items()})
             if log is not None:
                 log(f"{reducer}/{covariance}/{prefix} keep {keep} prune seed {pseed}: " + ", ".join(
                     f"{k} {rows[-1][k]:.4g}" for k in ("weights_kept", "units_kept", "task_accuracy", "task_loss")))
-    return arrays, rows, produced
+    return arrays, rows, produced, factors
+
+
+#: Quantiles of the rescaling factors reported per reduction (results/tables/trained_factors.csv).
+FACTOR_QUANTILES = (0.5, 0.9, 0.99, 0.999, 1.0)
+
+
+def factor_quantiles(factors: np.ndarray) -> dict:
+    """{"q50": ..., "q90": ..., ..., "q100": max} of the factors (empty dict for none)."""
+    if factors.size == 0:
+        return {}
+    return {f"q{100 * q:g}": float(np.quantile(factors, q)) for q in FACTOR_QUANTILES}
+
+
+def check_learned(cfg, seed, batch, reference_y) -> None:
+    """NotLearned (one line naming the network, seed and accuracy) when the original
+    network's held-out accuracy is below trained.accuracy_floor."""
+    floor = float(cfg.get("accuracy_floor", 0.0))
+    accuracy = task_of(cfg).metrics(batch, reference_y)["task_accuracy"]
+    if accuracy < floor:
+        raise NotLearned(f"network {cfg['name']} seed {seed}: held-out accuracy {accuracy:.3f} is below "
+                         f"trained.accuracy_floor = {floor:g}; not reducing a network that did not learn the task")

@@ -9,7 +9,7 @@ makes, one per variant:
   :func:`noiseprune.pruning.prune` (off-diagonal entries, each on its own; W's
   diagonal kept as it is, ``diagonal: original``, so a zero diagonal stays zero).
   Variants from the same draw: ``rescale`` (kept w_ij / p_ij, the rule), ``mask``
-  (kept w_ij unchanged) and, with the option ``cap_percentile`` q, ``capped`` (kept
+  (kept w_ij unchanged) and, for noise and weight with the option ``cap_percentile`` q, ``capped`` (kept
   w_ij min(1/p_ij, c), c the q-th percentile of 1/p over every entry with p > 0, as
   the later study caps). ``noise`` and ``weight`` add ``rank``: no draw, the
   round(f x nonzeros) entries of largest p kept unchanged (the later study's "mask
@@ -122,7 +122,7 @@ def prune_weights(params: dict, C, method: str, keep_fraction: float, rng, optio
     masked = np.where(rescaled != 0, W, 0.0)
     out = [("rescale", dict(params, W=rescaled)), ("mask", dict(params, W=masked))]
     q = options.get("cap_percentile")
-    if q is not None:
+    if q is not None and method in ("noise", "weight"):
         factors = 1.0 / P[P > 0]
         cap = float(np.percentile(factors, float(q))) if factors.size else 1.0
         capped = np.where(kept, W * np.minimum(1.0 / np.where(P > 0, P, 1.0), cap), masked)

@@ -7,7 +7,7 @@
 
 
 rule train_rnn:
-    """Train one rate RNN on ready-set-go (jax + optax); parameters as .npz."""
+    """Train one rate RNN on its task (jax + optax); parameters as .npz."""
     output:
         params=TRAINED_PARAMS,
         info=TRAINED_LOG,
@@ -94,13 +94,16 @@ for _rule_name, _pseeds, _reducers in JOBS.trained_seed_groups():
 
 
 rule trained_table:
-    """<results_dir>/tables/trained.csv (one row per network) and trained_intervals.parquet."""
+    """<results_dir>/tables/trained.csv (one row per network), trained_intervals.parquet,
+    trained_factors.csv (1/p quantiles) and trained_tests.csv (Wilcoxon against magnitude)."""
     input:
         originals=PLAN.trained_originals(),
         metrics=PLAN.trained_metrics(),
     output:
         table=TRAINED_TABLES["trained"],
         intervals=TRAINED_TABLES["trained_intervals"],
+        factors=TRAINED_TABLES["trained_factors"],
+        tests=TRAINED_TABLES["trained_tests"],
     log:
         JOBS.log("tables", "trained"),
     conda:

@@ -10,6 +10,10 @@ from noiseprune.pipeline import tables_trained  # noqa: E402
 
 docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
 table, intervals = tables_trained.frames(docs)
-log.info("%d networks, %d interval rows", len(table), len(intervals))
+factors = tables_trained.factor_frame(docs)
+tests = tables_trained.wilcoxon_tests(table)
+log.info("%d networks, %d interval rows, %d factor rows, %d tests", len(table), len(intervals), len(factors), len(tests))
 io.save_table(snakemake.output.table, table)
 io.save_table(snakemake.output.intervals, intervals)
+io.save_table(snakemake.output.factors, factors)
+io.save_table(snakemake.output.tests, tests)
