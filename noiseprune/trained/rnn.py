@@ -280,7 +280,7 @@ def operator_lnp_covariance(params, sigma: float = 1.0, max_shifts: int = 8) -> 
     shift = 0.0
     for _ in range(max_shifts):
         A = W - (1.0 + shift) * eye
-        if np.linalg.eigvals(A).real.max() < 0:
+        if np.linalg.eigvals(A).real.max() < -1e-9:
             return covariance.exact(A) * sigma**2, shift
         shift = 0.5 if shift == 0.0 else 2.0 * shift
     raise ValueError(f"W - (1 + s) I is unstable up to the leak shift s = {shift / 2:g}")
