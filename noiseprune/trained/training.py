@@ -52,11 +52,11 @@ def _loss_fn(model: rnn.Model, kind: str = "mse"):
     return loss
 
 
-#: Seconds per (Adam step x trial x N^2 x time step) of :func:`train` on one CPU thread,
+#: CPU seconds per (Adam step x trial x N^2 x time step) of :func:`train` on one XLA thread,
 #: measured by benchmarks/bench_training.py (docs/performance.md); with a floor per
 #: step for the small networks, where XLA's fixed cost dominates.
-SECONDS_PER_UNIT = 2.0e-9
-SECONDS_PER_STEP_FLOOR = 2.0e-3
+SECONDS_PER_UNIT = 4.0e-10
+SECONDS_PER_STEP_FLOOR = 1.0e-2
 
 
 def estimate_seconds(n: int, steps: int, batch: int, time_steps: int) -> float:
