@@ -234,3 +234,15 @@ def test_retention_and_the_paired_tests():
     assert (t["reducer"], t["wins"], t["losses"], t["networks"]) == ("noise", 8, 0, 8)
     assert t["p_value"] == pytest.approx(2 / 2**8)  # exact two-sided: every sign positive
     assert t["p_holm"] == t["p_value"]
+
+
+def test_subspace_comparison_of_equal_and_orthogonal_activity():
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    C = Q @ np.diag([9.0, 4.0, 2.0, 0.1, 0.1, 0.1, 0.1, 0.1]) @ Q.T
+    same = experiment.subspace_comparison(C, C)
+    assert same["subspace_angle_max"] < 1e-5 and same["variance_in_original_subspace"] == pytest.approx(15 / 15.5)
+    other = Q @ np.diag([0.1, 0.1, 0.1, 9.0, 4.0, 2.0, 0.1, 0.1]) @ Q.T  # activity in the orthogonal complement
+    far = experiment.subspace_comparison(C, other)
+    assert far["subspace_angle_max"] == pytest.approx(90.0) and far["subspace_angle_mean"] == pytest.approx(90.0)
+    assert far["variance_in_original_subspace"] == pytest.approx(0.3 / 15.5) and far["variance_explained_own"] == pytest.approx(15 / 15.5)

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from noiseprune.trained import reducers
-from noiseprune.trained.experiment import ID_COLUMNS, INTERVAL_COLUMNS, METRIC_COLUMNS, ORIGINAL
+from noiseprune.trained.experiment import ID_COLUMNS, INTERVAL_COLUMNS, METRIC_COLUMNS, ORIGINAL, SUBSPACE_COLUMNS
 
 #: The reference of the paired tests: magnitude pruning, the top |w| kept unchanged
 #: (reducer weight, variant rank; the later study's magnitude baseline).
@@ -33,7 +33,7 @@ def frames(docs) -> tuple[pd.DataFrame, pd.DataFrame]:
             if len(doc["interval"]):
                 ids = {k: r[k] for k in ID_COLUMNS}
                 per_trial.append(pd.DataFrame({**ids, "interval": doc["interval"], "produced": produced}))
-    columns = [*ID_COLUMNS, *METRIC_COLUMNS, *INTERVAL_COLUMNS]
+    columns = [*ID_COLUMNS, *METRIC_COLUMNS, *INTERVAL_COLUMNS, *SUBSPACE_COLUMNS]
     table = pd.DataFrame(rows, columns=columns)
     order = {name: i for i, name in enumerate((ORIGINAL, *reducers.names()))}
     key = table["reducer"].map(lambda r: order.get(r, len(order)))

@@ -34,6 +34,12 @@ METRIC_COLUMNS = (
 )
 #: Metrics of ready-set-go only (empty for the decision tasks).
 INTERVAL_COLUMNS = ("interval_slope", "interval_bias", "reached_fraction")
+#: Solution type: the reduced network's top-k activity subspace against the original's
+#: on the same held-out trials and noise (empty for merged networks, whose units differ).
+SUBSPACE_COLUMNS = ("subspace_angle_max", "subspace_angle_mean", "variance_in_original_subspace",
+                    "variance_explained_own")
+#: Dimension k of the compared activity subspaces.
+SUBSPACE_DIMS = 3
 
 
 class NotLearned(ValueError):
@@ -112,14 +118,44 @@ def eval_batch(cfg) -> tasks.Batch:
     return task_of(cfg).heldout(int(cfg["eval_trials"]), rng_for(0, "trained", cfg["name"], "eval"))
 
 
-def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray | None = None):
+def rate_covariance(xs: np.ndarray, model: rnn.Model) -> np.ndarray:
+    """Covariance of the rates phi(x) over every step and trial of states xs (B, T, N)."""
+    R = rnn.phi(xs.reshape(-1, xs.shape[-1]), model.phi)
+    R = R - R.mean(axis=0)
+    return R.T @ R / R.shape[0]
+
+
+def subspace_comparison(C_original: np.ndarray, C_reduced: np.ndarray, k: int = SUBSPACE_DIMS) -> dict:
+    """Principal angles (degrees) between the top-k principal subspaces of two activity
+    covariances (scipy.linalg.subspace_angles), the fraction of the reduced network's
+    activity variance inside the original's top-k subspace, and inside its own."""
+    from scipy.linalg import subspace_angles
+
+    def top(C):
+        w, V = np.linalg.eigh(0.5 * (C + C.T))
+        return V[:, ::-1][:, :k]
+
+    U0, U1 = top(C_original), top(C_reduced)
+    angles = np.degrees(subspace_angles(U0, U1))
+    total = float(np.trace(C_reduced))
+    inside = float(np.trace(U0.T @ C_reduced @ U0))
+    own = float(np.trace(U1.T @ C_reduced @ U1))
+    return dict(subspace_angle_max=float(angles.max()), subspace_angle_mean=float(angles.mean()),
+                variance_in_original_subspace=inside / total if total > 0 else 0.0,
+                variance_explained_own=own / total if total > 0 else 0.0)
+
+
+def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray | None = None, activity: bool = False):
     """(metrics, produced intervals, outputs) of a network on the held-out batch, with the
-    noise of network seed ``seed`` (the same for the original and every reduction)."""
-    y = rnn.simulate(params, batch.u, model_of(cfg), rng_for(int(seed), "trained", cfg["name"], "eval-noise"),
-                     noise_units=int(cfg["n"]))
+    noise of network seed ``seed`` (the same for the original and every reduction); with
+    ``activity``, also the covariance of its rates over the batch."""
+    y, xs = rnn.simulate(params, batch.u, model_of(cfg), rng_for(int(seed), "trained", cfg["name"], "eval-noise"),
+                         noise_units=int(cfg["n"]), states=True)
     task = task_of(cfg)
     metrics = task.metrics(batch, y, reference if reference is not None else y)
     produced = tasks.produced_intervals(task.rsg, batch, y)[0] if task.rsg is not None else np.zeros(0)
+    if activity:
+        return metrics, produced, y, rate_covariance(xs, model_of(cfg))
     return metrics, produced, y
 
 
@@ -195,8 +231,8 @@ def row(cfg, seed, reducer, covariance, rescale, keep, pseed, retrained, params,
                task_accuracy=float(metrics["task_accuracy"]), readout_r2=float(metrics["readout_r2"]),
                kept_density=kept / max(int(weights_original), 1), spectral_radius=radius,
                spectral_radius_original=radius if radius_original is None else float(radius_original),
-               **{k: float(metrics[k]) for k in INTERVAL_COLUMNS if k in metrics})
-    bad = [k for k in (*METRIC_COLUMNS[3:], *INTERVAL_COLUMNS) if k in out and not np.isfinite(out[k])]
+               **{k: float(metrics[k]) for k in (*INTERVAL_COLUMNS, *SUBSPACE_COLUMNS) if k in metrics})
+    bad = [k for k in (*METRIC_COLUMNS[3:], *INTERVAL_COLUMNS, *SUBSPACE_COLUMNS) if k in out and not np.isfinite(out[k])]
     if bad:
         raise ValueError(f"{bad[0]} = {out[bad[0]]} for {reducer}/{covariance}/{rescale} keep {keep}: not finite")
     return out
@@ -215,6 +251,7 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
     rng = rng_for(int(pseed), "reduce", *names)
     weights_original = reducers.weights_kept(params["W"])
     radius_original = spectral_radius(params["W"])
+    C_original = evaluate(params, cfg, seed, batch, activity=True)[3]
     arrays, rows, produced, factors = {}, [], [], {}
     for variant, reduced in reducers.reduce(reducer, params, C, float(keep), rng, options_of(cfg)):
         if variant in reducers.RESCALED:
@@ -231,7 +268,9 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
             )
             versions.append((True, retrained))
         for was_retrained, net in versions:
-            metrics, tp, _ = evaluate(net, cfg, seed, batch, reference_y)
+            metrics, tp, _, C_net = evaluate(net, cfg, seed, batch, reference_y, activity=True)
+            if C_net.shape == C_original.shape:
+                metrics.update(subspace_comparison(C_original, C_net))
             rows.append(row(cfg, seed, reducer, covariance, variant, keep, pseed, was_retrained, net, metrics,
                             weights_original, radius_original))
             produced.append([float(v) for v in tp])
