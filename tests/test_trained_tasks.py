@@ -246,3 +246,15 @@ def test_subspace_comparison_of_equal_and_orthogonal_activity():
     far = experiment.subspace_comparison(C, other)
     assert far["subspace_angle_max"] == pytest.approx(90.0) and far["subspace_angle_mean"] == pytest.approx(90.0)
     assert far["variance_in_original_subspace"] == pytest.approx(0.3 / 15.5) and far["variance_explained_own"] == pytest.approx(15 / 15.5)
+
+
+def test_iterative_schedule_reduces_step_by_step_and_retrains_with_the_mask():
+    cfg = study_cfg(accuracy_floor=0.0, retrain_steps=2)
+    params = rnn.init_params(8, 0.8, np.random.default_rng(0), inputs=3, outputs=2, self_connections=False)
+    rows = experiment.iterate(params, cfg, 0, "noise", "lnp", [0.8, 0.5], 0, variant="mask")
+    assert [r["schedule_step"] for r in rows] == [0, 1] and all(r["retrained"] for r in rows)
+    assert [r["keep_fraction"] for r in rows] == [0.8, 0.5]
+    assert rows[1]["weights_kept"] < rows[0]["weights_kept"] < 56
+    assert abs(rows[1]["kept_density"] - 0.5) < 0.2
+    with pytest.raises(ValueError, match="schedule must be decreasing"):
+        experiment.iterate(params, cfg, 0, "weight", "none", [0.5, 0.8], 0)

@@ -301,3 +301,48 @@ def check_learned(cfg, seed, batch, reference_y) -> None:
     if accuracy < floor:
         raise NotLearned(f"network {cfg['name']} seed {seed}: held-out accuracy {accuracy:.3f} is below "
                          f"trained.accuracy_floor = {floor:g}; not reducing a network that did not learn the task")
+
+
+def iterate(params, cfg, seed: int, reducer: str, covariance: str, schedule, pseed: int, variant: str | None = None,
+            log=None) -> list[dict]:
+    """The iterative loop of the seed project: for each keep fraction of ``schedule``
+    (of the original's off-diagonal weights, decreasing), reduce the current network to
+    it (the step's fraction of what is left) by ``reducer`` with ``covariance`` probed
+    again on the current network, retrain it for ``retrain_steps`` with the removed
+    weights held at zero, and evaluate it. ``variant`` (default the reducer's first:
+    rescale, refit) is carried to the next step. Returns one row per step (the rows of
+    the trained table, ``retrained`` true, plus ``schedule_step``)."""
+    from noiseprune.trained import training
+
+    if reducer == "merge":
+        raise ValueError("the iterative schedule prunes weights; merge changes the units (not supported)")
+    schedule = [float(k) for k in schedule]
+    if any(not 0 < k <= 1 for k in schedule) or any(b >= a for a, b in zip(schedule, schedule[1:])):
+        raise ValueError(f"schedule must be decreasing keep fractions in (0, 1], got {schedule}")
+    batch = eval_batch(cfg)
+    _, _, reference_y = evaluate(params, cfg, seed, batch)
+    check_learned(cfg, seed, batch, reference_y)
+    weights_original = reducers.weights_kept(params["W"])
+    radius_original = spectral_radius(params["W"])
+    tr = cfg["training"]
+    current, rows = params, []
+    for step, keep in enumerate(schedule):
+        covs = probe(current, cfg, seed, [covariance]) if covariance != "none" else {}
+        fraction = min(1.0, keep * weights_original / max(reducers.weights_kept(current["W"]), 1))
+        rng = rng_for(int(pseed), "iterate", cfg["name"], int(seed), reducer, covariance, step)
+        out = dict(reducers.reduce(reducer, current, covs.get(covariance), fraction, rng, options_of(cfg)))
+        chosen = variant or next(iter(out))
+        reduced = out[chosen]
+        if int(cfg["retrain_steps"]) > 0:
+            reduced, _ = training.train(
+                reduced, task_of(cfg), model_of(cfg), rng_for(int(pseed), "iterate-retrain", cfg["name"], int(seed), step),
+                steps=int(cfg["retrain_steps"]), batch=int(tr["batch"]), learning_rate=float(tr["learning_rate"]),
+                clip=float(tr["clip"]), mask_W=(reduced["W"] != 0).astype(np.float64))
+        metrics, _, _ = evaluate(reduced, cfg, seed, batch, reference_y)
+        r = row(cfg, seed, reducer, covariance, chosen, keep, pseed, int(cfg["retrain_steps"]) > 0, reduced, metrics,
+                weights_original, radius_original)
+        rows.append(dict(r, schedule_step=step))
+        if log is not None:
+            log(f"schedule step {step}: keep {keep}, {r['weights_kept']} weights, accuracy {r['task_accuracy']:.3f}")
+        current = reduced
+    return rows
