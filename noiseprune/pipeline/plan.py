@@ -54,11 +54,13 @@ TRAINED_ORIGINAL = "trained/{trained_name}/seed{trained_seed}/original.npz"
 TRAINED_ORIGINAL_METRICS = "trained/{trained_name}/seed{trained_seed}/original.json"
 TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.npz"
 TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
+TRAINED_SCHEDULE = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/schedule.json"
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
     "trained_factors": "tables/trained_factors.csv",
     "trained_tests": "tables/trained_tests.csv",
+    "trained_schedule": "tables/trained_schedule.csv",
 }
 #: Tables of the rectified-linear experiments (targets only when there are any).
 RELU_TABLES = {
@@ -456,6 +458,16 @@ class Plan:
             for job in self.trained_reduce_jobs()
             for p in self.trained_prune_seeds(job["reducer"])
         ]
+
+    def trained_schedules(self) -> list[str]:
+        """The iterative loop's file of every (network, seed, reducer, covariance) with
+        trained.schedule set (merge excluded: it changes the units), first pruning seed."""
+        if not self.trained or not self.trained.get("schedule"):
+            return []
+        jobs = {(j["trained_name"], j["trained_seed"], j["trained_cov"], j["reducer"]) for j in self.trained_reduce_jobs()
+                if j["reducer"] != "merge"}
+        return [self.path(TRAINED_SCHEDULE).format(trained_name=n, trained_seed=s, trained_cov=c, reducer=r)
+                for n, s, c, r in sorted(jobs)]
 
     def trained_originals(self) -> list[str]:
         if not self.trained:

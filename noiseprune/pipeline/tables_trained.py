@@ -115,3 +115,23 @@ def wilcoxon_tests(table: pd.DataFrame, baseline=BASELINE) -> pd.DataFrame:
                 f["p_holm"] = float(a)
             out.extend(found)
     return pd.DataFrame(out)
+
+
+SCHEDULE_COLUMNS = ("network", "task", "seed", "reducer", "covariance", "rescale", "schedule_step", "keep_fraction",
+                    "weights_kept", "kept_density", "task_accuracy", "retention")
+
+
+def schedule_frame(schedule_docs, docs) -> pd.DataFrame:
+    """One row per step of every iterative loop, with its retention against the original
+    network (from the originals among ``docs``); empty (with its columns) when none ran."""
+    rows = [r for doc in schedule_docs for r in doc["rows"]]
+    if not rows:
+        return pd.DataFrame(columns=list(SCHEDULE_COLUMNS))
+    originals = {(r["network"], r["seed"]): r["task_accuracy"] for doc in docs for r in doc["rows"]
+                 if r["reducer"] == ORIGINAL}
+    frame = pd.DataFrame(rows)
+    before = np.array([originals.get((n, s), np.nan) for n, s in zip(frame["network"], frame["seed"])], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["retention"] = np.where(before > 0, frame["task_accuracy"] / before, np.nan)
+    return frame[list(SCHEDULE_COLUMNS)].sort_values(
+        ["network", "seed", "reducer", "covariance", "schedule_step"], kind="stable").reset_index(drop=True)

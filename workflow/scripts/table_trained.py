@@ -9,6 +9,7 @@ from noiseprune import io
 from noiseprune.pipeline import tables_trained  # noqa: E402
 
 docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.input.metrics]]
+schedule = tables_trained.schedule_frame([io.load_json(path) for path in snakemake.input.schedules], docs)
 table, intervals = tables_trained.frames(docs)
 factors = tables_trained.factor_frame(docs)
 tests = tables_trained.wilcoxon_tests(table)
@@ -17,3 +18,4 @@ io.save_table(snakemake.output.table, table)
 io.save_table(snakemake.output.intervals, intervals)
 io.save_table(snakemake.output.factors, factors)
 io.save_table(snakemake.output.tests, tests)
+io.save_table(snakemake.output.schedule, schedule)
