@@ -258,3 +258,41 @@ def test_iterative_schedule_reduces_step_by_step_and_retrains_with_the_mask():
     assert abs(rows[1]["kept_density"] - 0.5) < 0.2
     with pytest.raises(ValueError, match="schedule must be decreasing"):
         experiment.iterate(params, cfg, 0, "weight", "none", [0.5, 0.8], 0)
+
+
+def test_schedule_table_has_retention_against_the_original():
+    original = {"rows": [dict(network="t", seed=0, reducer="original", task_accuracy=0.8)]}
+    steps = [dict(network="t", task="go_nogo", seed=0, reducer="weight", covariance="none", rescale="rescale",
+                  schedule_step=i, keep_fraction=k, weights_kept=w, kept_density=w / 56, task_accuracy=a)
+             for i, (k, w, a) in enumerate([(0.8, 45, 0.8), (0.5, 28, 0.4)])]
+    frame = tables_trained.schedule_frame([{"rows": steps[::-1]}], [original])
+    assert list(frame["schedule_step"]) == [0, 1] and np.allclose(frame["retention"], [1.0, 0.5])
+    assert list(tables_trained.schedule_frame([], [original]).columns) == list(tables_trained.SCHEDULE_COLUMNS)
+
+
+def test_figures_14_and_15_draw_the_later_studys_curves_and_the_retraining_panels():
+    from noiseprune.plotting.fig14 import fig14_trained_retention
+    from noiseprune.plotting.fig15 import fig15_retraining
+
+    rows = []
+    for task in ("go_nogo", "delay_match"):
+        for seed in range(3):
+            base = dict(network=f"s_{task}", task=task, n=8, seed=seed, prune_seed=0, retrained=False)
+            rows.append(dict(base, reducer="original", covariance="none", rescale="none", keep_fraction=1.0, retention=1.0))
+            for keep in (0.5, 0.3):
+                for (reducer, cov, variant), r in ((("weight", "none", "rank"), 0.5), (("noise", "lnp", "rescale"), 0.9)):
+                    rows.append(dict(base, reducer=reducer, covariance=cov, rescale=variant, keep_fraction=keep,
+                                     retention=r * keep / 0.5))
+    table = pd.DataFrame(rows)
+    tests = tables_trained.wilcoxon_tests(table.assign(task_accuracy=table["retention"]))
+    fig = fig14_trained_retention(table, tests, "s")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()]
+    assert titles == ["(a) pooled over tasks, 6 networks", "(b) delay match, 3 networks", "(c) go nogo, 3 networks"]
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["magnitude", "L-NP, 1/p"]
+    empty = pd.DataFrame(columns=list(tables_trained.SCHEDULE_COLUMNS))
+    fig = fig15_retraining(table, empty, "s")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["not run (retrain_steps: 0)", "not run (schedule: [])"]
+    with pytest.raises(ValueError, match="no rows for the trained section 'x'"):
+        fig14_trained_retention(table, tests, "x")
