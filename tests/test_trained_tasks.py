@@ -192,7 +192,7 @@ def study_cfg(**over):
 
 def test_training_beyond_the_budget_is_refused_in_one_line():
     cfg = study_cfg(n=512, training=dict(steps=20000, batch=64, learning_rate=0.01, clip=1.0, budget_minutes=1.0))
-    with pytest.raises(ValueError, match=r"^trained.training: t is estimated at [0-9.]+ min per network \(N = 512, "
+    with pytest.raises(ValueError, match=r"^network t is estimated at [0-9.]+ min per network \(N = 512, "
                                          r"20000 steps x 64 trials x 13 time steps\), more than training.budget_minutes = 1.0$"):
         experiment.train_network(cfg, 0)
 

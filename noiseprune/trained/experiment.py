@@ -103,7 +103,7 @@ def check_budget(cfg) -> None:
     if seconds > 60.0 * float(budget):
         tr = cfg["training"]
         raise ValueError(
-            f"trained.training: {cfg['name']} is estimated at {seconds / 60:.1f} min per network (N = {cfg['n']}, "
+            f"network {cfg['name']} is estimated at {seconds / 60:.1f} min per network (N = {cfg['n']}, "
             f"{tr['steps']} steps x {tr['batch']} trials x {task_of(cfg).steps} time steps), more than "
             f"training.budget_minutes = {budget}")
 
