@@ -96,8 +96,8 @@ def fig14_trained_retention(table: pd.DataFrame, tests: pd.DataFrame, name: str)
         for ax in axes[len(scopes):]:
             ax.set_visible(False)
         n = int(table["n"].iloc[0])
-        fig.suptitle(f"{name}: trained rate RNNs, $N = {n}$, pruning seeds "
-                     f"{table['prune_seed'].nunique()} (median over networks, min-max band)", x=0.01, ha="left")
+        fig.suptitle(f"{name}: trained rate RNNs, $N = {n}$, {plural(table['prune_seed'].nunique(), 'pruning seed')} "
+                     "per network (median over networks, min-max band)", x=0.01, ha="left")
         handles, labels = axes[0].get_legend_handles_labels()
         handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=3.2, label=f"Holm p < {ALPHA} vs magnitude"),
                     Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=3.2, label="not significant")]

@@ -53,7 +53,7 @@ def fig15_retraining(table: pd.DataFrame, schedule: pd.DataFrame, name: str) -> 
     panels = (
         ("(a) no retraining", table[~table["retrained"].astype(bool)], "no rows"),
         ("(b) one fine-tune, mask fixed", table[table["retrained"].astype(bool)], "not run (retrain_steps: 0)"),
-        ("(c) iterative: reduce, re-probe, retrain", schedule, "not run (schedule: [])"),
+        ("(c) iterative loop", schedule, "not run (schedule: [])"),
     )
     with paper_style():
         fig = new_figure(WIDTH, 3.0)
