@@ -15,9 +15,14 @@ from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
 
+#: Fig. 14's curves, and weight pruning with 1/p (the iterative loop carries each
+#: reducer's first variant, 1/p for weight pruning).
+CURVES15 = CURVES + ((("weight", "none", "rescale"), "weight, 1/p", "#6D4C41", "-"),)
+
+
 def _curves(ax, rows: pd.DataFrame) -> None:
     """Median retention over networks (each the mean over its pruning seeds), band min to max."""
-    for (reducer, cov, variant), label, color, ls in CURVES:
+    for (reducer, cov, variant), label, color, ls in CURVES15:
         sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
         if sub.empty:
             continue
@@ -57,7 +62,7 @@ def fig15_retraining(table: pd.DataFrame, schedule: pd.DataFrame, name: str) -> 
     )
     with paper_style():
         fig = new_figure(WIDTH, 3.0)
-        axes = fig.subplots(1, 3, sharey=True)
+        axes = fig.subplots(1, 3, sharex=True, sharey=True)
         for ax, (title, rows, empty) in zip(axes, panels):
             ax.set_title(title, loc="left")
             if rows.dropna(subset=["retention"]).empty:
