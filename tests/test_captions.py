@@ -46,8 +46,11 @@ def tiny():
 
 
 def test_every_figure_caption_renders(default, tiny):
-    assert list(default) == list(plotting.names())  # in figure-number order
-    assert set(tiny) == set(plotting.names()) - {"fig9_trained"}  # no trained section there
+    names = list(plotting.names())
+    # config.yaml draws Figs. 1-9 (later figures come with their own configs), in figure-number order
+    assert list(default) == [n for n in names if n in default] and {f"fig{i}_" for i in range(1, 10)} <= {n[:5] for n in default}
+    trained_figures = {"fig9_trained", "fig14_trained_retention", "fig15_retraining"}
+    assert {f"fig{i}_" for i in range(1, 9)} <= {n[:5] for n in tiny} and not set(tiny) & trained_figures  # no trained section there
 
 
 def test_default_config_captions_state_the_papers_setting(default):

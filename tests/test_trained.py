@@ -208,12 +208,14 @@ def test_trained_section_defaults_and_plan():
     cfg = smoke_config()
     prepared = npconfig.prepare(cfg)
     t = prepared["trained"]
-    assert t["name"] == "rsg" and t["phi"] == "tanh" and t["reducers"] == ["noise", "weight", "uniform", "merge"]
+    assert t["name"] == "rsg" and t["phi"] == "tanh" and t["reducers"] == ["noise", "weight", "uniform", "obs", "merge"]
     plan = npplan.Plan(prepared)
-    assert plan.trained_covariances() == ["lnp", "snp"]
+    assert list(plan.trained_networks()) == ["rsg_ready_set_go", "rsg_go_nogo"]
+    assert plan.trained_covariances() == ["lnp", "snp", "rates"]
     jobs = plan.trained_reduce_jobs()
-    assert {(j["reducer"], j["trained_cov"]) for j in jobs} == {
-        ("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("merge", "snp")
+    assert {(j["trained_name"], j["reducer"], j["trained_cov"]) for j in jobs} == {
+        (net, r, c) for net in ("rsg_ready_set_go", "rsg_go_nogo") for r, c in
+        (("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("obs", "rates"), ("merge", "snp"))
     }
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
     assert plan.path(npplan.TRAINED_TABLES["trained"]) in plan.table_targets()
@@ -235,10 +237,10 @@ def test_trained_section_defaults_and_plan():
     [
         (lambda t: t.update(training={"learning_rate": 0.0}),
          "config error: trained.training.learning_rate = 0.0: must be > 0"),
-        (lambda t: t.update(task={"interval_min": 800.0, "interval_max": 800.0}),
+        (lambda t: t.pop("tasks") and t.update(task={"interval_min": 800.0, "interval_max": 800.0}),
          "config error: trained.task.interval_max = 800.0: must be > task.interval_min (800.0): the interval range is empty"),
         (lambda t: t.update(reducers=["noise", "prune"]),
-         "config error: trained.reducers[1] = 'prune': must be one of noise, weight, uniform, merge"),
+         "config error: trained.reducers[1] = 'prune': must be one of noise, weight, uniform, obs, merge"),
         (lambda t: t.update(dt=60.0), "config error: trained.dt = 60.0: must be <= tau (50.0) for a stable Euler step"),
     ],
 )
@@ -258,41 +260,51 @@ def test_trained_rules_in_the_smoke_run(smoke_local_run):
     results = results_path(smoke_local_run[0])
     cfg = npconfig.prepare(smoke_config())
     plan = npplan.Plan(cfg)
-    assert (results / "trained/rsg/seed0/params.npz").is_file()
-    params = rnn.load(results / "trained/rsg/seed0/params.npz")
-    assert params["W"].shape == (16, 16)
-    for cov in ("lnp", "snp"):
-        assert (results / f"trained/rsg/seed0/covariance/{cov}.npy").is_file()
+    for net in ("rsg_ready_set_go", "rsg_go_nogo"):
+        params = rnn.load(results / f"trained/{net}/seed0/params.npz")
+        assert params["W"].shape == (16, 16) and not np.diagonal(params["W"]).any()  # self_connections: false
+        for cov in ("lnp", "snp", "rates"):
+            assert (results / f"trained/{net}/seed0/covariance/{cov}.npy").is_file()
+        info = yaml.safe_load((results / f"trained/{net}/seed0/training.json").read_text())
+        assert info["steps"] == 30 and info["heldout_loss_after"] < info["heldout_loss_before"]
+    assert rnn.load(results / "trained/rsg_go_nogo/seed0/params.npz")["W_in"].shape == (16, 3)
     table = pd.read_csv(results / "tables/trained.csv")
-    for column in (*experiment.ID_COLUMNS, *experiment.METRIC_COLUMNS):
+    for column in (*experiment.ID_COLUMNS, *experiment.METRIC_COLUMNS, "retention"):
         assert column in table
-    # the original, 2 variants per pruning draw, one merge
-    draws = sum(len(plan.trained_prune_seeds(j["reducer"])) for j in plan.trained_reduce_jobs())
-    merges = sum(j["reducer"] == "merge" for j in plan.trained_reduce_jobs())
-    assert len(table) == 1 + 2 * (draws - merges) + merges
+    assert set(table["task"]) == {"ready_set_go", "go_nogo"}
+    # per network: the original; noise (2 covariances) and weight: rescale, mask, capped,
+    # rank per draw; uniform: rescale, mask; obs and merge: one each
+    assert len(table) == 2 * (1 + 2 * 2 * 4 + 2 * 4 + 2 * 2 + 1 + 1)
     assert np.isfinite(table[list(experiment.METRIC_COLUMNS)].to_numpy(dtype=float)).all()
-    pruned = table[table["rescale"].isin(["rescale", "mask"])]
+    original = table[table["reducer"] == "original"]
+    assert (original["retention"] == 1.0).all()
+    pruned = table[table["rescale"].isin(["rescale", "mask", "capped", "rank"])]
     assert (pruned["units_kept"] == 16).all()
-    assert (abs(pruned["weights_kept"] - 0.5 * 240) < 40).all()
+    assert (abs(pruned["kept_density"] - 0.5) < 0.2).all()
+    assert (table.loc[table["rescale"] == "rank", "kept_density"] == 0.5).all()  # 120 of 240, exactly
     merged = table[table["reducer"] == "merge"]
     assert (merged["units_kept"] == reducers.merged_size(16, 0.5)).all()
     intervals = pd.read_parquet(results / "tables/trained_intervals.parquet")
-    assert len(intervals) == len(table) * 16
+    assert len(intervals) == (table["task"] == "ready_set_go").sum() * 16
+    factors = pd.read_csv(results / "tables/trained_factors.csv")
+    assert set(factors["rescale"]) == {"rescale", "capped"} and (factors["q50"] >= 1.0).all()
+    tests = pd.read_csv(results / "tables/trained_tests.csv")
+    assert set(tests["task"]) == {"all", "ready_set_go", "go_nogo"} and (tests["p_holm"] >= tests["p_value"]).all()
     assert (results / "figures/fig9_trained.png").is_file()
-    info = yaml.safe_load((results / "trained/rsg/seed0/training.json").read_text())
-    assert info["steps"] == 30 and info["heldout_loss_after"] < info["heldout_loss_before"]
+
 
 
 def test_retraining_switch_adds_retrained_rows():
-    cfg = npconfig.prepare(smoke_config())["trained"]
-    cfg = dict(cfg, eval_trials=4, retrain_steps=2, training=dict(cfg["training"], batch=2))
+    section = npconfig.prepare(smoke_config())["trained"]
+    cfg = experiment.networks(section)["rsg_ready_set_go"]
+    cfg = dict(cfg, eval_trials=4, retrain_steps=2, cap_percentile=None, training=dict(cfg["training"], batch=2))
     params = rnn.init_params(cfg["n"], cfg["gain"], np.random.default_rng(0))
     batch = experiment.eval_batch(cfg)
     _, _, y0 = experiment.evaluate(params, cfg, 0, batch)
-    arrays, rows, produced = experiment.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
+    arrays, rows, produced, _ = experiment.reduce_and_evaluate(params, None, cfg, 0, "weight", "none", 0.5, 0, y0)
     assert [(r["rescale"], r["retrained"]) for r in rows] == [
-        ("rescale", False), ("rescale", True), ("mask", False), ("mask", True)
+        ("rescale", False), ("rescale", True), ("mask", False), ("mask", True), ("rank", False), ("rank", True)
     ]
     # retraining keeps the pruned weights at zero
     assert np.array_equal(arrays["rescale_retrained.W"] != 0, arrays["rescale.W"] != 0)
-    assert len(produced) == 4 and len(produced[0]) == 4
+    assert len(produced) == 6 and len(produced[0]) == 4

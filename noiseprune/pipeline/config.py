@@ -146,17 +146,38 @@ def _check_settings(exp: Mapping, path: list) -> None:
 
 def check_trained(trained: Mapping) -> dict:
     """Cross-field checks of a schema-complete ``trained`` section; returns it (a copy)."""
+    from noiseprune.trained import experiment
+
     path = ["trained"]
-    task = trained["task"]
-    if not task["interval_max"] > task["interval_min"]:
-        _fail(path + ["task", "interval_max"], task["interval_max"],
-              f"must be > task.interval_min ({task['interval_min']}): the interval range is empty")
-    if task["ready_max"] < task["ready_min"]:
-        _fail(path + ["task", "ready_max"], task["ready_max"], f"must be >= task.ready_min ({task['ready_min']})")
+    if trained.get("tasks") and trained.get("task"):
+        _fail(path + ["task"], trained["task"], "give either task or tasks, not both")
     if trained["dt"] > trained["tau"]:
         _fail(path + ["dt"], trained["dt"], f"must be <= tau ({trained['tau']}) for a stable Euler step")
-    if task["pulse"] < trained["dt"]:
-        _fail(path + ["task", "pulse"], task["pulse"], f"must be >= dt ({trained['dt']}): a pulse lasts at least one step")
+    key = "tasks" if trained.get("tasks") else "task"
+    try:
+        nets = experiment.networks(trained)
+    except ValueError as err:
+        _fail(path + [key], trained[key], str(err))
+    for i, cfg in enumerate(nets.values()):
+        where = path + ([key, i] if key == "tasks" else [key])
+        task = cfg["task"]
+        if task["name"] == "ready_set_go":
+            if not task["interval_max"] > task["interval_min"]:
+                _fail(where + ["interval_max"], task["interval_max"],
+                      f"must be > task.interval_min ({task['interval_min']}): the interval range is empty")
+            if task["ready_max"] < task["ready_min"]:
+                _fail(where + ["ready_max"], task["ready_max"], f"must be >= task.ready_min ({task['ready_min']})")
+            if task["pulse"] < trained["dt"]:
+                _fail(where + ["pulse"], task["pulse"], f"must be >= dt ({trained['dt']}): a pulse lasts at least one step")
+        try:
+            experiment.task_of(cfg)
+        except ValueError as err:
+            _fail(where, task["name"], str(err))
+        check_name(path + ["name"], cfg["name"])
+        try:
+            experiment.check_budget(cfg)
+        except ValueError as err:
+            _fail(path + ["training", "budget_minutes"], trained["training"]["budget_minutes"], str(err))
     _check_unique_numbers(trained["keep_fractions"], path + ["keep_fractions"])
     _check_keep_fractions(trained["keep_fractions"], trained["n"] ** 2, path + ["keep_fractions"], "recurrent weights")
     check_name(path + ["name"], trained["name"])

@@ -29,7 +29,8 @@ BLAS_THREADS = 1
 
 #: Keys of the trained section that every trained job reads (model, task, training,
 #: held-out batch); reducers, keep fractions and pruning seeds are wildcards instead.
-TRAINED_CORE = ("name", "n", "phi", "tau", "dt", "sigma", "gain", "task", "training", "eval_trials")
+TRAINED_CORE = ("name", "n", "phi", "tau", "dt", "sigma", "gain", "task", "training", "eval_trials", "self_connections",
+                "lnp", "cap_percentile", "accuracy_floor")
 
 
 def canonical(value):
@@ -108,10 +109,10 @@ class Jobs:
             method=alternation(every("methods")),
             cov=alternation([c for e in exps for c in npplan.covariance_ids(e)] + [NO_COVARIANCE]),
             duration=alternation(format_number(d) for e in exps for d in e["covariance"]["durations"]),
-            trained_name=alternation([trained["name"]] if trained else []),
+            trained_name=alternation(list(self.plan.trained_networks())),
             trained_seed=alternation(trained.get("seeds", [])),
             trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
-            trained_cov=alternation(["lnp", "snp", NO_COVARIANCE]),
+            trained_cov=alternation(["lnp", "snp", "rates", NO_COVARIANCE]),
             reducer=alternation(trained.get("reducers", [])),
         )
 
@@ -257,8 +258,11 @@ class Jobs:
         ids["keep_fraction"] = float(w["keep"])
         return ids
 
-    def trained_params(self, *extra: str) -> dict:
-        return canonical({k: self.trained[k] for k in TRAINED_CORE + extra}) if self.trained else {}
+    def trained_params(self, *extra: str) -> Callable:
+        """Param function: the network's cfg (its task) restricted to the keys its jobs read."""
+        nets = self.plan.trained_networks()
+        return lambda wildcards: canonical({k: nets[fields(wildcards)["trained_name"]].get(k)
+                                            for k in TRAINED_CORE + extra})
 
     # ------------------------------------------------------------ threads and resources
     def threads(self, wildcards) -> int:

@@ -72,9 +72,13 @@ TRAINED_ORIGINAL_METRICS = "trained/{trained_name}/seed{trained_seed}/original.j
 TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.npz"
 TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
 TRAINED_DRAWS = draws_directory(TRAINED_REDUCED)
+TRAINED_SCHEDULE = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/schedule.json"
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
+    "trained_factors": "tables/trained_factors.csv",
+    "trained_tests": "tables/trained_tests.csv",
+    "trained_schedule": "tables/trained_schedule.csv",
 }
 #: Tables of the rectified-linear experiments (targets only when there are any).
 RELU_TABLES = {
@@ -248,9 +252,10 @@ def job_threads(rule: str, exp: Mapping) -> int:
 
 
 def trial_steps(trained: Mapping) -> int:
-    """Time steps of every task trial (noiseprune.task.Task.steps)."""
-    task = trained["task"]
-    return int(math.ceil((task["ready_max"] + 2 * task["interval_max"] + task["tail"]) / trained["dt"])) + 1
+    """Time steps of the longest task trial of the section (noiseprune.trained.tasks)."""
+    from noiseprune.trained import experiment
+
+    return max(experiment.task_of(cfg).steps for cfg in experiment.networks(trained).values())
 
 
 #: Declared floor of the trained jobs (jax's own memory and start).
@@ -438,6 +443,12 @@ class Plan:
             )
 
     # ------------------------------------------------------------ trained networks
+    def trained_networks(self) -> dict[str, dict]:
+        """{network name: its cfg}, one per task (noiseprune.trained.experiment.networks)."""
+        from noiseprune.trained import experiment
+
+        return experiment.networks(self.trained) if self.trained else {}
+
     def trained_covariances(self) -> list[str]:
         """Covariance ids the trained section needs computed (lnp, snp), in that order."""
         if not self.trained:
@@ -465,7 +476,8 @@ class Plan:
             return []
         t = self.trained
         return [
-            dict(trained_name=t["name"], trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
+            dict(trained_name=net, trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
+            for net in self.trained_networks()
             for seed in t["seeds"]
             for name in t["reducers"]
             for cov in self.trained_reducer_covariances(name)
@@ -484,10 +496,21 @@ class Plan:
         """The draws directory of every reduction job."""
         return [self.path(TRAINED_DRAWS).format(**job) for job in self.trained_reduce_jobs()]
 
+    def trained_schedules(self) -> list[str]:
+        """The iterative loop's file of every (network, seed, reducer, covariance) with
+        trained.schedule set (merge excluded: it changes the units), first pruning seed."""
+        if not self.trained or not self.trained.get("schedule"):
+            return []
+        jobs = {(j["trained_name"], j["trained_seed"], j["trained_cov"], j["reducer"]) for j in self.trained_reduce_jobs()
+                if j["reducer"] != "merge"}
+        return [self.path(TRAINED_SCHEDULE).format(trained_name=n, trained_seed=s, trained_cov=c, reducer=r)
+                for n, s, c, r in sorted(jobs)]
+
     def trained_originals(self) -> list[str]:
         if not self.trained:
             return []
-        return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=self.trained["name"], trained_seed=s) for s in self.trained["seeds"]]
+        return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=net, trained_seed=s)
+                for net in self.trained_networks() for s in self.trained["seeds"]]
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:

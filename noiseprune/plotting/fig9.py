@@ -106,8 +106,13 @@ def fig9_trained(table: pd.DataFrame, intervals: pd.DataFrame, network: str, kee
                             "retrained", "weights_kept", "weights_original", "task_accuracy"], "trained")
     require_columns(intervals, ["network", "reducer", "covariance", "rescale", "keep_fraction", "retrained",
                                 "interval", "produced"], "trained_intervals")
-    table = table[table["network"] == network]
-    intervals = intervals[intervals["network"] == network]
+    # the section's ready-set-go networks: named `network`, or `network`_ready_set_go when
+    # the section lists several tasks (trained.tasks)
+    names = (network, f"{network}_ready_set_go")
+    table = table[table["network"].isin(names)]
+    intervals = intervals[intervals["network"].isin(names)]
+    if "task" in table.columns:
+        table = table[table["task"] == "ready_set_go"]
     if table.empty:
         raise ValueError(f"trained table has no rows for network {network!r}")
     original = table[table["reducer"] == "original"]

@@ -7,14 +7,25 @@ makes, one per variant:
 - ``noise``, ``weight``, ``uniform``: the pruning methods of :mod:`noiseprune.methods`
   applied to W through :func:`noiseprune.pruning.probabilities` and
   :func:`noiseprune.pruning.prune` (off-diagonal entries, each on its own; W's
-  diagonal kept as it is, ``diagonal: original``). Two variants from the same draw:
-  ``rescale`` (kept w_ij / p_ij, the rule) and ``mask`` (kept w_ij unchanged).
+  diagonal kept as it is, ``diagonal: original``, so a zero diagonal stays zero).
+  Variants from the same draw: ``rescale`` (kept w_ij / p_ij, the rule), ``mask``
+  (kept w_ij unchanged) and, for noise and weight with the option ``cap_percentile`` q, ``capped`` (kept
+  w_ij min(1/p_ij, c), c the q-th percentile of 1/p over every entry with p > 0, as
+  the later study caps). ``noise`` and ``weight`` add ``rank``: no draw, the
+  round(f x nonzeros) entries of largest p kept unchanged (the later study's "mask
+  only" noise-prune, and for ``weight`` its magnitude pruning).
+- ``obs``: OBS-compensated pruning (docs/method.md): the weights of smallest
+  saliency w_ij^2 / [H^-1]_jj removed, H the second moment of the rates over the
+  probe trials (covariance id ``rates``) plus a damping, then every unit's kept
+  incoming weights refit by least squares so that its recurrent input over the
+  probe activity changes least; variant ``refit``.
 - ``merge``: the most correlated pair of units (correlation from the S-NP covariance)
   is merged, repeatedly, down to M units with M(M - 1) ~ keep fraction x N(N - 1)
   off-diagonal weights; variant ``fold``.
 
-To add a reducer, decorate ``reduce(params, C, keep_fraction, rng) -> [(variant,
-params), ...]`` with :func:`reducer`; the config schema's reducer list, the jobs and
+To add a reducer, decorate ``reduce(params, C, keep_fraction, rng, options) -> [(variant,
+params), ...]`` with :func:`reducer` (``options``: ``cap_percentile``,
+``self_connections``, ``obs_damping``); the config schema's reducer list, the jobs and
 the plots read this registry.
 """
 
@@ -31,9 +42,11 @@ from noiseprune import pruning
 from noiseprune.registry import Registry
 from noiseprune.trained import rnn
 
-#: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian), S-NP
-#: (noisy rollouts), none.
-COVARIANCES = ("lnp", "snp", "none")
+#: Covariance ids of the trained experiments: L-NP (Lyapunov of the Jacobian, or of
+#: W - I), S-NP (noisy rollouts), the rates' second moment (OBS), none.
+COVARIANCES = ("lnp", "snp", "rates", "none")
+#: Variants whose kept weights are the original ones times a factor 1/p (capped or not).
+RESCALED = ("rescale", "capped")
 
 
 @dataclass(frozen=True)
@@ -82,21 +95,52 @@ def color(name: str) -> str:
 # ----------------------------------------------------------------------------- pruning
 
 
-def prune_weights(params: dict, C, method: str, keep_fraction: float, rng) -> list[tuple[str, dict]]:
-    """W pruned by ``method``: the rescaled draw (w_ij / p_ij) and the same draw as a mask."""
+def top_entries(S: np.ndarray, count: int, exclude_diagonal: bool = True) -> np.ndarray:
+    """Boolean mask of the ``count`` largest entries of S (off-diagonal), ties broken by position."""
+    S = np.array(S, dtype=np.float64)
+    if exclude_diagonal:
+        np.fill_diagonal(S, -np.inf)
+    flat = np.argsort(-S, axis=None, kind="stable")[:count]
+    keep = np.zeros(S.size, dtype=bool)
+    keep[flat] = True
+    return keep.reshape(S.shape)
+
+
+def kept_count(W: np.ndarray, keep_fraction: float) -> int:
+    """round(keep fraction x nonzero off-diagonal weights)."""
+    return int(round(keep_fraction * pruning.offdiag_nnz(W)))
+
+
+def prune_weights(params: dict, C, method: str, keep_fraction: float, rng, options=None) -> list[tuple[str, dict]]:
+    """W pruned by ``method``: the rescaled draw (w_ij / p_ij), the same draw as a mask,
+    capped (with ``cap_percentile``) and, for noise and weight, the top entries of p."""
+    options = options or {}
     W = np.asarray(params["W"], dtype=np.float64)
     P = pruning.probabilities(W, C, method=method, keep_fraction=keep_fraction)
     rescaled = pruning.prune(W, P, rng=rng, diagonal="original").toarray()
+    kept = (rescaled != 0) & ~np.eye(W.shape[0], dtype=bool)
     masked = np.where(rescaled != 0, W, 0.0)
-    return [("rescale", dict(params, W=rescaled)), ("mask", dict(params, W=masked))]
+    out = [("rescale", dict(params, W=rescaled)), ("mask", dict(params, W=masked))]
+    q = options.get("cap_percentile")
+    if q is not None and method in ("noise", "weight"):
+        factors = 1.0 / P[P > 0]
+        cap = float(np.percentile(factors, float(q))) if factors.size else 1.0
+        capped = np.where(kept, W * np.minimum(1.0 / np.where(P > 0, P, 1.0), cap), masked)
+        out.append(("capped", dict(params, W=capped)))
+    if method in ("noise", "weight"):
+        top = top_entries(P + 1e-300 * np.abs(W), kept_count(W, keep_fraction))
+        ranked = np.where(top, W, 0.0)
+        np.fill_diagonal(ranked, np.diagonal(W))
+        out.append(("rank", dict(params, W=ranked)))
+    return out
 
 
 def _register_pruner(method: str) -> None:
     spec = methods.get(method)
     covs = ("lnp", "snp") if spec.uses_covariance else ("none",)
 
-    def reduce(params, C, keep_fraction, rng):
-        return prune_weights(params, C, method, keep_fraction, rng)
+    def reduce(params, C, keep_fraction, rng, options=None):
+        return prune_weights(params, C, method, keep_fraction, rng, options)
 
     reducer(method, covariances=covs, stochastic=True, label=spec.label, color=spec.color,
             description=f"pruning method {method!r} on W: {spec.description}")(reduce)
@@ -104,6 +148,45 @@ def _register_pruner(method: str) -> None:
 
 for _method in ("noise", "weight", "uniform"):
     _register_pruner(_method)
+
+
+# ----------------------------------------------------------------------------- OBS
+
+#: Damping added to the rates' second moment H before inverting it (the later study's 1e-3).
+OBS_DAMPING = 1e-3
+
+
+def obs_prune(W: np.ndarray, H: np.ndarray, keep_fraction: float, damping: float = OBS_DAMPING) -> np.ndarray:
+    """OBS-compensated pruning of W (docs/method.md): drop the off-diagonal weights of
+    smallest saliency w_ij^2 / [Hd^-1]_jj (Hd = H + damping I), keep round(f x nonzeros),
+    then refit each row's kept weights K (the diagonal among them when nonzero) by
+    w_K <- w_K + Hd_KK^-1 Hd_KP w_P, the minimiser of (w' - w)^T Hd (w' - w) with w'_P = 0:
+    the least-squares refit of the unit's recurrent input r . w over the probe activity."""
+    W = np.asarray(W, dtype=np.float64)
+    n = W.shape[0]
+    Hd = np.asarray(H, dtype=np.float64) + damping * np.eye(n)
+    Hinv = np.linalg.inv(Hd)
+    saliency = W**2 / np.abs(np.diagonal(Hinv))[None, :]
+    saliency[W == 0] = -1.0
+    keep = top_entries(saliency, kept_count(W, keep_fraction))
+    diag = np.diagonal(W) != 0
+    keep[np.arange(n), np.arange(n)] = diag
+    out = np.zeros_like(W)
+    for i in range(n):
+        K = np.flatnonzero(keep[i])
+        Pm = np.flatnonzero(~keep[i] & (W[i] != 0))
+        if K.size == 0:
+            continue
+        delta = np.linalg.solve(Hd[np.ix_(K, K)], Hd[np.ix_(K, Pm)] @ W[i, Pm]) if Pm.size else 0.0
+        out[i, K] = W[i, K] + delta
+    return out
+
+
+@reducer("obs", covariances=("rates",), stochastic=False, label="OBS", color="#455A64")
+def obs(params, H, keep_fraction, rng, options=None):
+    """OBS-compensated pruning: smallest-saliency weights removed, kept weights refit by least squares."""
+    damping = float((options or {}).get("obs_damping", OBS_DAMPING))
+    return [("refit", dict(params, W=obs_prune(params["W"], H, keep_fraction, damping)))]
 
 
 # ----------------------------------------------------------------------------- merging
@@ -169,12 +252,16 @@ def merge_correlated(params: dict, C: np.ndarray, m: int) -> dict:
 
 
 @reducer("merge", covariances=("snp",), stochastic=False, label="merge", color="#7B1FA2")
-def merge(params, C, keep_fraction, rng):
+def merge(params, C, keep_fraction, rng, options=None):
     """Merge the most correlated units (S-NP activity) down to M units, M(M-1) ~ f N(N-1)."""
-    return [("fold", merge_correlated(params, C, merged_size(params["W"].shape[0], keep_fraction)))]
+    merged = merge_correlated(params, C, merged_size(params["W"].shape[0], keep_fraction))
+    if not (options or {}).get("self_connections", True):
+        merged["W"] = merged["W"].copy()
+        np.fill_diagonal(merged["W"], 0.0)  # the constraint holds after folding (docs/method.md)
+    return [("fold", merged)]
 
 
-def reduce(name: str, params: dict, C, keep_fraction: float, rng) -> list[tuple[str, dict]]:
+def reduce(name: str, params: dict, C, keep_fraction: float, rng, options=None) -> list[tuple[str, dict]]:
     """The reduced networks of reducer ``name`` (see the module docstring).
 
     ValueError (one line naming the argument) for an unknown reducer, parameters of the
@@ -191,7 +278,13 @@ def reduce(name: str, params: dict, C, keep_fraction: float, rng) -> list[tuple[
         C = _checks.square_matrix(C, "C")
         if C.shape != (n, n):
             raise ValueError(f"C must have the shape {(n, n)} of W, got {C.shape}")
-    return spec.reduce(params, C, keep_fraction, rng)
+    return spec.reduce(params, C, keep_fraction, rng, options or {})
+
+
+def rescale_factors(reduced_W: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Factors w'_ij / w_ij of the kept off-diagonal weights (1/p, or its cap)."""
+    kept = (reduced_W != 0) & (W != 0) & ~np.eye(W.shape[0], dtype=bool)
+    return np.abs(reduced_W[kept] / W[kept])
 
 
 def weights_kept(W: np.ndarray) -> int:

@@ -8,8 +8,9 @@ Euler-Maruyama with step dt (ms): x <- x + (dt/tau) (-x + W phi(x) + W_in u + b)
 + (sigma sqrt(dt) / tau) xi. :func:`step` is written once for numpy and jax.numpy
 (the training in :mod:`noiseprune.trained.training` scans the same function).
 
-Parameters are a dict of arrays ``W (N, N), W_in (N, 2), b (N,), w_out (N,),
-b_out ()``; a reduced network may add ``units`` (the original indices of its units).
+Parameters are a dict of arrays ``W (N, N), W_in (N, I), b (N,), w_out (N,) or (N, K),
+b_out () or (K,)`` (I task inputs; one output, or K logits of a decision task); a
+reduced network may add ``units`` (the original indices of its units).
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ def check_params(params) -> dict:
     W = _checks.square_matrix(params["W"], "W")
     n = W.shape[0]
     out = dict(params, W=W)
-    for key, shape in (("W_in", (n, 2)), ("b", (n,)), ("w_out", (n,)), ("b_out", ())):
+    w_in = np.asarray(params["W_in"])
+    w_out = np.asarray(params["w_out"])
+    inputs = w_in.shape[1] if w_in.ndim == 2 and w_in.shape[1] >= 1 else 2
+    outputs = w_out.shape[1:] if w_out.ndim == 2 else ()
+    for key, shape in (("W_in", (n, inputs)), ("b", (n,)), ("w_out", (n, *outputs)), ("b_out", outputs)):
         value = np.asarray(params[key])
         _checks._reject_complex(value, key)
         value = np.asarray(value, dtype=np.float64)
@@ -83,13 +88,13 @@ def check_params(params) -> dict:
     return out
 
 
-def check_inputs(u, name: str = "u") -> np.ndarray:
-    """Trial inputs ``u`` as a finite float64 array of shape (B, T, 2)."""
+def check_inputs(u, name: str = "u", inputs: int = 2) -> np.ndarray:
+    """Trial inputs ``u`` as a finite float64 array of shape (B, T, inputs)."""
     u = np.asarray(u)
     _checks._reject_complex(u, name)
     u = np.asarray(u, dtype=np.float64)
-    if u.ndim != 3 or u.shape[2] != 2 or 0 in u.shape:
-        raise ValueError(f"{name} must have shape (trials, steps, 2), got {u.shape}")
+    if u.ndim != 3 or u.shape[2] != inputs or 0 in u.shape:
+        raise ValueError(f"{name} must have shape (trials, steps, {inputs}), got {u.shape}")
     if not np.isfinite(u).all():
         raise ValueError(f"{name} must be finite, found {u[~np.isfinite(u)][0]}")
     return u
@@ -104,7 +109,7 @@ def phi_prime(x, name: str):
 
 
 def step(params, x, u_t, xi_t, model: Model, xp=np):
-    """One Euler-Maruyama step of a batch of states x (B, N) under inputs u_t (B, 2) and
+    """One Euler-Maruyama step of a batch of states x (B, N) under inputs u_t (B, I) and
     standard normal noise xi_t (B, N); returns (x_next, y) with y the readout of x."""
     r = phi(x, model.phi, xp)
     y = r @ params["w_out"] + params["b_out"]
@@ -112,29 +117,38 @@ def step(params, x, u_t, xi_t, model: Model, xp=np):
     return x + model.alpha * drive + model.noise_scale * xi_t, y
 
 
-def init_params(n: int, gain: float, rng: np.random.Generator) -> dict:
-    """W ~ N(0, gain^2 / N), W_in ~ N(0, 1), w_out ~ N(0, 1 / N), b = b_out = 0."""
+def init_params(n: int, gain: float, rng: np.random.Generator, *, inputs: int = 2, outputs: int = 1,
+                self_connections: bool = True) -> dict:
+    """W ~ N(0, gain^2 / N), W_in ~ N(0, 1) (N x inputs), w_out ~ N(0, 1 / N) (a vector for
+    one output, N x outputs otherwise), b = b_out = 0. Without ``self_connections`` the
+    diagonal of W is zero."""
     if n < 2:
         raise ValueError(f"the network needs at least 2 units, got n = {n}")
+    W = rng.normal(0.0, gain / np.sqrt(n), (n, n))
+    if not self_connections:
+        np.fill_diagonal(W, 0.0)
+    out_shape = (n,) if outputs == 1 else (n, outputs)
     return dict(
-        W=rng.normal(0.0, gain / np.sqrt(n), (n, n)),
-        W_in=rng.normal(0.0, 1.0, (n, 2)),
+        W=W,
+        W_in=rng.normal(0.0, 1.0, (n, inputs)),
         b=np.zeros(n),
-        w_out=rng.normal(0.0, 1.0 / np.sqrt(n), n),
-        b_out=np.zeros(()),
+        w_out=rng.normal(0.0, 1.0 / np.sqrt(n), out_shape),
+        b_out=np.zeros(out_shape[1:]),
     )
 
 
 def simulate(params, u: np.ndarray, model: Model, rng: np.random.Generator | None, *, noise_units: int | None = None,
              states: bool = False):
-    """Outputs y (B, T) of a batch of trials u (B, T, 2) from x(0) = 0 (float64).
+    """Outputs y (B, T) (or (B, T, K) for K outputs) of a batch of trials u (B, T, I)
+    from x(0) = 0 (float64).
 
     Noise is drawn per step as (B, ``noise_units``) standard normals (default N); a
     reduced network with ``params["units"]`` uses the columns of its units, so that it
     sees the noise the original units saw. ``rng`` None: no noise. With ``states``,
     also returns the states x (B, T, N).
     """
-    params, u = check_params(params), check_inputs(u)
+    params = check_params(params)
+    u = check_inputs(u, inputs=params["W_in"].shape[1])
     if not isinstance(model, Model):
         raise ValueError(f"model must be a noiseprune.rnn.Model, got {type(model).__name__}")
     B, T, _ = u.shape
@@ -144,7 +158,7 @@ def simulate(params, u: np.ndarray, model: Model, rng: np.random.Generator | Non
         raise ValueError(f"noise_units must be an integer >= the {n} units of the network, got {noise_units!r}")
     full = noise_units or n
     x = np.zeros((B, n))
-    y = np.empty((B, T))
+    y = np.empty((B, T, *params["w_out"].shape[1:]))
     xs = np.empty((B, T, n)) if states else None
     zero = np.zeros((B, n))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -178,8 +192,8 @@ def operating_point(params, u_mean: np.ndarray, model: Model, relax_steps: int =
 
     params = check_params(params)
     u_mean = np.asarray(u_mean, dtype=np.float64)
-    if u_mean.shape != (2,) or not np.isfinite(u_mean).all():
-        raise ValueError(f"u_mean must be 2 finite numbers, got {u_mean!r}")
+    if u_mean.shape != (params["W_in"].shape[1],) or not np.isfinite(u_mean).all():
+        raise ValueError(f"u_mean must be {params['W_in'].shape[1]} finite numbers, got {u_mean!r}")
     W = params["W"]
     drive_in = params["W_in"] @ u_mean + params["b"]
     x = np.zeros(W.shape[0])
@@ -254,6 +268,31 @@ def finite_horizon_covariance(J: np.ndarray, q: float, horizon: float) -> np.nda
     if not np.all(np.isfinite(C)):
         raise ValueError(f"the finite-horizon L-NP covariance over {horizon:g} ms overflows")
     return C
+
+
+def operator_lnp_covariance(params, sigma: float = 1.0, max_shifts: int = 8) -> tuple[np.ndarray, float]:
+    """(C, s): the later study's L-NP covariance, the Lyapunov solution of the weight
+    operator A = W - (1 + s) I, A C + C A^T + sigma^2 I = 0, with the smallest shift s of
+    0, 0.5, 1, 2, 4, ... that makes A stable (their adaptive leak shift). It reads W only,
+    not the operating point."""
+    W = check_params(params)["W"]
+    eye = np.eye(W.shape[0])
+    shift = 0.0
+    for _ in range(max_shifts):
+        A = W - (1.0 + shift) * eye
+        if np.linalg.eigvals(A).real.max() < -1e-9:
+            return covariance.exact(A) * sigma**2, shift
+        shift = 0.5 if shift == 0.0 else 2.0 * shift
+    raise ValueError(f"W - (1 + s) I is unstable up to the leak shift s = {shift / 2:g}")
+
+
+def rate_second_moment(params, u: np.ndarray, model: Model, rng: np.random.Generator) -> np.ndarray:
+    """E[r r^T] of the rates r = phi(x) over every step of noisy task trials u: the layer
+    Hessian of a unit's recurrent input (OBS)."""
+    _, xs = simulate(params, u, model, rng, states=True)
+    R = phi(xs.reshape(-1, xs.shape[-1]), model.phi)
+    H = R.T @ R / R.shape[0]
+    return 0.5 * (H + H.T)
 
 
 def snp_covariance(params, u: np.ndarray, model: Model, rng: np.random.Generator) -> np.ndarray:

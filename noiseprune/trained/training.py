@@ -27,7 +27,9 @@ class TrainingDiverged(RuntimeError):
     """The training loss became NaN or infinite."""
 
 
-def _loss_fn(model: rnn.Model):
+def _loss_fn(model: rnn.Model, kind: str = "mse"):
+    """Masked mean squared error (``mse``: target (B, T)) or softmax cross-entropy
+    (``xent``: one-hot target (B, T, K)) of the scanned network's outputs."""
     import jax
     import jax.numpy as jnp
 
@@ -40,15 +42,42 @@ def _loss_fn(model: rnn.Model):
             return rnn.step(p, x, u_t, xi_t, model, xp=jnp)
 
         _, ys = jax.lax.scan(body, x0, (jnp.swapaxes(u, 0, 1), jnp.swapaxes(xi, 0, 1)))
-        err = (jnp.swapaxes(ys, 0, 1) - target) ** 2 * mask
+        ys = jnp.swapaxes(ys, 0, 1)
+        if kind == "xent":
+            err = -(jax.nn.log_softmax(ys, axis=-1) * target).sum(axis=-1) * mask
+        else:
+            err = (ys - target) ** 2 * mask
         return err.sum() / mask.sum()
 
     return loss
 
 
+#: CPU seconds per (Adam step x trial x N^2 x time step) of :func:`train` on one XLA thread,
+#: measured by benchmarks/bench_training.py (docs/performance.md); with a floor per
+#: step for the small networks, where XLA's fixed cost dominates.
+SECONDS_PER_UNIT = 4.0e-10
+SECONDS_PER_STEP_FLOOR = 1.0e-2
+
+
+def estimate_seconds(n: int, steps: int, batch: int, time_steps: int) -> float:
+    """Estimated training time: steps x (batch x N^2 x time steps x SECONDS_PER_UNIT, at least the floor)."""
+    return steps * max(batch * n * n * time_steps * SECONDS_PER_UNIT, SECONDS_PER_STEP_FLOOR)
+
+
+def _bound(task):
+    return tasks.BoundTask("ready_set_go", {k: getattr(task, k) for k in tasks.get("ready_set_go").defaults}, task.dt) \
+        if isinstance(task, tasks.Task) else task
+
+
+def _target(task, batch: tasks.Batch) -> np.ndarray:
+    if task.loss_kind == "xent":
+        return np.eye(task.outputs)[batch.target.astype(int)]
+    return batch.target
+
+
 def train(
     params: dict,
-    task: tasks.Task,
+    task,
     model: rnn.Model,
     rng: np.random.Generator,
     *,
@@ -65,8 +94,10 @@ def train(
     ``learning_rate`` to 5 % of it, cosine) on fresh noisy trials; return the
     parameters (float64 numpy) and the training loss of each step.
 
-    ``mask_W`` (0/1, shape of W) keeps the masked recurrent weights at zero (retraining
-    of a pruned network). With ``eval_batch``, the loss on that fixed batch (same noise
+    ``task``: a :class:`noiseprune.trained.tasks.BoundTask` (or a ready-set-go
+    :class:`~noiseprune.trained.tasks.Task`). ``mask_W`` (0/1, shape of W) keeps the
+    masked recurrent weights at zero (retraining of a pruned network; a zero diagonal
+    for a network without self-connections). With ``eval_batch``, the loss on that fixed batch (same noise
     every time) is logged every ``log_every`` steps.
 
     Raises
@@ -78,6 +109,7 @@ def train(
     import jax.numpy as jnp
     import optax
 
+    task = _bound(task)
     if steps < 1 or batch < 1 or not learning_rate > 0:
         raise ValueError(f"steps ({steps}), batch ({batch}) and learning_rate ({learning_rate}) must be positive")
     f32 = jnp.float32
@@ -88,7 +120,7 @@ def train(
     schedule = optax.cosine_decay_schedule(learning_rate, steps, alpha=0.05)
     opt = optax.chain(optax.clip_by_global_norm(clip), optax.adam(schedule))
     state = opt.init(p)
-    loss = _loss_fn(model)
+    loss = _loss_fn(model, task.loss_kind)
 
     @jax.jit
     def update(p, state, u, xi, target, mask):
@@ -99,15 +131,15 @@ def train(
     fixed = None
     if eval_batch is not None:
         xi = rng.standard_normal((*eval_batch.u.shape[:2], params["W"].shape[0]))
-        fixed = [jnp.asarray(a, dtype=f32) for a in (eval_batch.u, xi, eval_batch.target, eval_batch.mask)]
+        fixed = [jnp.asarray(a, dtype=f32) for a in (eval_batch.u, xi, _target(task, eval_batch), eval_batch.mask)]
         eval_loss = jax.jit(loss)
     n = params["W"].shape[0]
     history = np.empty(steps)
     start = time.monotonic()
     for k in range(steps):
-        b = tasks.trials(task, batch, rng)
+        b = task.trials(batch, rng)
         xi = rng.standard_normal((*b.u.shape[:2], n))
-        arrays = [jnp.asarray(a, dtype=f32) for a in (b.u, xi, b.target, b.mask)]
+        arrays = [jnp.asarray(a, dtype=f32) for a in (b.u, xi, _target(task, b), b.mask)]
         p, state, value = update(p, state, *arrays)
         history[k] = float(value)
         if not np.isfinite(history[k]):
@@ -123,7 +155,8 @@ def train(
     return out, history
 
 
-def fixed_batch_loss(params: dict, batch: tasks.Batch, model: rnn.Model, seed: int = 0) -> float:
-    """Loss of ``params`` on ``batch`` with noise from ``seed`` (numpy simulation)."""
+def fixed_batch_loss(params: dict, batch: tasks.Batch, model: rnn.Model, seed: int = 0, task=None) -> float:
+    """Loss of ``params`` on ``batch`` with noise from ``seed`` (numpy simulation); the
+    task's loss (default: ready-set-go's squared error)."""
     y = rnn.simulate(params, batch.u, model, np.random.default_rng(seed))
-    return tasks.loss(batch, y)
+    return tasks.loss(batch, y) if task is None else _bound(task).loss(batch, y)

@@ -7,7 +7,7 @@
 
 
 rule train_rnn:
-    """Train one rate RNN on ready-set-go (jax + optax); parameters as .npz."""
+    """Train one rate RNN on its task (jax + optax); parameters as .npz."""
     output:
         params=TRAINED_PARAMS,
         info=TRAINED_LOG,
@@ -88,14 +88,50 @@ rule trained_reduce:
         "../scripts/trained_reduce.py"
 
 
+rule trained_iterate:
+    """The iterative loop of one (network, seed, reducer, covariance) along trained.schedule."""
+    input:
+        params=TRAINED_PARAMS,
+    output:
+        schedule=TRAINED_SCHEDULE,
+    log:
+        JOBS.log(
+            "trained_iterate",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}",
+        ),
+    benchmark:
+        JOBS.benchmark(
+            "trained_iterate",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}",
+        )
+    priority: JOBS.trained_cost("trained_reduce").priority
+    conda:
+        "../envs/noiseprune.yaml"
+    resources:
+        mem_mb=JOBS.trained_cost("trained_reduce").mem_mb,
+        runtime=JOBS.trained_cost("trained_reduce").runtime,
+    params:
+        trained=JOBS.trained_params(
+            "retrain_steps", "probe_trials", "schedule", "prune_seeds"
+        ),
+    script:
+        "../scripts/trained_iterate.py"
+
+
 rule trained_table:
-    """<results_dir>/tables/trained.csv (one row per network) and trained_intervals.parquet."""
+    """<results_dir>/tables/trained.csv (one row per network), trained_intervals.parquet,
+    trained_factors.csv (1/p quantiles) and trained_tests.csv (Wilcoxon against magnitude).
+    """
     input:
         originals=PLAN.trained_originals(),
         draws=PLAN.trained_directories(),
+        schedules=PLAN.trained_schedules(),
     output:
         table=TRAINED_TABLES["trained"],
         intervals=TRAINED_TABLES["trained_intervals"],
+        factors=TRAINED_TABLES["trained_factors"],
+        tests=TRAINED_TABLES["trained_tests"],
+        schedule=TRAINED_TABLES["trained_schedule"],
     log:
         JOBS.log("tables", "trained"),
     conda:

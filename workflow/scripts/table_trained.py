@@ -9,7 +9,13 @@ from noiseprune import io
 from noiseprune.pipeline import tables_trained  # noqa: E402
 
 docs = [io.load_json(path) for path in [*snakemake.input.originals, *snakemake.params.metrics]]
+schedule = tables_trained.schedule_frame([io.load_json(path) for path in snakemake.input.schedules], docs)
 table, intervals = tables_trained.frames(docs)
-log.info("%d networks, %d interval rows", len(table), len(intervals))
+factors = tables_trained.factor_frame(docs)
+tests = tables_trained.wilcoxon_tests(table)
+log.info("%d networks, %d interval rows, %d factor rows, %d tests", len(table), len(intervals), len(factors), len(tests))
 io.save_table(snakemake.output.table, table)
 io.save_table(snakemake.output.intervals, intervals)
+io.save_table(snakemake.output.factors, factors)
+io.save_table(snakemake.output.tests, tests)
+io.save_table(snakemake.output.schedule, schedule)

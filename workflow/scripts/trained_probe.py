@@ -20,10 +20,11 @@ for path, name in zip(snakemake.output.covariances, snakemake.params.covariances
     log.info("%s covariance: trace %.4g, largest variance %.4g", name, np.trace(C), np.diagonal(C).max())
     io.save_dense(path, C)
 batch = experiment.eval_batch(cfg)
+interval = batch.interval if batch.interval is not None else np.zeros(0)  # ready-set-go only
 metrics, produced, y = experiment.evaluate(params, cfg, seed, batch)
 row = experiment.row(cfg, seed, experiment.ORIGINAL, "none", "none", 1.0, 0, False, params, metrics,
                   reducers.weights_kept(params["W"]))
 log.info("original network: %s", row)
-io.save_arrays(snakemake.output.original, y=y, produced=produced, interval=batch.interval)
+io.save_arrays(snakemake.output.original, y=y, produced=produced, interval=interval)
 io.save_json(snakemake.output.metrics, {"rows": [row], "produced": [[float(v) for v in produced]],
-                                        "interval": [float(v) for v in batch.interval]})
+                                        "interval": [float(v) for v in interval]})

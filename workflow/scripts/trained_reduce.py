@@ -16,8 +16,10 @@ C = io.load_dense(snakemake.input.C) if "C" in snakemake.input.keys() else None
 reference = io.load_arrays(snakemake.input.original)["y"]
 interval = io.load_arrays(snakemake.input.original)["interval"]
 for k, pseed in enumerate(snakemake.params.prune_seeds):
-    arrays, rows, produced = experiment.reduce_and_evaluate(
+    arrays, rows, produced, factors = experiment.reduce_and_evaluate(
         params, C, cfg, int(w.trained_seed), w.reducer, w.trained_cov, float(w.trained_keep), int(pseed), reference, log=log.info
     )
     io.save_arrays(snakemake.params.files["reduced"][k], **arrays)
-    io.save_json(snakemake.params.files["metrics"][k], {"rows": rows, "produced": produced, "interval": [float(v) for v in interval]})
+    io.save_json(snakemake.params.files["metrics"][k], {
+        "rows": rows, "produced": produced, "interval": [float(v) for v in interval],
+        "factors": {variant: experiment.factor_quantiles(f) for variant, f in factors.items()}})
