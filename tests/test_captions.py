@@ -46,7 +46,8 @@ def tiny():
 
 
 def test_every_figure_caption_renders(default, tiny):
-    assert list(default) == list(plotting.names())  # in figure-number order
+    # in figure-number order; Fig. 11's network (kind dale) is in configs/dale.yaml, not config.yaml
+    assert list(default) == [n for n in plotting.names() if n != "fig11_excitatory_inhibitory"]
     assert set(tiny) == set(plotting.names()) - {"fig9_trained"}  # no trained section there
 
 
