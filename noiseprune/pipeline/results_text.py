@@ -26,9 +26,11 @@ _BLOCK = re.compile(r"<!-- results: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end 
 
 
 def number(x: float) -> str:
-    """Two significant digits, positional (0.15, 0.094, 1.0, 110.); "nan" for NaN."""
+    """Two significant digits, positional (0.15, 0.094, 1.0, 110), below 1e-3 in exponent form; "nan" for NaN."""
     if not np.isfinite(x):
         return "nan"
+    if x != 0 and abs(x) < 1e-3:
+        return f"{x:.1e}"
     return np.format_float_positional(float(x), precision=2, unique=False, fractional=False, trim="k").rstrip(".")
 
 
@@ -110,12 +112,56 @@ def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def balance_block(balance: pd.DataFrame, network: str) -> str:
+    """Fig. 11: per kept fraction and method, the mean excitatory and inhibitory input per
+    neuron after pruning relative to before, and the per-neuron changes (balance.csv)."""
+    rows = balance[(balance["network"] == network) & balance["covariance"].isin(["exact", "none"])]
+    header = ["kept", "method", "mean E input after / before", "mean I input after / before",
+              "median ǀΔE_i / E_iǀ", "median ǀΔI_i / I_iǀ", "rms Δ(E_i − I_i) / mean E"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for keep in sorted(rows["keep_fraction"].unique()):
+        first = _percent(keep)
+        for m in npmethods.order(rows["method"].unique()):
+            d = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m)]
+            cells = [first, npmethods.label(m), spread(d["exc_input_pruned"] / d["exc_input"]),
+                     spread(d["inh_input_pruned"] / d["inh_input"]), spread(d["exc_input_err"]),
+                     spread(d["inh_input_err"]), spread(d["net_input_err"])]
+            first = ""
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def tests_block(frame: pd.DataFrame, network: str, metrics: Sequence[str]) -> str:
+    """Paired tests of noise-prune against each control per kept fraction
+    (:func:`noiseprune.pipeline.stats.paired_tests`, Holm over the rows of a metric)."""
+    from noiseprune.pipeline.stats import paired_tests
+
+    rows = frame[(frame["network"] == network) & frame["covariance"].isin(["exact", "none"])]
+    header = ["metric", "kept", "noise-prune against", "pairs", "noise-prune lower in", "median difference",
+              "p (Wilcoxon)", "p (Holm)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for metric in metrics:
+        tests = paired_tests(rows, metric)
+        first = metric
+        for _, t in tests.sort_values(["keep_fraction", "method"], key=lambda c: c.map(npmethods.order(tests["method"].unique()).index) if c.name == "method" else c).iterrows():
+            lines.append("| " + " | ".join([first, _percent(t["keep_fraction"]), npmethods.label(t["method"]), str(t["pairs"]),
+                                            str(t["wins"]), number(t["median_difference"]), number(t["p_value"]),
+                                            number(t["p_holm"])]) + " |")
+            first = ""
+    return "\n".join(lines) + "\n"
+
+
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "figs7-8-relu": ("configs/figs7-8.yaml", "relu.csv",
                      lambda t: relu_block(t, ["relu_active100", "relu_active70", "relu_active40"])),
     "figs7-8-nonsymmetric": ("configs/figs7-8.yaml", "summary.csv",
                              lambda t: spectrum_block(t, ["nonsym2000", "normal2000"])),
+    "dale-spectrum": ("configs/dale.yaml", "summary.csv", lambda t: spectrum_block(t, ["dale2000"])),
+    "dale-balance": ("configs/dale.yaml", "balance.csv", lambda t: balance_block(t, "dale2000")),
+    "dale-tests": ("configs/dale.yaml", "summary.csv",
+                   lambda t: tests_block(t, "dale2000", ["max_abs_eig_err", "median_abs_eig_err"])),
+    "dale-balance-tests": ("configs/dale.yaml", "balance.csv", lambda t: tests_block(t, "dale2000", ["net_input_err"])),
 }
 
 
