@@ -31,7 +31,9 @@ def number(x: float) -> str:
         return "nan"
     if x != 0 and abs(x) < 1e-3:
         return f"{x:.1e}"
-    return np.format_float_positional(float(x), precision=2, unique=False, fractional=False, trim="k").rstrip(".")
+    if abs(x) >= 9.95:  # whole numbers: 105 -> 100, 62.3 -> 62
+        return f"{float(f'{x:.2g}'):.0f}"
+    return f"{x:#.2g}"
 
 
 def spread(values) -> str:
