@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from noiseprune.pipeline.tables import require_columns
-from .panels import MAX_EIG_ERR, band, log_axis, median_band, network_rows, note, percent, seeds_text
+from .panels import MAX_EIG_ERR, band, log_axis, network_rows, note, percent, seeds_text, spans_decade
 from .registry import experiment_facts, experiment_problem, figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
@@ -92,6 +92,9 @@ def fig8_nonsymmetric(eigen: pd.DataFrame, summary: pd.DataFrame, network, keep_
                         x = stats.index.to_numpy(dtype=float)
                         ax.fill_between(x, stats["min"], stats["max"], color=method_color(m), alpha=0.18, lw=0)
                         ax.plot(x, stats["median"], color=method_color(m), marker="o", ms=3, ls=style)
+            values = pd.concat([rows[metric] for _, rows, _ in data]).to_numpy(dtype=float)
+            if several and spans_decade(values):  # experiments of different error scales
+                log_axis(ax, "y")
             log_axis(ax, "x")
             ax.set_xticks(keeps, [percent(k) for k in keeps], minor=False)
             ax.set_xticks([], minor=True)
@@ -122,7 +125,8 @@ eigenvalues of the original network (open circles) and of one pruned network per
 pruned eigenvalues are paired with the original ones by a linear assignment.
 Bottom: the median and the largest relative eigenvalue error \|μ_i/λ_i − 1\| against the
 kept fraction (median over network seeds × pruning seeds, band: minimum to
-maximum{% if networks | length > 1 %}; one line style per experiment{% endif %}).
+maximum{% if networks | length > 1 %}; one line style per experiment, on a logarithmic axis
+where the errors span a factor 10{% endif %}).
 
 The paper's theorem covers symmetric networks only; the rule is applied unchanged, with
 the exact covariance from the general Lyapunov solver (A C + C Aᵀ + I = 0; for a normal
