@@ -364,6 +364,7 @@ def _not_symmetric(name: str) -> dict:
 
 
 def _dale_check(p: dict):
+    """The config checks of the kinds built on a clustered pattern (dale, normal)."""
     n = sum(p["clusters"])
     if n < 2:
         return "clusters", "the network needs at least 2 neurons"
@@ -502,7 +503,7 @@ NORMAL_SCHEMA = {
 
 
 @kind("normal", schema=NORMAL_SCHEMA, required=["clusters"], size=lambda p: sum(p["clusters"]),
-      check=lambda p: _clustered_check(dict(p, strong_pairs=0)), edges=lambda p: sum(p["clusters"]) * (sum(p["clusters"]) - 1))
+      check=_dale_check, edges=lambda p: sum(p["clusters"]) * (sum(p["clusters"]) - 1))
 def normal(
     clusters,
     *,
