@@ -349,3 +349,209 @@ def check_stable(A: np.ndarray, *, symmetric: bool | None = None) -> None:
     lam = max_real_eigenvalue(A, symmetric=symmetric)
     if symmetric or lam >= 0:
         raise ValueError(f"A is not stable: its largest real eigenvalue is {lam:.6g} (must be < 0)")
+
+
+# ----------------------------------------------------------------------------- dale
+def _not_symmetric(name: str) -> dict:
+    """Schema of the ``symmetric`` key of a kind that is never symmetric: false, so that
+    the pipeline, which reads ``network.symmetric``, treats it as non-symmetric."""
+    return {
+        "description": f"Always false: a {name} network is not symmetric (the general Lyapunov solver and "
+        "the complex-spectrum metrics apply).",
+        "const": False,
+        "default": False,
+    }
+
+
+def _dale_check(p: dict):
+    """The config checks of the kinds built on a clustered pattern (dale, normal)."""
+    n = sum(p["clusters"])
+    if n < 2:
+        return "clusters", "the network needs at least 2 neurons"
+    if p["long_range"] > n * (n - 1):
+        return "long_range", f"exceeds the {n * (n - 1)} off-diagonal entries of an N = {n} network"
+    return None
+
+
+def _dale_edges(p: dict) -> float:
+    """Off-diagonal nonzeros of a dale network: both triangles of every cluster's pairs and
+    the long-range entries (at most every off-diagonal position)."""
+    return _clustered_edges(dict(p, strong_pairs=0))
+
+
+DALE_SCHEMA = {
+    "clusters": CLUSTERED_SCHEMA["clusters"],
+    "density": CLUSTERED_SCHEMA["density"],
+    "long_range": CLUSTERED_SCHEMA["long_range"],
+    "leak": CLUSTERED_SCHEMA["leak"],
+    "excitatory_fraction": {
+        "description": "Fraction of each cluster's neurons that are excitatory (their outgoing weights >= 0); "
+        "the others are inhibitory (outgoing weights <= 0), scaled so that the network's summed input is zero.",
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "exclusiveMaximum": 1,
+        "default": 0.8,
+    },
+    "symmetric": _not_symmetric("dale"),
+}
+
+
+@kind("dale", schema=DALE_SCHEMA, required=["clusters"], size=lambda p: sum(p["clusters"]), check=_dale_check,
+      edges=_dale_edges)
+def dale(
+    clusters,
+    *,
+    density: float = 0.6,
+    long_range: int = 5000,
+    leak="row_sum",
+    excitatory_fraction: float = 0.8,
+    symmetric: bool = False,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Excitatory/inhibitory clustered network obeying Dale's law (docs/method.md, "Networks").
+
+    The connectivity pattern and the magnitudes are those of a non-symmetric clustered
+    network with the same keys (:func:`clustered`, ``symmetric=False``, drawn from
+    ``rng``): |W| of it. In each cluster ``round(excitatory_fraction n)`` neurons, chosen
+    uniformly, are excitatory: their column of W (a_ij is the weight from j to i) keeps
+    the magnitude; the others are inhibitory: minus g times it, with g = (sum of the
+    excitatory columns' magnitudes) / (sum of the inhibitory columns'), so that the
+    summed input of the network is zero (sum_ij W_ij = 0: the mean input per neuron is
+    balanced). W is then scaled by 1 / (1.1 lambda_max) as in ``clustered``
+    (lambda_max >= 0 since trace W = 0), and the leak sets the diagonal.
+
+    Parameters
+    ----------
+    clusters, density, long_range, leak
+        As :func:`clustered`.
+    excitatory_fraction : float in (0, 1)
+        Fraction of each cluster's neurons that are excitatory.
+    symmetric : bool
+        Must be False (the key exists so that configs state it).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    A : ndarray, shape (N, N), float64
+        Stable; off the diagonal, column j is >= 0 for an excitatory neuron j and <= 0 for
+        an inhibitory one.
+
+    Raises
+    ------
+    ValueError
+        ``excitatory_fraction`` outside (0, 1), bad clustered parameters, no inhibitory (or
+        no excitatory) synapse to balance, or an unstable A (the eigenvalue is named).
+    """
+    if (
+        isinstance(excitatory_fraction, bool)
+        or not isinstance(excitatory_fraction, numbers.Real)
+        or not 0 < excitatory_fraction < 1
+    ):
+        raise ValueError(f"excitatory_fraction must be in (0, 1), got {excitatory_fraction!r}")
+    if symmetric:
+        raise ValueError("a dale network is not symmetric: symmetric must be false")
+    if not (isinstance(leak, str) and leak == "row_sum"):
+        if isinstance(leak, str) or isinstance(leak, bool) or not isinstance(leak, numbers.Real):
+            raise ValueError(f"leak must be 'row_sum' or a positive number, got {leak!r}")
+        _checks.positive(leak, "leak")
+    rng = _checks.generator(rng)
+    # the pattern and the magnitudes: those of the non-symmetric clustered network (which
+    # checks clusters, density and long_range); its own scaling cancels in the balance
+    # and the scaling below
+    magnitude = np.abs(clustered(clusters, density=density, long_range=long_range, symmetric=False, rng=rng))
+    n = magnitude.shape[0]
+    magnitude[np.diag_indices(n)] = 0.0
+    excitatory = np.zeros(n, dtype=bool)
+    offset = 0
+    for size in clusters:
+        chosen = rng.choice(size, size=int(round(excitatory_fraction * size)), replace=False)
+        excitatory[offset + chosen] = True
+        offset += size
+    exc_total = magnitude[:, excitatory].sum()
+    inh_total = magnitude[:, ~excitatory].sum()
+    if not (exc_total > 0 and inh_total > 0):
+        raise ValueError(
+            f"cannot balance the network: its excitatory synapses sum to {exc_total:.3g} and its inhibitory ones to "
+            f"{inh_total:.3g} (both must be positive; more neurons, density or long_range)"
+        )
+    W = magnitude
+    W[:, ~excitatory] *= -exc_total / inh_total
+    lam = max_real_eigenvalue(W, symmetric=False)
+    if not lam > 0:
+        raise ValueError(f"cannot scale W: its largest real eigenvalue is {lam:.3g}, not positive")
+    W /= 1.1 * lam
+    A = W
+    A[np.diag_indices(n)] -= np.abs(W).sum(axis=1) if leak == "row_sum" else float(leak)
+    check_stable(A, symmetric=False)
+    return A
+
+
+# ----------------------------------------------------------------------------- normal
+NORMAL_SCHEMA = {
+    "clusters": CLUSTERED_SCHEMA["clusters"],
+    "density": CLUSTERED_SCHEMA["density"],
+    "long_range": CLUSTERED_SCHEMA["long_range"],
+    "rotation": {
+        "description": "Angular frequency of each rotated pair of modes relative to its decay rate: the "
+        "eigenvalues are d_k (1 +- i rotation).",
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "default": 1.0,
+    },
+    "symmetric": _not_symmetric("normal"),
+}
+
+
+@kind("normal", schema=NORMAL_SCHEMA, required=["clusters"], size=lambda p: sum(p["clusters"]),
+      check=_dale_check, edges=lambda p: sum(p["clusters"]) * (sum(p["clusters"]) - 1))
+def normal(
+    clusters,
+    *,
+    density: float = 0.6,
+    long_range: int = 5000,
+    rotation: float = 1.0,
+    symmetric: bool = False,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Normal, non-symmetric network A = Q (D + J) Q^T (docs/method.md, "Networks").
+
+    S = Q Lambda Q^T is the symmetric clustered network of the same keys (row-sum leak,
+    :func:`clustered`, drawn from ``rng``), eigenvalues ascending. D pairs them: the
+    eigenvalues 2k and 2k + 1 are both replaced by their mean d_k (an odd N leaves the
+    last, slowest one alone), and J rotates each pair, J[2k, 2k+1] = -J[2k+1, 2k] =
+    rotation |d_k|. D + J commutes with its transpose, so A is normal; its symmetric part
+    is Q D Q^T (S with paired eigenvalues), its antisymmetric part Q J Q^T, its
+    eigenvalues d_k (1 +- i rotation), and it is dense (Q is).
+
+    Returns
+    -------
+    A : ndarray, shape (N, N), float64
+        Stable and normal (A A^T = A^T A up to rounding); symmetric only for rotation 0,
+        which is refused.
+
+    Raises
+    ------
+    ValueError
+        ``rotation`` not positive, bad clustered parameters, an unstable A.
+    """
+    if isinstance(rotation, bool) or not isinstance(rotation, numbers.Real) or not rotation > 0:
+        raise ValueError(f"rotation must be positive (0 gives a symmetric network), got {rotation!r}")
+    if symmetric:
+        raise ValueError("a normal network of this kind is not symmetric: symmetric must be false")
+    S = clustered(clusters, density=density, long_range=long_range, symmetric=True, leak="row_sum", rng=rng)
+    lam, Q = la.eigh(S)
+    n = lam.size
+    pairs = n // 2
+    d = lam.copy()
+    mean = 0.5 * (lam[0 : 2 * pairs : 2] + lam[1 : 2 * pairs : 2])
+    d[0 : 2 * pairs : 2] = mean
+    d[1 : 2 * pairs : 2] = mean
+    M = np.diag(d)
+    k = np.arange(pairs)
+    M[2 * k, 2 * k + 1] = rotation * np.abs(mean)
+    M[2 * k + 1, 2 * k] = -rotation * np.abs(mean)
+    # the eigenvalues of A are those of D + J, d_k (1 +- i rotation): stable when every d_k
+    # is negative (so checked here, not by a slow Krylov search of a dense spectrum)
+    if not d.max() < 0:
+        raise ValueError(f"A is not stable: its largest real eigenvalue is {d.max():.6g} (must be < 0)")
+    return (Q @ M) @ Q.T

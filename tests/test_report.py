@@ -46,6 +46,7 @@ FIGURES = {
     "fig6_empirical": 6,
     "fig7_relu": 7,
     "fig8_nonsymmetric": 8,
+    "fig11_excitatory_inhibitory": 11,
 }
 TABLES = ["summary_digest.csv", "scaling_digest.csv"]
 CHROMIUM_FLAGS = [

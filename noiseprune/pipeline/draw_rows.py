@@ -142,3 +142,62 @@ def relu_eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
     (every ``<column>_imag`` when the original's are complex)."""
     data = {c: np.asarray(result[key]) for c, key in RELU_EIGEN_RESULT_KEYS.items()}
     return _value_columns(ids, data, imag_for_all=np.iscomplexobj(data["eigenvalue"]))
+
+
+#: Columns of the excitatory/inhibitory balance table (balance.csv) after the ids.
+BALANCE_COLUMNS = [
+    "exc_input", "inh_input", "exc_input_pruned", "inh_input_pruned",
+    "exc_input_err", "inh_input_err", "net_input_err",
+]  # fmt: skip
+
+
+def synaptic_inputs(A) -> tuple[np.ndarray, np.ndarray]:
+    """Each neuron's summed excitatory input sum_{j != i, a_ij > 0} a_ij and inhibitory
+    input sum_{j != i, a_ij < 0} |a_ij| (row i holds the weights onto neuron i), of a dense
+    or a scipy.sparse matrix."""
+    if hasattr(A, "tocoo"):
+        M = A.tocoo()
+        off = M.row != M.col
+        rows, values = M.row[off], M.data[off]
+        n = A.shape[0]
+        exc = np.bincount(rows, weights=np.where(values > 0, values, 0.0), minlength=n)
+        inh = np.bincount(rows, weights=np.where(values < 0, -values, 0.0), minlength=n)
+        return exc, inh
+    W = np.array(A, dtype=float)
+    np.fill_diagonal(W, 0.0)
+    return np.where(W > 0, W, 0.0).sum(axis=1), np.where(W < 0, -W, 0.0).sum(axis=1)
+
+
+def _relative_error(pruned: np.ndarray, original: np.ndarray) -> float:
+    """Median over the neurons with a nonzero original value of |pruned / original - 1|."""
+    has = original > 0
+    return stat(np.median, np.abs(pruned[has] / original[has] - 1.0))
+
+
+def balance_row(ids: Mapping, A, A_sparse) -> dict:
+    """One row of balance.csv: the excitatory and inhibitory input per neuron
+    (:func:`synaptic_inputs`) of the original and of the pruned network.
+
+    exc_input, inh_input (and ``_pruned``): means over neurons (inhibition as a
+    magnitude); exc_input_err, inh_input_err: medians over neurons of the relative
+    change of a neuron's excitatory (inhibitory) input; net_input_err: root mean square
+    over neurons of the change of the net input (excitatory minus inhibitory) in units
+    of the mean excitatory input of the original.
+    """
+    row = ids_of(ids)
+    exc, inh = synaptic_inputs(A)
+    exc_s, inh_s = synaptic_inputs(A_sparse)
+    if exc.shape != exc_s.shape:
+        raise ValueError(f"the pruned network has {exc_s.size} neurons, the original {exc.size}")
+    scale = float(exc.mean())
+    change = (exc_s - inh_s) - (exc - inh)
+    row.update(
+        exc_input=float(exc.mean()),
+        inh_input=float(inh.mean()),
+        exc_input_pruned=float(exc_s.mean()),
+        inh_input_pruned=float(inh_s.mean()),
+        exc_input_err=_relative_error(exc_s, exc),
+        inh_input_err=_relative_error(inh_s, inh),
+        net_input_err=float(np.sqrt(np.mean(change**2)) / scale) if scale > 0 else math.nan,
+    )
+    return row

@@ -85,6 +85,10 @@ RELU_TABLES = {
     "relu": "tables/relu.csv",
     "relu_eigen": "tables/relu_eigen.parquet",
 }
+#: Table of the networks that obey Dale's law (network kind dale; targets only when there are any).
+BALANCE_TABLES = {"balance": "tables/balance.csv"}
+#: Network kinds whose pruned networks get a row in balance.csv.
+BALANCE_KINDS = ("dale",)
 FIGURE = "figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
 #: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
@@ -615,7 +619,7 @@ class Plan:
 
         fig = plotting.get(name)
         spec = self.figures[name]
-        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES)
+        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES)
         inputs = {table: tables[table] for table in fig.tables}
         if fig.files:
             inputs.update(fig.files(spec, self))
@@ -653,7 +657,26 @@ class Plan:
 
     def table_names(self) -> list[str]:
         """Tables this config produces (keys of TABLES, RELU_TABLES and TRAINED_TABLES)."""
-        return list(TABLES) + (list(RELU_TABLES) if self.relu_experiments() else []) + (list(TRAINED_TABLES) if self.trained else [])
+        return (list(TABLES) + (list(RELU_TABLES) if self.relu_experiments() else [])
+                + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []))
 
     def table_targets(self) -> list[str]:
-        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES)[name] for name in self.table_names())
+        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES)[name] for name in self.table_names())
+
+    # ------------------------------------------------------------ excitatory/inhibitory balance
+    def balance_experiments(self) -> list[str]:
+        """Linear-model experiments whose network kind is one of :data:`BALANCE_KINDS`."""
+        return [name for name, exp in self.experiments.items()
+                if not is_relu(exp) and exp["network"].get("kind") in BALANCE_KINDS]
+
+    def balance_draws(self) -> list[dict]:
+        """One mapping per pruned network of the balance experiments: its ``ids`` (the
+        tables' id columns), the path of its original ``network`` and of the ``pruned`` one,
+        grouped by network."""
+        draws = []
+        for job in self.metric_jobs(self.balance_experiments()):
+            exp = self.experiments[job["exp"]]
+            ids = dict(network=job["exp"], n=exp["n"], seed=int(job["seed"]), covariance=job["cov"],
+                       method=job["method"], keep_fraction=float(job["keep"]), prune_seed=int(job["pseed"]))
+            draws.append(dict(ids=ids, network=self.path(NETWORK).format(**job), pruned=self.path(PRUNED).format(**job)))
+        return draws

@@ -122,3 +122,24 @@ rule tables:
     """Every table under results/tables/."""
     input:
         PLAN.table_targets(),
+
+
+rule balance_table:
+    """<results_dir>/tables/balance.csv: excitatory and inhibitory input per neuron before
+    and after pruning, one row per pruned network of kind dale."""
+    input:
+        networks=sorted({d["network"] for d in PLAN.balance_draws()}),
+        pruned=[d["pruned"] for d in PLAN.balance_draws()],
+    output:
+        table=PLAN.path(npplan.BALANCE_TABLES["balance"]),
+    log:
+        JOBS.log("tables", "balance"),
+    conda:
+        "../envs/noiseprune.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        draws=PLAN.balance_draws(),
+    script:
+        "../scripts/table_balance.py"

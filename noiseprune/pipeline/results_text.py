@@ -1,0 +1,209 @@
+"""The tables of docs/results.md that are rendered from a run's tables, not typed.
+
+Each block is a Markdown table between ``<!-- results: <name> -->`` and
+``<!-- end results -->`` lines in docs/results.md, rendered by :data:`BLOCKS` from the
+tables of the config it names (median [min, max] over network seeds x pruning seeds).
+``python -m noiseprune.pipeline.results_text CONFIG`` rewrites the blocks of that config
+from its ``results_dir``; tests/test_figs78.py checks that the docs' blocks are what the
+tables give.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from noiseprune import methods as npmethods
+
+BEGIN = "<!-- results: {name} -->"
+END = "<!-- end results -->"
+_BLOCK = re.compile(r"<!-- results: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end results -->", re.S)
+
+
+def number(x: float) -> str:
+    """Two significant digits, positional (0.15, 0.094, 1.0, 110), below 1e-3 in exponent form; "nan" for NaN."""
+    if not np.isfinite(x):
+        return "nan"
+    if x != 0 and abs(x) < 1e-3:
+        return f"{x:.1e}"
+    if abs(x) >= 9.95:  # whole numbers: 105 -> 100, 62.3 -> 62
+        return f"{float(f'{x:.2g}'):.0f}"
+    return f"{x:#.2g}"
+
+
+def spread(values) -> str:
+    """'median [min, max]' of the finite values ('-' if none; the value alone if one)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return "–"
+    if v.size == 1:
+        return number(v[0])
+    return f"{number(np.median(v))} [{number(v.min())}, {number(v.max())}]"
+
+
+def _percent(k: float) -> str:
+    return f"{100 * k:g} %"
+
+
+def _method_columns(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(method, covariance, header) of every method and covariance of ``frame``, in registry
+    order; the covariance reading methods once per covariance, the others once."""
+    out = []
+    for m in npmethods.order(frame["method"].unique()):
+        covs = sorted(frame.loc[frame["method"] == m, "covariance"].unique(), key=lambda c: (c.startswith("T"), c))
+        for cov in covs:
+            label = npmethods.label(m)
+            out.append((m, cov, f"{label} ({cov})" if npmethods.uses_covariance(m) else label))
+    return out
+
+
+def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
+    """Fig. 7: per regime (experiment) and kept fraction, the fixed-point error and the
+    largest Jacobian eigenvalue error of every method and covariance; "(k of n)" when only
+    k of the n draws have a stable fixed point."""
+    relu = relu[relu["network"].isin(networks)]
+    cols = _method_columns(relu)
+    metrics = (("fixed_point_err", "fixed-point error"), ("max_abs_jac_eig_err", "max ǀJ eig. errorǀ"))
+    header = ["network (active at the fixed point)", "kept"] + [f"{what}: {h}" for _, what in metrics for *_, h in cols]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in networks:
+        rows = relu[relu["network"] == name]
+        active = rows.drop_duplicates("seed")["active_fraction"]
+        low, high = number(100 * active.min()), number(100 * active.max())
+        first = f"{name} ({low} %)" if low == high else f"{name} ({low}–{high} %)"
+        for keep in sorted(rows["keep_fraction"].unique()):
+            cells = [first, _percent(keep)]
+            first = ""
+            for metric, _ in metrics:
+                for m, cov, _ in cols:
+                    draws = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)]
+                    ok = draws[draws["status"] == "ok"]
+                    cell = spread(ok[metric])
+                    if len(ok) < len(draws):
+                        cell += f" ({len(ok)} of {len(draws)})"
+                    cells.append(cell)
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
+    """Fig. 8: per network and kept fraction, the median and the largest |eigenvalue error|
+    of every method (exact covariance)."""
+    summary = summary[summary["network"].isin(networks) & summary["covariance"].isin(["exact", "none"])]
+    cols = _method_columns(summary)
+    metrics = (("median_abs_eig_err", "median ǀeig. errorǀ"), ("max_abs_eig_err", "max ǀeig. errorǀ"))
+    header = ["network", "kept"] + [f"{what}: {h.split(' (')[0]}" for _, what in metrics for *_, h in cols]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in networks:
+        rows = summary[summary["network"] == name]
+        first = name
+        for keep in sorted(rows["keep_fraction"].unique()):
+            cells = [first, _percent(keep)]
+            first = ""
+            for metric, _ in metrics:
+                for m, cov, _ in cols:
+                    draws = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)]
+                    cells.append(spread(draws[metric]))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def balance_block(balance: pd.DataFrame, network: str) -> str:
+    """Fig. 11: per kept fraction and method, the mean excitatory and inhibitory input per
+    neuron after pruning relative to before, and the per-neuron changes (balance.csv)."""
+    rows = balance[(balance["network"] == network) & balance["covariance"].isin(["exact", "none"])]
+    header = ["kept", "method", "mean E input after / before", "mean I input after / before",
+              "median ǀΔE_i / E_iǀ", "median ǀΔI_i / I_iǀ", "rms Δ(E_i − I_i) / mean E"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for keep in sorted(rows["keep_fraction"].unique()):
+        first = _percent(keep)
+        for m in npmethods.order(rows["method"].unique()):
+            d = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m)]
+            cells = [first, npmethods.label(m), spread(d["exc_input_pruned"] / d["exc_input"]),
+                     spread(d["inh_input_pruned"] / d["inh_input"]), spread(d["exc_input_err"]),
+                     spread(d["inh_input_err"]), spread(d["net_input_err"])]
+            first = ""
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def tests_block(frame: pd.DataFrame, network: str, metrics: Sequence[str]) -> str:
+    """Paired tests of noise-prune against each control per kept fraction
+    (:func:`noiseprune.pipeline.stats.paired_tests`, Holm over the rows of a metric)."""
+    from noiseprune.pipeline.stats import paired_tests
+
+    rows = frame[(frame["network"] == network) & frame["covariance"].isin(["exact", "none"])]
+    header = ["metric", "kept", "noise-prune against", "pairs", "noise-prune lower in", "median difference",
+              "p (Wilcoxon)", "p (Holm)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for metric in metrics:
+        tests = paired_tests(rows, metric)
+        first = metric
+        for _, t in tests.sort_values(["keep_fraction", "method"], key=lambda c: c.map(npmethods.order(tests["method"].unique()).index) if c.name == "method" else c).iterrows():
+            lines.append("| " + " | ".join([first, _percent(t["keep_fraction"]), npmethods.label(t["method"]), str(t["pairs"]),
+                                            str(t["wins"]), number(t["median_difference"]), number(t["p_value"]),
+                                            number(t["p_holm"])]) + " |")
+            first = ""
+    return "\n".join(lines) + "\n"
+
+
+#: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
+BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
+    "figs7-8-relu": ("configs/figs7-8.yaml", "relu.csv",
+                     lambda t: relu_block(t, ["relu_active100", "relu_active70", "relu_active40"])),
+    "figs7-8-nonsymmetric": ("configs/figs7-8.yaml", "summary.csv",
+                             lambda t: spectrum_block(t, ["nonsym2000", "normal2000"])),
+    "dale-spectrum": ("configs/dale.yaml", "summary.csv", lambda t: spectrum_block(t, ["dale2000"])),
+    "dale-balance": ("configs/dale.yaml", "balance.csv", lambda t: balance_block(t, "dale2000")),
+    "dale-tests": ("configs/dale.yaml", "summary.csv",
+                   lambda t: tests_block(t, "dale2000", ["max_abs_eig_err", "median_abs_eig_err"])),
+    "dale-balance-tests": ("configs/dale.yaml", "balance.csv", lambda t: tests_block(t, "dale2000", ["net_input_err"])),
+}
+
+
+def render(name: str, tables_dir: Path) -> str:
+    """The body of block ``name`` from the tables under ``tables_dir``."""
+    _, table, renderer = BLOCKS[name]
+    return renderer(pd.read_csv(Path(tables_dir) / table))
+
+
+def document_blocks(text: str) -> dict[str, str]:
+    """name -> body of every block of ``text`` (names as in :data:`BLOCKS`)."""
+    return {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
+
+
+def rewrite(text: str, config: str, tables_dir: Path, renderer: Callable[[str, Path], str] = render) -> str:
+    """``text`` with every block of ``config`` rendered from ``tables_dir`` (by ``renderer``)."""
+    for name, (cfg, _, _) in BLOCKS.items():
+        if cfg != config:
+            continue
+        marker = BEGIN.format(name=name)
+        if marker not in text:
+            raise ValueError(f"docs lack the block {marker}")
+        start = text.index(marker) + len(marker) + 1
+        end = text.index(END, start)
+        text = text[:start] + renderer(name, tables_dir) + text[end:]
+    return text
+
+
+def main(argv=None) -> None:
+    import yaml
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.exit("usage: python -m noiseprune.pipeline.results_text CONFIG  (rewrites its blocks of docs/results.md)")
+    config = args[0]
+    with open(config) as fh:
+        results_dir = yaml.safe_load(fh).get("results_dir", "results")
+    doc = Path("docs/results.md")
+    doc.write_text(rewrite(doc.read_text(), config, Path(results_dir) / "tables"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""configs/figs7-8.yaml and the numbers docs/results.md quotes from it (Figs. 7 and 8;
+the same check for configs/dale.yaml's blocks, Fig. 11).
+
+The config must run exactly config.yaml's Fig. 7 and Fig. 8 experiments (then their
+files and table rows are config.yaml's: networks and random streams are seeded by the
+experiment's name). The docs' rendered blocks (noiseprune.pipeline.results_text) must
+be what that config's tables give: checked against its results directory when a run
+left one, and always for what the block states about the config (its networks, kept
+fractions, methods and covariances).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from noiseprune.pipeline import results_text
+from noiseprune.pipeline.config import prepare
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGS78 = ROOT / "configs" / "figs7-8.yaml"
+#: How a block that awaits its config's run begins.
+PENDING = "(pending: no run of "
+SHARED = ["relu_active100", "relu_active70", "relu_active40", "nonsym2000"]
+
+
+def prepared(path):
+    with open(path) as fh:
+        return prepare(yaml.safe_load(fh))
+
+
+def test_figs78_runs_exactly_the_default_configs_experiments():
+    default, figs = prepared(ROOT / "config.yaml"), prepared(FIGS78)
+    for name in SHARED:
+        assert figs["experiments"][name] == default["experiments"][name], name
+    assert set(figs["experiments"]) == set(SHARED) | {"normal2000"}
+    assert figs["experiments"]["normal2000"]["network"]["kind"] == "normal"
+    assert figs["results_dir"] != default["results_dir"]
+
+
+def docs_blocks():
+    return results_text.document_blocks((ROOT / "docs" / "results.md").read_text())
+
+
+def test_docs_have_every_block():
+    assert set(docs_blocks()) == set(results_text.BLOCKS)
+
+
+def table_rows(body):
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in body.strip().splitlines()[2:]]
+
+
+def test_docs_blocks_state_the_configs_networks_fractions_and_methods():
+    exps = prepared(FIGS78)["experiments"]
+    blocks = docs_blocks()
+    if any(blocks[name].startswith(PENDING) for name in ("figs7-8-relu", "figs7-8-nonsymmetric")):
+        pytest.skip("the docs' Figs. 7/8 tables await a run of configs/figs7-8.yaml")
+    for name, networks in (("figs7-8-relu", SHARED[:3]), ("figs7-8-nonsymmetric", ["nonsym2000", "normal2000"])):
+        rows = table_rows(blocks[name])
+        named = [r[0].split(" (")[0] for r in rows if r[0]]
+        assert named == networks
+        keeps = [r[1] for r in rows]
+        assert keeps == [f"{100 * k:g} %" for n in networks for k in exps[n]["keep_fractions"]]
+        header = blocks[name].splitlines()[0]
+        for n in networks:
+            for m in exps[n]["methods"]:
+                assert m.replace("noise", "noise-prune") in header
+    relu_header = blocks["figs7-8-relu"].splitlines()[0]
+    for d in exps["relu_active70"]["covariance"]["durations"]:
+        assert f"noise-prune (T{d:g})" in relu_header  # the simulated covariance is quoted too
+
+
+@pytest.mark.parametrize("name", sorted(results_text.BLOCKS))
+def test_docs_blocks_are_the_tables_of_a_run(name):
+    config, table, _ = results_text.BLOCKS[name]
+    tables = ROOT / prepared(ROOT / config)["results_dir"] / "tables"
+    if not (tables / table).is_file():
+        pytest.skip(f"no {table} of {config} under {tables} (make reproduce CONFIG={config})")
+    assert docs_blocks()[name] == results_text.render(name, tables)
+
+
+def test_rendering_counts_failed_draws_and_spreads():
+    rows = []
+    for seed in range(3):
+        for method, cov in (("noise", "linearized"), ("weight", "none")):
+            ok = not (method == "weight" and seed == 2)
+            rows.append(dict(network="r", seed=seed, active_fraction=0.5 + 0.01 * seed, covariance=cov, method=method,
+                             keep_fraction=0.1, prune_seed=0, status="ok" if ok else "no_stable_fixed_point",
+                             fixed_point_err=0.1 * (seed + 1) if ok else np.nan,
+                             max_abs_jac_eig_err=0.2 if ok else np.nan))
+    body = results_text.relu_block(pd.DataFrame(rows), ["r"])
+    row = table_rows(body)[0]
+    assert row[0] == "r (50–52 %)" and row[1] == "10 %"
+    assert row[2] == "0.20 [0.10, 0.30]"  # noise: median [min, max] of 0.1, 0.2, 0.3
+    assert row[3] == "0.15 [0.10, 0.20] (2 of 3)"  # weight: the unstable draw left out, and said so
+    assert row[4] == "0.20 [0.20, 0.20]"
+    assert results_text.spread([]) == "–" and results_text.number(0.0944) == "0.094" and results_text.number(105) == "100"
+
+
+def test_rewrite_replaces_only_the_configs_blocks():
+    text = ("intro\n<!-- results: figs7-8-relu -->\nold\n<!-- end results -->\nmiddle\n"
+            "<!-- results: figs7-8-nonsymmetric -->\nold\n<!-- end results -->\nend\n")
+    out = results_text.rewrite(text, "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
+    assert out == text.replace("old\n", "new figs7-8-relu\n", 1).replace("old\n", "new figs7-8-nonsymmetric\n", 1)
+    assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
+    with pytest.raises(ValueError, match="docs lack the block <!-- results: figs7-8-relu -->"):
+        results_text.rewrite("no blocks", "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: "")
