@@ -129,7 +129,8 @@ rule balance_table:
     and after pruning, one row per pruned network of kind dale."""
     input:
         networks=sorted({d["network"] for d in PLAN.balance_draws()}),
-        pruned=[d["pruned"] for d in PLAN.balance_draws()],
+        # the draws directories holding the pruned networks (params.draws names each file)
+        pruned=list(dict.fromkeys(os.path.dirname(d["pruned"]) for d in PLAN.balance_draws())),
     output:
         table=PLAN.path(npplan.BALANCE_TABLES["balance"]),
     log:
