@@ -34,6 +34,7 @@ METRIC_COLUMNS = [
     "median_abs_vec_err",
     "median_alignment",
     "spectral_eps",
+    "zero_modes",
 ]
 SUMMARY_COLUMNS = ID_COLUMNS + METRIC_COLUMNS
 EIGEN_VALUE_COLUMNS = ["eigenvalue", "eigenvalue_pruned", "eig_err", "vec_err", "alignment"]
