@@ -117,13 +117,19 @@ def solve_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
     return 0.5 * (X + X.T)
 
 
-def lyapunov_residual(A: np.ndarray, C: np.ndarray) -> float:
-    """Normwise relative residual ||A C + C A^T + I||_F / (2 ||A||_F ||C||_F + ||I||_F)."""
+def lyapunov_residual(A: np.ndarray, C: np.ndarray, Q: np.ndarray | None = None) -> float:
+    """Normwise relative residual ||A C + C A^T + Q||_F / (2 ||A||_F ||C||_F + ||Q||_F),
+    Q = I by default (white noise; colored noise: Q = S + S^T, :func:`colored_cross_covariance`)."""
     AC = A @ C
     R = AC + AC.T
-    R[np.diag_indices_from(R)] += 1.0
     n = A.shape[0]
-    return float(np.linalg.norm(R) / (2 * np.linalg.norm(A) * np.linalg.norm(C) + math.sqrt(n)))
+    if Q is None:
+        R[np.diag_indices_from(R)] += 1.0
+        q_norm = math.sqrt(n)
+    else:
+        R += Q
+        q_norm = np.linalg.norm(Q)
+    return float(np.linalg.norm(R) / (2 * np.linalg.norm(A) * np.linalg.norm(C) + q_norm))
 
 
 def noise_tau_of(value) -> float:

@@ -43,6 +43,15 @@ def zero_modes(eigenvalues) -> int:
     return int(np.count_nonzero(modulus <= ZERO_MODE_RTOL * modulus.max()))
 
 
+def unstable_modes(eigenvalues) -> int:
+    """Eigenvalues with a real part above ZERO_MODE_RTOL max |mu| (growing modes: the
+    pruned network is unstable when there is one)."""
+    values = np.asarray(eigenvalues)
+    if not values.size:
+        raise ValueError("no eigenvalues to count unstable modes in")
+    return int(np.count_nonzero(values.real > ZERO_MODE_RTOL * np.abs(values).max()))
+
+
 @functools.cache
 def _syevd_2stage():
     """LAPACKE dsyevd_2stage from the OpenBLAS bundled with scipy's wheels, or None.

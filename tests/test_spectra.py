@@ -270,3 +270,10 @@ def test_zero_modes_count_isolated_neurons_of_the_row_sum_diagonal():
     with pytest.raises(ValueError, match="no eigenvalues"):
         spectra.zero_modes(np.empty(0))
     assert sp.issparse(As)
+
+
+def test_unstable_modes_count_positive_real_parts():
+    assert spectra.unstable_modes(np.array([-2.0, -1e-12, 0.0, 0.3])) == 1
+    assert spectra.unstable_modes(np.array([-1.0 + 2j, 0.5 - 1j, 0.5 + 1j])) == 2
+    with pytest.raises(ValueError, match="no eigenvalues"):
+        spectra.unstable_modes(np.empty(0))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from noiseprune.spectra import zero_modes
+from noiseprune.spectra import unstable_modes, zero_modes
 
 #: Columns naming one pruned network, in every table (noiseprune.pipeline.tables explains them).
 ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
@@ -70,8 +70,9 @@ def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kep
 
     Medians and maxima are over the original eigenpairs (moduli of the complex errors
     for non-symmetric networks); NaN when the arrays are empty (``metrics="eps"``).
-    ``zero_modes``: eigenvalues of the pruned network at 0 (:func:`noiseprune.spectra.zero_modes`;
-    NaN without eigenvalues).
+    ``zero_modes``, ``unstable_modes``: eigenvalues of the pruned network at 0 and with a
+    positive real part (:func:`noiseprune.spectra.zero_modes`, ``unstable_modes``; NaN
+    without eigenvalues).
     ``edges_target`` is keep_fraction x edges_original (the expected kept count asked for).
     """
     row = ids_of(ids)
@@ -87,13 +88,14 @@ def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kep
         median_abs_vec_err=stat(np.median, vec_err),
         median_alignment=stat(np.median, alignment),
         spectral_eps=float(result.get("spectral_eps", math.nan)),
-        zero_modes=_zero_modes(result.get("eigenvalues_pruned", [])),
+        zero_modes=_count(zero_modes, result.get("eigenvalues_pruned", [])),
+        unstable_modes=_count(unstable_modes, result.get("eigenvalues_pruned", [])),
     )
     return row
 
 
-def _zero_modes(eigenvalues) -> float:
-    return float(zero_modes(eigenvalues)) if len(eigenvalues) else math.nan
+def _count(modes, eigenvalues) -> float:
+    return float(modes(eigenvalues)) if len(eigenvalues) else math.nan
 
 
 def eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:
