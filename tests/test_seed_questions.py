@@ -161,7 +161,7 @@ def test_colored_table_adds_tau_and_the_slowest_time_constant():
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("seed_questions")
-    run_snakemake(workdir, "--cores", "2", configfile=CONFIG, timeout=900)
+    run_snakemake(workdir, "--cores", "2", configfile=CONFIG, timeout=1800)
     return workdir
 
 

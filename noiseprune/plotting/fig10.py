@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -63,11 +62,12 @@ def fig10_colored_noise(colored: pd.DataFrame, network: str) -> Figure:
             ax.set_ylabel(label)
             ax.set_title(f"({letter}) {'spectral approximation' if metric == 'spectral_eps' else 'largest eigenvalue error'}",
                          loc="left")
-        handles = [Line2D([], [], color=method_color(m), marker="o", ms=3, label=method_label(m)) for m in tested]
+        handles = [Line2D([], [], color=method_color(m), marker="o", ms=3, label=f"{method_label(m)} (median, min-max band)")
+                   for m in tested]
         handles += [Patch(color=method_color(m), alpha=0.4, label=f"{method_label(m)} (no covariance)") for m in controls]
         handles.append(Line2D([], [], color="0.3", ls="--", label=f"slowest mode's time constant ({slowest:.3g})"))
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
-        fig.suptitle(f"Colored noise: {describe(rows)} (line: median, band: min to max over draws)")
+        fig.legend(handles=handles, loc="outside lower center", ncol=2)
+        fig.suptitle(f"Colored noise: {describe(rows)}")
     return fig
 
 

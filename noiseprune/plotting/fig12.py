@@ -76,11 +76,11 @@ def fig12_leak_margin(leak: pd.DataFrame, tests: pd.DataFrame, networks: list[st
             ax.set_title(f"({letter}) {title}", loc="left")
             ax.margins(y=0.12)
         axes[-1].axis("off")
-        axes[-1].legend(handles=legend_handles(methods), loc="center", frameon=False)
+        axes[-1].legend(handles=legend_handles(methods), loc="center", frameon=False,
+                        title="marker: median, bar: min to max\n*: Holm p < 0.05 against noise-prune")
         n = int(rows["n"].iloc[0])
         keep = listing(f"{100 * k:.4g} %" for k in sorted(rows["keep_fraction"].unique()))
-        fig.suptitle(f"Leak and diagonal dominance: $N = {n}$, {keep} kept, {seeds_text(rows)} "
-                     "(marker: median, bar: min to max; *: Holm p < 0.05 against noise-prune)")
+        fig.suptitle(f"Leak and diagonal dominance: $N = {n}$, {keep} kept, {seeds_text(rows)}")
     return fig
 
 

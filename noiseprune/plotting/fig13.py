@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from noiseprune.pipeline.ids import format_number, listing
+from noiseprune.pipeline.ids import format_number, listing, plural
 from noiseprune.pipeline.tables import require_columns
 from .panels import log_axis, size_axis
 from .registry import figure
@@ -78,8 +77,9 @@ def fig13_guarantee(guarantee: pd.DataFrame) -> Figure:
         handles += [Line2D([], [], color="0.3", ls=style[e], label=rf"$\varepsilon = {format_number(e)}$") for e in epss]
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
         draws = listing(sorted({int(d) for d in guarantee["draws"]}))
-        fig.suptitle(f"The theorem's guarantee, $K = k \\log N / \\varepsilon^2$: {draws} pruning draws per network "
-                     f"({int(np.sum(guarantee.groupby(['n'])['seed'].nunique().max()))} network seed(s) per size)")
+        seeds = int(guarantee.groupby("n")["seed"].nunique().max())
+        fig.suptitle(f"The theorem's guarantee, $K = k \\log N / \\varepsilon^2$: {draws} pruning draws, "
+                     f"{plural(seeds, 'network seed')} per size")
     return fig
 
 

@@ -85,7 +85,9 @@ rule covariance_empirical_colored:
     log:
         JOBS.log("covariance_empirical", "{exp}/seed{seed}/T{duration}_tau{noise_tau}"),
     benchmark:
-        JOBS.benchmark("covariance_empirical", "{exp}/seed{seed}/T{duration}_tau{noise_tau}")
+        JOBS.benchmark(
+            "covariance_empirical", "{exp}/seed{seed}/T{duration}_tau{noise_tau}"
+        )
     priority: JOBS.cost("covariance_empirical").priority
     conda:
         "../envs/noiseprune.yaml"

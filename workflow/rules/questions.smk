@@ -26,7 +26,8 @@ rule colored_table:
 
 rule leak_table:
     """<results_dir>/tables/leak.csv and leak_tests.csv: the leak-margin experiments' rows
-    with the final trajectory error, and paired tests of noise-prune against each control."""
+    with the final trajectory error, and paired tests of noise-prune against each control.
+    """
     input:
         summary=TABLES["summary"],
         dynamics=TABLES["dynamics"],
@@ -42,7 +43,9 @@ rule leak_table:
         runtime=10,
     params:
         experiments=PLAN.leak_experiments(),
-        networks={name: PLAN.experiments[name]["network"] for name in PLAN.leak_experiments()},
+        networks={
+            name: PLAN.experiments[name]["network"] for name in PLAN.leak_experiments()
+        },
     script:
         "../scripts/table_questions.py"
 
@@ -61,7 +64,9 @@ rule guarantee_table:
         mem_mb=2000,
         runtime=10,
     params:
-        experiments={name: {k: PLAN.experiments[name][k] for k in ("theory_k", "theory_eps")}
-                     for name in PLAN.guarantee_experiments()},
+        experiments={
+            name: {k: PLAN.experiments[name][k] for k in ("theory_k", "theory_eps")}
+            for name in PLAN.guarantee_experiments()
+        },
     script:
         "../scripts/table_questions.py"
