@@ -45,9 +45,25 @@ def tiny():
     return rendered(plan_of(ROOT / "tests" / "configs" / "figures.yaml"))
 
 
+#: Figures of the seed questions: configs/seed-questions.yaml draws them, not config.yaml.
+QUESTIONS = {"fig10_colored_noise", "fig12_leak_margin", "fig13_guarantee"}
+
+
 def test_every_figure_caption_renders(default, tiny):
-    assert list(default) == list(plotting.names())  # in figure-number order
-    assert set(tiny) == set(plotting.names()) - {"fig9_trained"}  # no trained section there
+    assert list(default) == [n for n in plotting.names() if n not in QUESTIONS]  # in figure-number order
+    assert set(tiny) == set(plotting.names()) - {"fig9_trained"} - QUESTIONS  # no trained section there
+
+
+def test_seed_question_captions_state_the_runs_setting():
+    questions = rendered(plan_of(ROOT / "tests" / "configs" / "seed-questions.yaml"))
+    assert set(questions) == QUESTIONS
+    assert "noise correlation times 0, 1 and 100" in questions["fig10_colored_noise"]
+    assert "2 network seeds × 2 pruning seeds = 4 draws" in questions["fig10_colored_noise"]
+    assert "experiments leak0, leak02 and leakI" in questions["fig12_leak_margin"]
+    fig13 = questions["fig13_guarantee"]
+    assert "sizes N = 40 and 80; k = 1 and 4; ε = 0.3 and 0.5" in fig13 and "leak margin 0.1" in fig13
+    full = rendered(plan_of(ROOT / "configs" / "seed-questions.yaml"))
+    assert "sizes N = 500, 1000, 2000 and 4000; k = 1, 2, 4 and 8" in full["fig13_guarantee"]
 
 
 def test_default_config_captions_state_the_papers_setting(default):

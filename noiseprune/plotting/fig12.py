@@ -87,15 +87,15 @@ def fig12_leak_margin(leak: pd.DataFrame, tests: pd.DataFrame, networks: list[st
 CAPTION = r"""**Fig. 12 — the leak the theorem needs** (experiments {{ names }}: N = {{ n }},
 clusters of {{ clusters }} neurons; {{ keep }} kept; {{ draws }} each).
 
-The same clustered weights W with the paper's row-sum leak d_i = Σ_j |w_ij| (equality:
-weakly diagonally dominant), with a margin d_i = (1 + δ) Σ_j |w_ij| (strictly diagonally
+The same clustered weights W with the paper's row-sum leak d_i = Σ_j \|w_ij\| (equality:
+weakly diagonally dominant), with a margin d_i = (1 + δ) Σ_j \|w_ij\| (strictly diagonally
 dominant, the theorem's assumption), and with the slides' constant leak, A = −I + W
 (W scaled to a largest eigenvalue of 1/1.1). Each panel: noise-prune and its weight and
 uniform controls, median over network seeds × pruning seeds (marker) and range (bar):
 (a) the largest relative eigenvalue error, (b) the spectral approximation ε, (c) the
 relative trajectory error at the last time step (mean over trials; "not measured" for
 experiments without dynamics), (d) the eigenvalues of the pruned network at 0
-(|μ| ≤ 10⁻⁹ max |μ|) and (e) those with a positive real part (an unstable pruned
+(\|μ\| ≤ 10⁻⁹ max \|μ\|) and (e) those with a positive real part (an unstable pruned
 network). An asterisk marks a control whose
 draws differ from noise-prune's on the same draws (two-sided Wilcoxon signed-rank test
 over draws, Holm-corrected within each network over its controls × metrics; the table
