@@ -196,3 +196,10 @@ def test_tables_and_figures_of_the_run(run):
 def test_rerun_does_nothing(run):
     proc = run_snakemake(run, "--cores", "2", "-n", configfile=CONFIG)
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_empirical_table_of_a_config_without_simulated_covariances_is_empty_with_its_columns():
+    from noiseprune.pipeline import tables
+
+    frame = tables.empirical_table(tables.summary_table([]), [])
+    assert frame.empty and {"covariance", "duration", "spectral_eps"} <= set(frame.columns)

@@ -239,7 +239,8 @@ def empirical_table(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.Dat
     covariances (``..._tau<tau>``) are Fig. 10's.
     """
     frame = select(summary, experiments)
-    frame = frame[[noise_tau_of(c) == 0 for c in frame["covariance"]]].reset_index(drop=True)
+    white = np.array([noise_tau_of(c) == 0 for c in frame["covariance"]], dtype=bool)
+    frame = frame.loc[white].reset_index(drop=True)
     frame.insert(frame.columns.get_loc("covariance") + 1, "duration", [duration_of(c) for c in frame["covariance"]])
     return frame
 

@@ -77,7 +77,7 @@ def leak_table(summary: pd.DataFrame, dynamics: pd.DataFrame, experiments: Seque
     (from ``networks``: experiment -> its network mapping) and ``trajectory_err_end``
     (NaN without dynamics). White-noise covariance only."""
     frame = select(summary, experiments)
-    frame = frame[[noise_tau_of(c) == 0 for c in frame["covariance"]]].copy()
+    frame = frame.loc[np.array([noise_tau_of(c) == 0 for c in frame["covariance"]], dtype=bool)].copy()
     frame.insert(1, "leak", [str(networks[n].get("leak", "row_sum")) for n in frame["network"]])
     frame.insert(2, "leak_margin", [float(networks[n].get("leak_margin", 0.0)) for n in frame["network"]])
     ends = final_trajectory_errors(select(dynamics, experiments))
