@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from noiseprune.pipeline.ids import format_number, listing
 from noiseprune.pipeline.tables import require_columns
@@ -24,10 +25,11 @@ ALPHA = 0.05
 
 
 def leak_label(leak, margin) -> str:
-    """'row sum' / 'row sum x 1.05' / 'constant 1' (how a network's leak reads on an axis)."""
+    """'δ = 0.05' for a row-sum leak with margin δ, '-I + W' for the constant leak 1, 'c I' else."""
     if str(leak) != "row_sum":
-        return f"$-I + W$\n(leak {format_number(float(leak))})"
-    return r"row sum" if not margin else f"row sum\n$\\times (1 + {format_number(margin)})$"
+        value = float(leak)
+        return "$-I + W$" if value == 1 else f"${format_number(value)} I$"
+    return f"$\\delta = {format_number(margin)}$"
 
 
 def fig12_leak_margin(leak: pd.DataFrame, tests: pd.DataFrame, networks: list[str]) -> Figure:
@@ -73,11 +75,15 @@ def fig12_leak_margin(leak: pd.DataFrame, tests: pd.DataFrame, networks: list[st
                                     va="bottom", fontsize=9)
             ax.set_xticks(range(len(networks)), labels, fontsize=6)
             ax.set_ylabel(label)
+            if metric.endswith("_modes"):  # counts
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.set_ylim(-0.5, max(1.0, float(rows[metric].max())) + 0.5)
             ax.set_title(f"({letter}) {title}", loc="left")
             ax.margins(y=0.12)
         axes[-1].axis("off")
         axes[-1].legend(handles=legend_handles(methods), loc="center", frameon=False,
-                        title="marker: median, bar: min to max\n*: Holm p < 0.05 against noise-prune")
+                        title="marker: median, bar: min to max\n*: Holm p < 0.05 against noise-prune\n"
+                        "$\\delta$: leak $(1 + \\delta) \\sum_j |w_{ij}|$")
         n = int(rows["n"].iloc[0])
         keep = listing(f"{100 * k:.4g} %" for k in sorted(rows["keep_fraction"].unique()))
         fig.suptitle(f"Leak and diagonal dominance: $N = {n}$, {keep} kept, {seeds_text(rows)}")
