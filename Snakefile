@@ -32,6 +32,7 @@ include: "workflow/rules/relu.smk"
 include: "workflow/rules/dynamics.smk"
 include: "workflow/rules/trained.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/questions.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -10,6 +10,12 @@ Noise of variance ``sigma^2`` multiplies C by ``sigma^2``. The exact and authors
 normalizations of the pruning probabilities divide that factor out, so unit noise is
 used throughout; the theory normalization (fixed K) does not, and is defined for
 unit noise.
+
+Colored noise (``noise_tau`` = tau_c > 0): the input is an Ornstein-Uhlenbeck process
+eta, d eta = -(eta / tau_c) dt + (1 / tau_c) dW, of unit intensity (its autocovariance
+integrates to 1, so tau_c -> 0 is the white noise above). The augmented system
+z = (x, eta) has blocks Var(eta) = I / (2 tau_c), E[x eta^T] = S = (I - tau_c A)^{-1} / 2
+and A C + C A^T + S + S^T = 0 (docs/method.md, "Colored noise").
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import scipy.linalg as la
 from scipy.linalg import blas, lapack
 
 from . import _checks
-from .dynamics import DIVERGED, check_euler_step, diverged
+from .dynamics import DIVERGED, ColoredNoise, check_euler_step, diverged
 from .networks import check_stable
 from .rectified import drive, fixed_point, input_vector, jacobian, lyapunov_structured, nonlinearity_of
 
@@ -111,26 +117,78 @@ def solve_lyapunov(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
     return 0.5 * (X + X.T)
 
 
-def lyapunov_residual(A: np.ndarray, C: np.ndarray) -> float:
-    """Normwise relative residual ||A C + C A^T + I||_F / (2 ||A||_F ||C||_F + ||I||_F)."""
+def lyapunov_residual(A: np.ndarray, C: np.ndarray, Q: np.ndarray | None = None) -> float:
+    """Normwise relative residual ||A C + C A^T + Q||_F / (2 ||A||_F ||C||_F + ||Q||_F),
+    Q = I by default (white noise; colored noise: Q = S + S^T, :func:`colored_cross_covariance`)."""
     AC = A @ C
     R = AC + AC.T
-    R[np.diag_indices_from(R)] += 1.0
     n = A.shape[0]
-    return float(np.linalg.norm(R) / (2 * np.linalg.norm(A) * np.linalg.norm(C) + math.sqrt(n)))
+    if Q is None:
+        R[np.diag_indices_from(R)] += 1.0
+        q_norm = math.sqrt(n)
+    else:
+        R += Q
+        q_norm = np.linalg.norm(Q)
+    return float(np.linalg.norm(R) / (2 * np.linalg.norm(A) * np.linalg.norm(C) + q_norm))
 
 
-def exact(A) -> np.ndarray:
-    """Stationary covariance C of dx/dt = A x + xi (unit white noise): A C + C A^T + I = 0.
+def noise_tau_of(value) -> float:
+    """Validate a noise correlation time tau_c >= 0 (0: white noise)."""
+    return _checks.non_negative(value, "noise_tau")
 
-    Symmetric A: C = (-A)^{-1} / 2 from a Cholesky factorisation of -A.
-    Normal A: C = (-(A + A^T))^{-1}, also by Cholesky.
-    General A: recursive blocked Bartels-Stewart (:func:`solve_lyapunov`).
+
+def colored_cross_covariance(A: np.ndarray, noise_tau: float) -> np.ndarray:
+    """S = E[x eta^T] = (I - tau_c A)^{-1} / 2 of the stationary augmented system (x, eta).
+
+    From the (1, 2) block of the augmented Lyapunov equation, A S - S / tau_c + I / (2 tau_c) = 0.
+    """
+    n = A.shape[0]
+    M = -noise_tau * A
+    M[np.diag_indices(n)] += 1.0
+    return 0.5 * la.solve(M, np.eye(n), check_finite=False)
+
+
+def colored_residual(A, C: np.ndarray, noise_tau: float) -> float:
+    """Normwise relative residual of the augmented Lyapunov equation M P + P M^T + B B^T = 0
+    of z = (x, eta), M = [[A, I], [0, -I/tau_c]], B = [0; I/tau_c], with P's blocks C (given),
+    S = :func:`colored_cross_covariance` and I / (2 tau_c): ||R||_F / (2 ||M||_F ||P||_F + ||B B^T||_F).
+    """
+    A = _checks.square_matrix(A)
+    tau = _checks.positive(noise_tau, "noise_tau")
+    n = A.shape[0]
+    eye = np.eye(n)
+    M = np.block([[A, eye], [np.zeros((n, n)), -eye / tau]])
+    S = colored_cross_covariance(A, tau)
+    P = np.block([[C, S], [S.T, eye / (2 * tau)]])
+    BBt = np.zeros((2 * n, 2 * n))
+    BBt[n:, n:] = eye / tau**2
+    MP = M @ P
+    R = MP + MP.T + BBt
+    return float(np.linalg.norm(R) / (2 * np.linalg.norm(M) * np.linalg.norm(P) + np.linalg.norm(BBt)))
+
+
+def exact(A, *, noise_tau: float = 0.0) -> np.ndarray:
+    """Stationary covariance C of dx/dt = A x + xi (unit white noise): A C + C A^T + I = 0;
+    with ``noise_tau`` = tau_c > 0, of dx/dt = A x + eta driven by unit-intensity
+    Ornstein-Uhlenbeck noise eta of correlation time tau_c (module docstring).
+
+    White noise:
+    symmetric A: C = (-A)^{-1} / 2 from a Cholesky factorisation of -A;
+    normal A: C = (-(A + A^T))^{-1}, also by Cholesky;
+    general A: recursive blocked Bartels-Stewart (:func:`solve_lyapunov`).
+
+    Colored noise: the x-block of the augmented Lyapunov equation (:func:`colored_residual`
+    checks it), without forming the 2N x 2N system: S = (I - tau_c A)^{-1} / 2, then
+    A C + C A^T + S + S^T = 0. Symmetric A: S commutes with A and
+    C = ((-A)(I - tau_c A))^{-1} / 2 = (-A + tau_c A^2)^{-1} / 2 (eigenvalues
+    1 / (2 |l| (1 + tau_c |l|))), by Cholesky; otherwise the general solver.
 
     Parameters
     ----------
     A : array_like, shape (N, N)
         Stable connectivity (every eigenvalue with negative real part).
+    noise_tau : float
+        Correlation time tau_c >= 0 of the noise; 0 (default) is white noise.
 
     Returns
     -------
@@ -139,9 +197,13 @@ def exact(A) -> np.ndarray:
     Raises
     ------
     ValueError
-        Non-square or non-finite A, or unstable A (the largest real eigenvalue is named).
+        Non-square or non-finite A, unstable A (the largest real eigenvalue is named), or
+        a negative or non-finite noise_tau.
     """
     A = _checks.square_matrix(A)
+    noise_tau = noise_tau_of(noise_tau)
+    if noise_tau > 0:
+        return _exact_colored(A, noise_tau)
     symmetric = _checks.is_symmetric(A)
     if symmetric:
         S = -A
@@ -162,6 +224,26 @@ def exact(A) -> np.ndarray:
         return C
     check_stable(A, symmetric=False)
     return solve_lyapunov(A, -np.eye(A.shape[0]))
+
+
+def _exact_colored(A: np.ndarray, noise_tau: float) -> np.ndarray:
+    """:func:`exact` for tau_c > 0."""
+    symmetric = _checks.is_symmetric(A)
+    if symmetric:
+        S = A @ A
+        S *= noise_tau
+        S -= A  # -A + tau_c A^2, positive definite iff -A is
+        S = 0.5 * (S + S.T)
+        try:
+            C = cholesky_inverse(S)
+        except np.linalg.LinAlgError:
+            check_stable(A, symmetric=True)
+            raise ValueError("-A + tau_c A^2 is not positive definite although A is stable") from None
+        C *= 0.5
+        return C
+    check_stable(A, symmetric=False)
+    S = colored_cross_covariance(A, noise_tau)
+    return solve_lyapunov(A, -(S + S.T))
 
 
 def linearized(A, b, *, nonlinearity: str = "relu") -> np.ndarray:
@@ -200,6 +282,7 @@ def empirical(
     progress: Callable[[int, int], None] | None = None,
     nonlinearity: str = "linear",
     background=0.0,
+    noise_tau: float = 0.0,
 ) -> np.ndarray:
     """Sample covariance of a simulated noisy run (what a brain could measure).
 
@@ -232,6 +315,11 @@ def empirical(
     background : float or array_like, shape (N,)
         The input b of the rectified-linear model ("linear" accepts only 0: the covariance
         of the linear model does not depend on a constant input).
+    noise_tau : float
+        Correlation time of the noise (>= 0; linear model only): tau > 0 replaces
+        sqrt(dt) xi by the exactly integrated Ornstein-Uhlenbeck input of
+        :class:`noiseprune.dynamics.ColoredNoise` (started stationary); the expected
+        result is then ``exact(A, noise_tau=tau)``.
 
     Returns
     -------
@@ -252,6 +340,7 @@ def empirical(
     replicas = _checks.positive_int(replicas, "replicas")
     sample_every = _checks.positive_int(sample_every, "sample_every")
     rng = _checks.generator(rng)
+    noise_tau = noise_tau_of(noise_tau)
     n = A.shape[0]
     burn_steps = int(round(burn_in / dt))
     samples = int(round(duration / replicas / dt / sample_every))
@@ -262,6 +351,8 @@ def empirical(
         )
     total = burn_steps + samples * sample_every
     if nonlinearity_of(nonlinearity) == "relu":
+        if noise_tau > 0:
+            raise ValueError(f"noise_tau {noise_tau:g}: colored noise is implemented for the linear model only")
         return _empirical_relu(A, input_vector(background, n), dt, burn_steps, samples, sample_every, replicas, rng, progress)
     if np.any(np.asarray(background) != 0):
         raise ValueError("background applies to nonlinearity='relu' only (a constant input does not change a linear network's covariance)")
@@ -275,10 +366,16 @@ def empirical(
     second = np.zeros((n, n), order="F")  # running sum of x x^T (upper triangle)
     first = np.zeros((n, replicas))  # running sum of x
     sqdt = math.sqrt(dt)
+    colored = ColoredNoise((n, replicas), dt, noise_tau, rng) if noise_tau > 0 else None
     report_every = max(1, total // 100)
     for step in range(1, total + 1):
-        rng.standard_normal(out=noise.T)
-        x, noise = blas.dgemm(1.0, mT, x, beta=sqdt, c=noise, trans_a=1, overwrite_c=True), x
+        if colored is None:
+            rng.standard_normal(out=noise.T)
+            beta = sqdt
+        else:
+            colored.increment(out=noise)  # the integrated input over the step
+            beta = 1.0
+        x, noise = blas.dgemm(1.0, mT, x, beta=beta, c=noise, trans_a=1, overwrite_c=True), x
         if step > burn_steps and (step - burn_steps) % sample_every == 0:
             second = blas.dsyrk(1.0, x, beta=1.0, c=second, overwrite_c=True)
             first += x

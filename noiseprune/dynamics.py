@@ -28,6 +28,7 @@ from .networks import check_stable
 from .rectified import fixed_point, input_vector, jacobian, nonlinearity_of
 
 __all__ = [
+    "ColoredNoise",
     "Simulation",
     "check_euler_step",
     "diverged",
@@ -47,6 +48,45 @@ DIVERGED = 1e30
 SAMPLE_NEURONS = 3
 #: Time points (about) of the stored trajectory sample (:func:`sample_stride`).
 SAMPLE_POINTS = 400
+
+
+class ColoredNoise:
+    """Integrated Ornstein-Uhlenbeck input over successive steps of length dt, sampled exactly.
+
+    eta has correlation time tau (d eta = -(eta / tau) dt + (1 / tau) dW, unit intensity,
+    stationary variance 1 / (2 tau)) and starts from its stationary distribution. Over one
+    step, ``increment`` returns I = int_t^{t+dt} eta ds = dW - tau (eta(t + dt) - eta(t)), with
+    (dW, eta(t + dt)) drawn jointly given eta(t): Var dW = dt, Cov(dW, eta(t + dt)) = 1 - rho,
+    Var(eta(t + dt) | eta(t)) = (1 - rho^2) / (2 tau), rho = exp(-dt / tau). The Euler step
+    x <- x + dt A x + I then replaces the white-noise step x <- x + dt A x + sqrt(dt) xi,
+    which it becomes as tau -> 0 (docs/method.md, "Colored noise").
+    """
+
+    def __init__(self, shape: tuple[int, ...], dt: float, tau: float, rng: np.random.Generator):
+        self.dt = _checks.positive(dt, "dt")
+        self.tau = _checks.positive(tau, "noise_tau")
+        self.rng = _checks.generator(rng)
+        rho = math.exp(-self.dt / self.tau)
+        one_minus_rho = -math.expm1(-self.dt / self.tau)
+        self._rho = rho
+        self._gain = one_minus_rho / self.dt  # regression of eta(t + dt) on dW
+        conditional = (1.0 - rho * rho) / (2.0 * self.tau) - one_minus_rho**2 / self.dt
+        self._rest = math.sqrt(max(conditional, 0.0))
+        self._sqdt = math.sqrt(self.dt)
+        self.eta = self.rng.standard_normal(shape) / math.sqrt(2.0 * self.tau)
+        self._dW = np.empty(shape)
+        self._xi = np.empty(shape)
+
+    def increment(self, out: np.ndarray) -> np.ndarray:
+        """Write the next step's integrated input I into ``out`` (shape ``shape``) and return it."""
+        dW, xi = self._dW, self._xi
+        self.rng.standard_normal(out=dW)
+        self.rng.standard_normal(out=xi)
+        dW *= self._sqdt
+        new = self._rho * self.eta + self._gain * dW + self._rest * xi
+        out[...] = dW - self.tau * (new - self.eta)
+        self.eta = new
+        return out
 
 
 class Simulation(NamedTuple):
@@ -225,6 +265,7 @@ def simulate(
     sample_neurons: Sequence[int] = (),
     sample_every: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    noise_tau: float = 0.0,
 ) -> Simulation:
     """Simulate the original and every pruned network with the same x(0) and noise.
 
@@ -261,6 +302,10 @@ def simulate(
         Neurons whose trajectories (trial 0) are returned in ``sample`` (none by default).
     sample_every : int
         Stride of the sample: steps 0, k, 2k, ... < ``steps``.
+    noise_tau : float
+        Correlation time of the noise (>= 0): 0 is white noise; tau > 0 drives every
+        network with the same sigma x Ornstein-Uhlenbeck input of unit intensity
+        (:class:`ColoredNoise`; linear model only).
 
     Returns
     -------
@@ -286,6 +331,9 @@ def simulate(
     dt = _checks.positive(dt, "dt")
     noise_std = _checks.non_negative(noise_std, "noise_std")
     nonlinearity = nonlinearity_of(nonlinearity)
+    noise_tau = _checks.non_negative(noise_tau, "noise_tau")
+    if noise_tau > 0 and nonlinearity == "relu":
+        raise ValueError(f"noise_tau {noise_tau:g}: colored noise is implemented for the linear model only")
     if np.ndim(background) == 0:
         background = float(background)
         if not np.isfinite(background):
@@ -317,10 +365,17 @@ def simulate(
     draws = np.empty((n, trials))  # float64 draws: the same noise whatever the state dtype
     noise = np.empty((n, trials), dtype=dtype)
     noise_scale = dtype.type(math.sqrt(dt) * noise_std)
+    colored = None
+    if noise_tau > 0:
+        colored = ColoredNoise((n, trials), dt, noise_tau, rng)
+        noise_scale = dtype.type(noise_std)  # the increment already integrates over dt
     input_step = dtype.type(dt * background) if np.ndim(background) == 0 else (dt * background).astype(dtype)[:, None]
     report_every = max(1, (steps - 1) // 100)
     for t in range(1, steps):
-        rng.standard_normal(out=draws)
+        if colored is None:
+            rng.standard_normal(out=draws)
+        else:
+            colored.increment(out=draws)
         np.multiply(draws, noise_scale, out=noise, casting="same_kind")
         noise += input_step
         dx = step_orig @ x_orig

@@ -135,6 +135,8 @@ def build(params: dict, *, rng: np.random.Generator) -> np.ndarray:
 
 
 def _clustered_check(p: dict):
+    if p.get("leak_margin", 0) and p.get("leak", "row_sum") != "row_sum":
+        return "leak_margin", "applies to leak: row_sum only (a constant leak has no margin over the row sums)"
     n = sum(p["clusters"])
     if n < 2:
         return "clusters", "the network needs at least 2 neurons"
@@ -186,6 +188,13 @@ CLUSTERED_SCHEMA = {
         "oneOf": [{"const": "row_sum"}, {"type": "number", "exclusiveMinimum": 0}],
         "default": "row_sum",
     },
+    "leak_margin": {
+        "description": "delta >= 0 with leak: row_sum: D = (1 + delta) diag(sum_j |W_ij|), strictly diagonally "
+        "dominant for delta > 0 (the theorem's assumption); absent or 0: the paper's network (left out "
+        "of the network's params when absent, so existing results stay valid).",
+        "type": "number",
+        "minimum": 0,
+    },
     "strong_pairs": {
         "description": "Number of within-cluster weights set to strong_scale before rescaling (Fig. 1).",
         "type": "integer",
@@ -215,6 +224,7 @@ def clustered(
     long_range: int = 5000,
     symmetric: bool = True,
     leak="row_sum",
+    leak_margin: float = 0.0,
     strong_pairs: int = 0,
     strong_scale: float = 8.0,
     rng: np.random.Generator,
@@ -238,6 +248,9 @@ def clustered(
     leak : "row_sum" or float
         "row_sum": D = diag(sum_j |W_ij|) (weakly diagonally dominant, the paper's choice);
         a positive number c: D = c I.
+    leak_margin : float
+        delta >= 0 (``leak="row_sum"`` only): D = (1 + delta) diag(sum_j |W_ij|), strictly
+        diagonally dominant for delta > 0; 0 is the row-sum leak, bit for bit.
     strong_pairs, strong_scale : int, float
         Number of within-cluster edges whose weight is set to ``strong_scale`` before the
         rescaling (a few strong synapses, as in the paper's Fig. 1).
@@ -271,6 +284,9 @@ def clustered(
         if isinstance(leak, str) or isinstance(leak, bool) or not isinstance(leak, numbers.Real):
             raise ValueError(f"leak must be 'row_sum' or a positive number, got {leak!r}")
         _checks.positive(leak, "leak")
+    leak_margin = _checks.non_negative(leak_margin, "leak_margin")
+    if leak_margin and leak != "row_sum":
+        raise ValueError(f"leak_margin {leak_margin:g} applies to leak='row_sum' only, got leak={leak!r}")
 
     n_total = sum(sizes)
     if n_total < 2:
@@ -324,7 +340,10 @@ def clustered(
 
     if leak == "row_sum":
         A = W
-        A[np.diag_indices(n_total)] -= np.abs(W).sum(axis=1)
+        rows = np.abs(W).sum(axis=1)
+        if leak_margin:
+            rows *= 1.0 + leak_margin
+        A[np.diag_indices(n_total)] -= rows
     else:
         A = W
         A[np.diag_indices(n_total)] -= float(leak)

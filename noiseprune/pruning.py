@@ -7,6 +7,7 @@ to a_ij / p_ij so that E[A_sparse] = A off the diagonal.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -16,6 +17,23 @@ from . import _checks, methods
 
 NORMALIZATIONS = ("exact", "authors", "theory")
 DIAGONALS = ("row_sum", "original", "zero")
+#: The theorem's constant: its guarantee holds with high probability for theory_k above this.
+THEORY_K_MIN = 3.0
+
+log = logging.getLogger(__name__)
+
+
+def check_theory(theory_k, theory_eps) -> tuple[float, float]:
+    """Validate the theory normalization's constants: k > 0 and eps in (0, 1). A k at or
+    below :data:`THEORY_K_MIN` is accepted (to measure where the guarantee fails) with a
+    logged note."""
+    k = _checks.positive(theory_k, "theory_k")
+    eps = _checks.positive(theory_eps, "theory_eps")
+    if not eps < 1:
+        raise ValueError(f"theory_eps must be in (0, 1), got {theory_eps!r}")
+    if k <= THEORY_K_MIN:
+        log.warning("theory_k %g: the theorem's guarantee assumes k > %g; measuring below it", k, THEORY_K_MIN)
+    return k, eps
 
 
 def offdiag_nnz(M) -> int:
@@ -169,7 +187,8 @@ def probabilities(
         and resistance only; the noise score is doubled so that, with the exact C of a
         symmetric A, it is the effective-resistance score).
     theory_k, theory_eps : float
-        Constants of the theory mode.
+        Constants of the theory mode: k > 0 (k <= 3 is logged: the theorem assumes
+        k > 3) and eps in (0, 1) (:func:`check_theory`).
     sparse : bool
         Return P as a CSR matrix of its nonzero entries (the same values): no dense
         N x N array is formed, and :func:`prune` samples from it directly.
@@ -219,8 +238,7 @@ def probabilities(
         if not spec.supports_theory:
             supported = " and ".join(m for m in methods.names() if methods.get(m).supports_theory)
             raise ValueError(f"normalization 'theory' applies to methods {supported}, not {method!r}")
-        _checks.positive(theory_k, "theory_k")
-        _checks.positive(theory_eps, "theory_eps")
+        theory_k, theory_eps = check_theory(theory_k, theory_eps)
         K = theory_k * math.log(n) / theory_eps**2
         if spec.theory_scale != 1.0:
             K *= spec.theory_scale

@@ -30,6 +30,26 @@ DENSE_GEN_MAX_N = 400
 _EPS_TOL = 1e-8
 #: Largest N solved densely when ARPACK does not converge.
 _DENSE_GEN_FALLBACK_MAX_N = 8000
+#: An eigenvalue of modulus at most this times the largest modulus counts as a zero mode.
+ZERO_MODE_RTOL = 1e-9
+
+
+def zero_modes(eigenvalues) -> int:
+    """Zero modes of a (pruned) network from its eigenvalues: |mu| <= ZERO_MODE_RTOL max |mu|
+    (an isolated neuron, or a component whose row sums balance, under the row-sum diagonal)."""
+    modulus = np.abs(np.asarray(eigenvalues))
+    if not modulus.size:
+        raise ValueError("no eigenvalues to count zero modes in")
+    return int(np.count_nonzero(modulus <= ZERO_MODE_RTOL * modulus.max()))
+
+
+def unstable_modes(eigenvalues) -> int:
+    """Eigenvalues with a real part above ZERO_MODE_RTOL max |mu| (growing modes: the
+    pruned network is unstable when there is one)."""
+    values = np.asarray(eigenvalues)
+    if not values.size:
+        raise ValueError("no eigenvalues to count unstable modes in")
+    return int(np.count_nonzero(values.real > ZERO_MODE_RTOL * np.abs(values).max()))
 
 
 @functools.cache

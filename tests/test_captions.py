@@ -45,13 +45,29 @@ def tiny():
     return rendered(plan_of(ROOT / "tests" / "configs" / "figures.yaml"))
 
 
+#: Figures of the seed questions: configs/seed-questions.yaml draws them, not config.yaml.
+QUESTIONS = {"fig10_colored_noise", "fig12_leak_margin", "fig13_guarantee"}
+
+
 def test_every_figure_caption_renders(default, tiny):
     names = list(plotting.names())
     # config.yaml draws Figs. 1-9 (later figures come with their own configs), in figure-number order
     assert list(default) == [n for n in names if n in default] and {f"fig{i}_" for i in range(1, 10)} <= {n[:5] for n in default}
     trained_figures = {"fig9_trained", "fig14_trained_retention", "fig15_retraining"}
-    # the figures config draws every figure but the trained ones (no trained section there)
-    assert set(tiny) == set(names) - trained_figures
+    # the figures config draws every figure but the trained ones and the seed questions'
+    assert set(tiny) == set(names) - trained_figures - QUESTIONS
+
+
+def test_seed_question_captions_state_the_runs_setting():
+    questions = rendered(plan_of(ROOT / "tests" / "configs" / "seed-questions.yaml"))
+    assert set(questions) == QUESTIONS
+    assert "noise correlation times 0, 1 and 100" in questions["fig10_colored_noise"]
+    assert "2 network seeds × 2 pruning seeds = 4 draws" in questions["fig10_colored_noise"]
+    assert "experiments leak0, leak02 and leakI" in questions["fig12_leak_margin"]
+    fig13 = questions["fig13_guarantee"]
+    assert "sizes N = 40 and 80; k = 1 and 4; ε = 0.3 and 0.5" in fig13 and "leak margin 0.1" in fig13
+    full = rendered(plan_of(ROOT / "configs" / "seed-questions.yaml"))
+    assert "sizes N = 500, 1000, 2000 and 4000; k = 1, 2, 4 and 8" in full["fig13_guarantee"]
 
 
 def test_default_config_captions_state_the_papers_setting(default):

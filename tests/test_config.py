@@ -364,7 +364,7 @@ def test_unknown_network_kind():
 def test_unknown_key_of_the_kind_lists_its_keys():
     msg = error_of(minimal(network={"clusters": [10, 10], "long_rnage": 3}))
     assert msg == (
-        "config error: experiments.small.network.long_rnage: unknown key (allowed: clusters, density, kind, leak, "
+        "config error: experiments.small.network.long_rnage: unknown key (allowed: clusters, density, kind, leak, leak_margin, "
         "long_range, strong_pairs, strong_scale, symmetric)"
     )
 

@@ -103,3 +103,31 @@ def test_bad_parameters(kwargs, message):
 def test_rng_is_required():
     with pytest.raises(ValueError, match="Generator"):
         networks.clustered([10], rng=0)
+
+
+def test_leak_margin_zero_is_the_row_sum_network_bit_for_bit():
+    base = networks.clustered([30, 20], long_range=40, rng=rng(11))
+    assert np.array_equal(networks.clustered([30, 20], long_range=40, leak_margin=0, rng=rng(11)), base)
+    assert np.array_equal(networks.build({"clusters": [30, 20], "long_range": 40, "leak_margin": 0.0}, rng=rng(11)), base)
+
+
+@pytest.mark.parametrize("delta", [0.05, 1.0])
+def test_leak_margin_gives_strict_diagonal_dominance(delta):
+    base = networks.clustered([30, 20], long_range=40, rng=rng(11))
+    A = networks.clustered([30, 20], long_range=40, leak_margin=delta, rng=rng(11))
+    off = A - np.diag(np.diagonal(A))
+    assert np.array_equal(off, base - np.diag(np.diagonal(base)))  # the same W
+    rows = np.abs(off).sum(axis=1)
+    np.testing.assert_allclose(-np.diagonal(A), (1 + delta) * rows, rtol=1e-15)
+    assert np.all(-np.diagonal(A) > rows)
+    # Gershgorin: every eigenvalue at or below -delta min_i r_i
+    assert np.linalg.eigvalsh(A).max() <= -delta * rows.min() * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"leak_margin": -0.1}, "leak_margin must be a non-negative number, got -0.1"),
+    ({"leak_margin": 0.2, "leak": 1.0}, "leak_margin 0.2 applies to leak='row_sum' only"),
+])
+def test_leak_margin_bad_values(params, message):
+    with pytest.raises(ValueError, match=message):
+        networks.clustered([10, 10], long_range=10, rng=rng(0), **params)

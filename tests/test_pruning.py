@@ -305,3 +305,26 @@ def test_solve_scale_sorted_fallback_is_exact():
     target = 150.5
     K = pruning.solve_scale(q, target)
     assert np.minimum(1, K * q).sum() == pytest.approx(target, rel=1e-12)
+
+
+def test_theory_eps_outside_unit_interval_rejected_naming_it(net):
+    A, C = net
+    for eps in (1.0, 1.5):
+        with pytest.raises(ValueError, match=rf"theory_eps must be in \(0, 1\), got {eps}"):
+            pruning.probabilities(A, C, method="noise", normalization="theory", theory_k=4.0, theory_eps=eps)
+    with pytest.raises(ValueError, match="theory_eps must be a positive number, got 0"):
+        pruning.probabilities(A, C, method="noise", normalization="theory", theory_k=4.0, theory_eps=0)
+
+
+def test_theory_k_at_most_3_accepted_with_a_note(net, caplog):
+    A, C = net
+    with caplog.at_level("WARNING", logger="noiseprune.pruning"):
+        P1 = pruning.probabilities(A, C, method="noise", normalization="theory", theory_k=1.0, theory_eps=0.5)
+    assert "theorem's guarantee assumes k > 3" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="noiseprune.pruning"):
+        P4 = pruning.probabilities(A, C, method="noise", normalization="theory", theory_k=4.0, theory_eps=0.5)
+    assert caplog.text == ""
+    # K scales with k: unclipped probabilities are 4 x larger
+    unclipped = (P4 > 0) & (P4 < 1)
+    np.testing.assert_allclose(P4[unclipped], 4 * P1[unclipped], rtol=1e-12)

@@ -248,3 +248,32 @@ def test_symmetry_is_exact_equality_with_the_transpose(n):
     B[0, 0] = np.nan  # NaN is not equal to itself, as in array_equal
     assert not is_symmetric(B)
     assert not is_symmetric(np.ones((n, n + 1))) and not is_symmetric(np.ones(n))
+
+
+def test_zero_modes_count_isolated_neurons_of_the_row_sum_diagonal():
+    """A pruned network whose rows 0 and 1 lost every entry has one zero mode per such
+    neuron under the row-sum diagonal (the diagonal entry becomes a_ii + r_i = 0)."""
+    import scipy.sparse as sp
+
+    from noiseprune import networks, pruning
+
+    A = networks.clustered([20, 20], long_range=20, rng=np.random.default_rng(2))
+    P = (A != 0).astype(float)
+    np.fill_diagonal(P, 0.0)
+    P[[0, 1], :] = 0.0
+    P[:, [0, 1]] = 0.0
+    As = pruning.prune(A, P, rng=np.random.default_rng(0))
+    r = spectra.compare(A, As)
+    assert spectra.zero_modes(r["eigenvalues_pruned"]) == 2
+    assert spectra.zero_modes(np.linalg.eigvalsh(A)) == 0
+    assert spectra.zero_modes(np.array([-1.0, -1e-12, 0.0])) == 2
+    with pytest.raises(ValueError, match="no eigenvalues"):
+        spectra.zero_modes(np.empty(0))
+    assert sp.issparse(As)
+
+
+def test_unstable_modes_count_positive_real_parts():
+    assert spectra.unstable_modes(np.array([-2.0, -1e-12, 0.0, 0.3])) == 1
+    assert spectra.unstable_modes(np.array([-1.0 + 2j, 0.5 - 1j, 0.5 + 1j])) == 2
+    with pytest.raises(ValueError, match="no eigenvalues"):
+        spectra.unstable_modes(np.empty(0))

@@ -453,7 +453,7 @@ def test_live_run_is_never_unlocked(tmp_path):
         ),
         (
             lambda c: c["experiments"]["asym"]["network"].update(clustrs=[3]),
-            "config error: experiments.asym.network.clustrs: unknown key (allowed: clusters, density, kind, leak, "
+            "config error: experiments.asym.network.clustrs: unknown key (allowed: clusters, density, kind, leak, leak_margin, "
             "long_range, strong_pairs, strong_scale, symmetric)",
         ),
         (

@@ -123,6 +123,12 @@ def _check_settings(exp: Mapping, path: list) -> None:
             _fail(path + ["normalization"], "theory", f"applies to methods {supported} only, not {', '.join(others)}")
     if exp.get("input") is not None and exp.get("dynamics_model", "linear") != "relu":
         _fail(path + ["input"], dict(exp["input"]), "applies to dynamics_model: relu only (a linear experiment's input is dynamics_params.background)")
+    tau = (exp.get("noise") or {}).get("tau", 0)
+    taus = tau if isinstance(tau, list) else [tau]
+    _check_unique_numbers(taus, path + ["noise", "tau"])
+    colored = [t for t in taus if t > 0]
+    if colored and exp.get("dynamics_model", "linear") == "relu":
+        _fail(path + ["noise", "tau"], tau, "colored noise applies to dynamics_model: linear only")
     cov, emp = exp["covariance"], exp["empirical"]
     durations = cov["durations"]
     _check_unique_numbers(exp["keep_fractions"], path + ["keep_fractions"])

@@ -2,7 +2,7 @@
 as JSON) and per-eigenvalue columns (1-D arrays by column name, saved as parquet by
 :func:`noiseprune.io.save_table`).
 
-Built with numpy alone. Hundreds of short pruning jobs write these, and importing pandas
+Built with numpy (and noiseprune.spectra) alone. Hundreds of short pruning jobs write these, and importing pandas
 would add about 0.3 s to each of them; :mod:`noiseprune.pipeline.tables` and
 :mod:`noiseprune.pipeline.tables_relu` gather the files into the pandas tables.
 """
@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+
+from noiseprune.spectra import unstable_modes, zero_modes
 
 #: Columns naming one pruned network, in every table (noiseprune.pipeline.tables explains them).
 ID_COLUMNS = ["network", "n", "seed", "covariance", "method", "keep_fraction", "prune_seed"]
@@ -68,6 +70,9 @@ def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kep
 
     Medians and maxima are over the original eigenpairs (moduli of the complex errors
     for non-symmetric networks); NaN when the arrays are empty (``metrics="eps"``).
+    ``zero_modes``, ``unstable_modes``: eigenvalues of the pruned network at 0 and with a
+    positive real part (:func:`noiseprune.spectra.zero_modes`, ``unstable_modes``; NaN
+    without eigenvalues).
     ``edges_target`` is keep_fraction x edges_original (the expected kept count asked for).
     """
     row = ids_of(ids)
@@ -83,8 +88,14 @@ def metrics_row(ids: Mapping, result: Mapping, *, edges_original: int, edges_kep
         median_abs_vec_err=stat(np.median, vec_err),
         median_alignment=stat(np.median, alignment),
         spectral_eps=float(result.get("spectral_eps", math.nan)),
+        zero_modes=_count(zero_modes, result.get("eigenvalues_pruned", [])),
+        unstable_modes=_count(unstable_modes, result.get("eigenvalues_pruned", [])),
     )
     return row
+
+
+def _count(modes, eigenvalues) -> float:
+    return float(modes(eigenvalues)) if len(eigenvalues) else math.nan
 
 
 def eigen_columns(ids: Mapping, result: Mapping) -> dict[str, np.ndarray]:

@@ -24,9 +24,33 @@ def format_number(value) -> str:
     return repr(x)
 
 
+#: Suffix of the covariance id of colored noise: ``exact_tau<tau>``, ``T<T>_tau<tau>``.
+NOISE_TAU_TAG = "_tau"
+
+
+def colored_id(cov: str, noise_tau) -> str:
+    """Covariance id of source ``cov`` (``exact``, ``T<T>``) under noise of correlation
+    time ``noise_tau``: ``cov`` itself for white noise (0), else ``<cov>_tau<tau>``."""
+    return cov if float(noise_tau) == 0 else f"{cov}{NOISE_TAU_TAG}{format_number(noise_tau)}"
+
+
+def noise_taus(exp) -> list[float]:
+    """Noise correlation times of a resolved experiment (``noise.tau``, a number or a
+    list; absent: [0], white noise)."""
+    tau = (exp.get("noise") or {}).get("tau", 0.0)
+    return [float(t) for t in (tau if isinstance(tau, (list, tuple)) else [tau])]
+
+
+def noise_tau_of(cov: str) -> float:
+    """Noise correlation time of a covariance id: tau of ``..._tau<tau>``, else 0 (white)."""
+    base, tag, tau = str(cov).partition(NOISE_TAU_TAG)
+    return float(tau) if tag else 0.0
+
+
 def duration_of(cov: str) -> float:
     """Simulated duration of a covariance id: inf for ``exact`` and ``linearized``, nan for
-    ``none``, T for ``T<T>``."""
+    ``none``, T for ``T<T>`` (any ``_tau<tau>`` suffix aside)."""
+    cov = str(cov).partition(NOISE_TAU_TAG)[0]
     if cov in ("exact", LINEARIZED):
         return math.inf
     if cov == NO_COVARIANCE:

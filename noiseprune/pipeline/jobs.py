@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from noiseprune import dynamics, methods
 from noiseprune.pipeline import plan as npplan
-from noiseprune.pipeline.ids import NO_COVARIANCE, format_number
+from noiseprune.pipeline.ids import NO_COVARIANCE, format_number, noise_tau_of
 
 #: BLAS threads of every job, never taken from --cores: OpenBLAS results depend on the
 #: thread count, so a job uses the same count in every run for bit-identical outputs.
@@ -109,6 +109,7 @@ class Jobs:
             method=alternation(every("methods")),
             cov=alternation([c for e in exps for c in npplan.covariance_ids(e)] + [NO_COVARIANCE]),
             duration=alternation(format_number(d) for e in exps for d in e["covariance"]["durations"]),
+            noise_tau=alternation(format_number(t) for e in exps for t in npplan.noise_taus(e) if t > 0),
             trained_name=alternation(list(self.plan.trained_networks())),
             trained_seed=alternation(trained.get("seeds", [])),
             trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
@@ -229,6 +230,10 @@ class Jobs:
         """Simulated duration T of an empirical-covariance job."""
         return float(fields(wildcards)["duration"])
 
+    def noise_tau(self, wildcards) -> float:
+        """Noise correlation time of a colored-noise covariance job."""
+        return float(fields(wildcards)["noise_tau"])
+
     def setting(self, key: str) -> Callable:
         """Param function: the experiment's value of ``key`` (diagonal, spectra, ...)."""
         return lambda wildcards: canonical(self.experiment(wildcards)[key])
@@ -238,6 +243,8 @@ class Jobs:
         exp = self.experiment(w)
         members = npplan.dynamics_members(exp, w["cov"])
         extra = {"nonlinearity": "relu"} if npplan.is_relu(exp) else {}
+        if noise_tau_of(w["cov"]) > 0:
+            extra["noise_tau"] = noise_tau_of(w["cov"])  # each covariance id's dynamics under its noise
         return canonical(dict(exp["dynamics_params"], methods=[m for m, _ in members],
                               method_covariances=[c for _, c in members], **extra))
 

@@ -6,7 +6,8 @@ tests' expectations are computed in one place.
 
 Covariance ids: ``exact`` (Lyapunov), ``T<duration>`` (simulated run of duration T)
 or ``none`` (methods that ignore C live there, so changing the covariance sources
-never recomputes them).
+never recomputes them); under colored noise (``noise: {tau: ...}``, tau > 0) the
+sources carry the correlation time, ``exact_tau<tau>`` and ``T<duration>_tau<tau>``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from noiseprune import methods
 from noiseprune.trained import reducers
 from noiseprune.pipeline.config import ConfigError
-from noiseprune.pipeline.ids import LINEARIZED, NO_COVARIANCE, duration_of, format_number  # noqa: F401  (plan.LINEARIZED, plan.duration_of for callers)
+from noiseprune.pipeline.ids import LINEARIZED, NO_COVARIANCE, colored_id, duration_of, format_number, noise_taus  # noqa: F401  (plan.LINEARIZED, plan.duration_of for callers)
 
 # ---------------------------------------------------------------- path templates
 # Relative to the config's results directory (``results_dir``): Plan.path() roots them.
@@ -89,6 +90,16 @@ RELU_TABLES = {
 BALANCE_TABLES = {"balance": "tables/balance.csv"}
 #: Network kinds whose pruned networks get a row in balance.csv.
 BALANCE_KINDS = ("dale",)
+#: Tables of the seed questions (noiseprune.pipeline.tables_questions), each a target
+#: only when the config has experiments for it: colored noise (experiments with a
+#: noise.tau > 0), the leak margin (the experiments fig12_leak_margin names) and the
+#: theorem's guarantee (experiments with normalization: theory).
+QUESTION_TABLES = {
+    "colored": "tables/colored.csv",
+    "leak": "tables/leak.csv",
+    "leak_tests": "tables/leak_tests.csv",
+    "guarantee": "tables/guarantee.csv",
+}
 FIGURE = "figures/{name}.{ext}"
 FIGURE_FORMATS = ("pdf", "png")
 #: Dense N x N float64 matrices each kind of job holds at once: its memory estimate is
@@ -137,10 +148,12 @@ def uses_stiffness_factor(exp: Mapping) -> bool:
 
 
 def covariance_ids(exp: Mapping) -> list[str]:
-    """Covariance sources of a resolved experiment: ``exact`` first, then ``T<d>`` in config order."""
+    """Covariance sources of a resolved experiment: ``exact`` first, then ``T<d>`` in config
+    order; for each noise correlation time in config order (:func:`colored_id`)."""
     cov = exp["covariance"]
     ids = [LINEARIZED if is_relu(exp) else "exact"] if cov["exact"] else []
-    return ids + [covariance_id(d) for d in cov["durations"]]
+    ids += [covariance_id(d) for d in cov["durations"]]
+    return [colored_id(c, tau) for tau in noise_taus(exp) for c in ids]
 
 
 def method_covariances(exp: Mapping, method: str) -> list[str]:
@@ -539,6 +552,26 @@ class Plan:
     def scaling_experiments(self) -> list[str]:
         return list(self.scaling["experiments"]) if self.scaling else []
 
+    def colored_experiments(self) -> list[str]:
+        """Linear-model experiments run under colored noise (a noise.tau > 0)."""
+        return sorted(n for n, e in self.experiments.items() if any(t > 0 for t in noise_taus(e)) and not is_relu(e))
+
+    def leak_experiments(self) -> list[str]:
+        """Experiments of the leak-margin comparison: those the figures section's
+        fig12_leak_margin entry names (configured ones)."""
+        entry = self.figure_config.get("fig12_leak_margin") or {}
+        return [n for n in entry.get("experiments", []) if n in self.experiments]
+
+    def guarantee_experiments(self) -> list[str]:
+        """Experiments with normalization: theory (the theorem's K = k log N / eps^2)."""
+        return sorted(n for n, e in self.experiments.items() if e["normalization"] == "theory" and not is_relu(e))
+
+    def question_tables(self) -> list[str]:
+        """Keys of QUESTION_TABLES this config produces."""
+        out = ["colored"] if self.colored_experiments() else []
+        out += ["leak", "leak_tests"] if self.leak_experiments() else []
+        return out + (["guarantee"] if self.guarantee_experiments() else [])
+
     def scaling_target_eps(self) -> float:
         return self.scaling["target_eps"] if self.scaling else 0.5
 
@@ -619,7 +652,7 @@ class Plan:
 
         fig = plotting.get(name)
         spec = self.figures[name]
-        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES)
+        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES)
         inputs = {table: tables[table] for table in fig.tables}
         if fig.files:
             inputs.update(fig.files(spec, self))
@@ -656,12 +689,12 @@ class Plan:
         return method_covariances(self.experiments[name], method)
 
     def table_names(self) -> list[str]:
-        """Tables this config produces (keys of TABLES, RELU_TABLES and TRAINED_TABLES)."""
+        """Tables this config produces (keys of TABLES, RELU_TABLES, TRAINED_TABLES, BALANCE_TABLES and QUESTION_TABLES)."""
         return (list(TABLES) + (list(RELU_TABLES) if self.relu_experiments() else [])
-                + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []))
+                + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []) + self.question_tables())
 
     def table_targets(self) -> list[str]:
-        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES)[name] for name in self.table_names())
+        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES)[name] for name in self.table_names())
 
     # ------------------------------------------------------------ excitatory/inhibitory balance
     def balance_experiments(self) -> list[str]:

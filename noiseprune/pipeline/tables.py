@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from noiseprune import io
-from noiseprune.pipeline.ids import duration_of
+from noiseprune.pipeline.ids import duration_of, noise_tau_of
 from noiseprune.pipeline.draw_rows import ID_COLUMNS, eigen_columns, metrics_row  # noqa: F401  (tables.metrics_row for callers)
 
 METRIC_COLUMNS = [
@@ -34,6 +34,8 @@ METRIC_COLUMNS = [
     "median_abs_vec_err",
     "median_alignment",
     "spectral_eps",
+    "zero_modes",
+    "unstable_modes",
 ]
 SUMMARY_COLUMNS = ID_COLUMNS + METRIC_COLUMNS
 EIGEN_VALUE_COLUMNS = ["eigenvalue", "eigenvalue_pruned", "eig_err", "vec_err", "alignment"]
@@ -233,9 +235,12 @@ def empirical_table(summary: pd.DataFrame, experiments: Sequence[str]) -> pd.Dat
     """Summary rows of experiments with empirical covariances, with a ``duration`` column.
 
     duration: T for ``T<T>``, inf for ``exact``, NaN (empty in CSV) for ``none`` (methods
-    that do not use the covariance).
+    that do not use the covariance). White noise only: the rows of colored-noise
+    covariances (``..._tau<tau>``) are Fig. 10's.
     """
     frame = select(summary, experiments)
+    white = np.array([noise_tau_of(c) == 0 for c in frame["covariance"]], dtype=bool)
+    frame = frame.loc[white].reset_index(drop=True)
     frame.insert(frame.columns.get_loc("covariance") + 1, "duration", [duration_of(c) for c in frame["covariance"]])
     return frame
 

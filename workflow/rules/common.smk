@@ -105,6 +105,7 @@ wildcard_constraints:
     method=WILDCARDS["method"],
     cov=WILDCARDS["cov"],
     duration=WILDCARDS["duration"],
+    noise_tau=WILDCARDS["noise_tau"],
     trained_name=WILDCARDS["trained_name"],
     trained_seed=WILDCARDS["trained_seed"],
     trained_keep=WILDCARDS["trained_keep"],

@@ -35,6 +35,7 @@ for k, pseed in enumerate(pseeds):
         steps=sim["steps"],
         dt=sim["dt"],
         noise_std=sim["noise_std"],
+        noise_tau=sim.get("noise_tau", 0.0),
         **({"background": sim["background"]} | relu),
         rng=rng_for(int(w.seed), "dynamics", w.exp, int(pseed)),
         sample_neurons=sample["neurons"],
