@@ -31,6 +31,7 @@ include: "workflow/rules/prune_measure.smk"
 include: "workflow/rules/relu.smk"
 include: "workflow/rules/dynamics.smk"
 include: "workflow/rules/trained.smk"
+include: "workflow/rules/brain.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 
