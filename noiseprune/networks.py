@@ -402,8 +402,8 @@ def _sparse_clustered_check(p: dict):
     n = sum(sizes)
     if n < 2:
         return "clusters", "the network needs at least 2 neurons"
-    if p["within"] > max(s - 1 for s in sizes):
-        return "within", f"exceeds the {max(s - 1 for s in sizes) } other neurons of the largest cluster"
+    if p["within"] > min(sizes) - 1:
+        return "within", f"exceeds the {min(sizes) - 1} other neurons of the smallest cluster"
     if p["long_range"] > n - 1:
         return "long_range", f"exceeds the {n - 1} other neurons of an N = {n} network"
     return None
@@ -475,7 +475,8 @@ def sparse_clustered(
     repeat : int
         Copies of the list ``clusters`` (N = repeat x sum(clusters)).
     within : float
-        Mean within-cluster synapses per neuron: a cluster of s neurons gets
+        Mean within-cluster synapses per neuron (at most the smallest cluster's size - 1):
+        a cluster of s neurons gets
         ``round(within s / 2)`` distinct pairs (symmetric) or ``round(within s)`` distinct
         directed entries, weight ~ Normal(1, 1).
     long_range : float
@@ -516,8 +517,8 @@ def sparse_clustered(
     n = sum(sizes)
     if n < 2:
         raise ValueError(f"the network needs at least 2 neurons, got clusters {clusters!r}")
-    if within > max(sizes) - 1:
-        raise ValueError(f"within={within:g} exceeds the {max(sizes) - 1} other neurons of the largest cluster")
+    if within > min(sizes) - 1:
+        raise ValueError(f"within={within:g} exceeds the {min(sizes) - 1} other neurons of the smallest cluster")
     if long_range > n - 1:
         raise ValueError(f"long_range={long_range:g} exceeds the {n - 1} other neurons of an N = {n} network")
 

@@ -62,7 +62,7 @@ def test_sparse_clustered_constant_leak_deterministic_and_registered():
     spec = networks.get("sparse_clustered")
     params = {"clusters": [50], "repeat": 4, "within": 10, "long_range": 3}
     assert spec.size(params) == 200 and spec.edges(params) == 200 * 13
-    assert spec.check({**params, "within": 60}) == ("within", "exceeds the 49 other neurons of the largest cluster")
+    assert spec.check({**params, "within": 60}) == ("within", "exceeds the 49 other neurons of the smallest cluster")
 
 
 def test_sparse_clustered_unstable_leak_named():

@@ -417,6 +417,9 @@ def expand(config: Mapping) -> dict:
         if not generated:
             check_name(path, name)
         full = merge({k: defaults[k] for k in INHERITED if k in defaults}, exp)
+        if full["network"].get("kind") == "sparse_clustered":
+            _fail(path + ["network", "kind"], "sparse_clustered",
+                  "a sparse network goes in the brain_scale section (the experiments' jobs store dense matrices)")
         n, entries = _check_network(full["network"], path + ["network"])
         if entries is not None:
             _check_keep_fractions(full["keep_fractions"], entries, path + ["keep_fractions"], f"off-diagonal entries of {name}")
