@@ -94,7 +94,11 @@ def run(
         A = sp.csr_array(A)
     n = A.shape[0]
     edges = pruning.offdiag_nnz(A)
-    C = timed("covariance", covariance.on_edges, A, **covariance_params, rng=rng("covariance"))
+    def progress(done, total):
+        if done % max(1, total // 10) == 0:
+            log(f"covariance: step {done} of {total}")
+
+    C = timed("covariance", covariance.on_edges, A, **covariance_params, rng=rng("covariance"), progress=progress)
     ref = {"slowest": timed("eigenvalues", spectra.slowest, A, eigenvalues),
            "fastest": timed("eigenvalues", spectra.fastest, A, eigenvalues)}
     probs = {m: timed("probabilities", pruning.probabilities, A, C if methods.uses_covariance(m) else None,
