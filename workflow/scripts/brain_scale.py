@@ -24,6 +24,8 @@ result = brain_scale.run(
     rng=lambda *names: rng_for(seed, "brain_scale", w.brain_name, w.brain_n, *names),
     log=log.info,
 )
-result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+# peak resident memory (kB on Linux); Linux keeps it across exec, so it is at least that of
+# the Snakemake process the job was forked from (about 200 MB)
+result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 log.info("N = %d, %d synapses, peak %.0f MB, seconds %s", result["n"], result["synapses"], result["peak_rss_mb"], result["seconds"])
 io.save_json(snakemake.output.result, result)
