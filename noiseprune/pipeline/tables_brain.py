@@ -9,6 +9,8 @@ brain_eigen.csv   one row per eigenvalue: original and pruned (real part; imagin
 brain_accuracy.csv  per (seed, duration): median and 90th percentile of the relative error
                   of C_ii + C_jj - 2 sign(a_ij) C_ij against the exact covariance
 brain_cost.csv    per (size, seed): synapses, peak memory and the seconds of every stage
+brain_digest.csv  medians per size and method; noise-prune against each control on the
+                  same draws, pooled over sizes (Wilcoxon signed-rank, Holm-corrected)
 """
 
 from __future__ import annotations
@@ -61,3 +63,43 @@ def frames(name: str, results: list[tuple[int, int, dict]], accuracies: list[tup
     if not np.isfinite(metrics.to_numpy(dtype=float)).all():
         raise ValueError("brain_scale table: an eigenvalue or trajectory error is not finite")
     return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+#: Metrics the digest compares (lower is better for each).
+DIGEST_METRICS = ("median_slowest_err", "median_fastest_err", "trajectory_error")
+
+
+def digest(scale: pd.DataFrame, reference: str = "noise") -> pd.DataFrame:
+    """brain_digest.csv: per size and method the median of each metric over the draws
+    (network seeds x pruning seeds); then, pooled over the sizes, the paired comparison
+    of ``reference`` with every other method on the same draws: the median of the
+    paired differences (reference minus control), its draws, the two-sided Wilcoxon
+    signed-rank p-value and its Holm correction over all (control, metric) comparisons
+    of the table (rows with n = "all")."""
+    from scipy import stats
+
+    rows = []
+    for (n, method), group in scale.groupby(["n", "method"], sort=True):
+        rows.append({"n": str(n), "method": method, "comparison": "median", "draws": len(group),
+                     **{m: float(group[m].median()) for m in DIGEST_METRICS}})
+    tests = []
+    keys = ["n", "seed", "prune_seed"]
+    ref = scale[scale["method"] == reference].set_index(keys)
+    for control in sorted(set(scale["method"]) - {reference}):
+        other = scale[scale["method"] == control].set_index(keys)
+        both = ref.join(other, lsuffix="_ref", rsuffix="_ctl", how="inner")
+        for metric in DIGEST_METRICS:
+            diff = both[f"{metric}_ref"] - both[f"{metric}_ctl"]
+            p = float(stats.wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else float("nan")
+            tests.append({"n": "all", "method": f"{reference} - {control}", "comparison": metric,
+                          "draws": len(diff), "median_difference": float(diff.median()), "p_wilcoxon": p})
+    ps = np.array([t["p_wilcoxon"] for t in tests])
+    order = np.argsort(ps)
+    holm = np.empty_like(ps)
+    running = 0.0
+    for rank, k in enumerate(order):  # Holm step-down: max over the smaller ones of (m - rank) p
+        running = max(running, min(1.0, (len(ps) - rank) * ps[k]))
+        holm[k] = running
+    for t, h in zip(tests, holm):
+        t["p_holm"] = float(h)
+    return pd.DataFrame(rows + tests)

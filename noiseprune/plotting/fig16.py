@@ -85,15 +85,15 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
                           Line2D([], [], color="0.8", lw=6, label="median to 90th percentile"),
                           Line2D([], [], color="0.4", ls=":", label=r"$\propto T^{-1/2}$")], loc="lower left")
 
-        per_size = cost.groupby("synapses")[["seconds_total", "seconds_covariance"]].median()
+        per_size = cost.groupby("n")[["synapses", "seconds_total", "seconds_covariance"]].median()  # over seeds
         for column, style, label in (("seconds_total", "o-", "whole path"), ("seconds_covariance", "s--", "edge covariance")):
             slope = cost_slope(cost, column)
-            d.plot(per_size.index, per_size[column], style, color="black" if column == "seconds_total" else "0.5", ms=3,
+            d.plot(per_size["synapses"], per_size[column], style, color="black" if column == "seconds_total" else "0.5", ms=3,
                    label=f"{label} (slope {slope:.2f})" if np.isfinite(slope) else label)
         d.set_xscale("log")
         d.set_yscale("log")
         d.set_xlabel("synapses")
-        d.set_ylabel("seconds (one job)")
+        d.set_ylabel("seconds (one job, median over seeds)")
         d.set_title("(d) cost against size", loc="left")
         d.legend(loc="best")
         for ax in (a, b):
@@ -120,7 +120,8 @@ pruned network per method (dots). (b) Their relative errors by rank (line: media
 draws, band: minimum to maximum). (c) The relative error of the rule's quantity
 C_ii + C_jj − 2 sign(a_ij) C_ij against the duration of the run, on a network of
 N = {{ accuracy_n }} compared with the exact (Lyapunov) covariance. (d) The seconds of one
-job against the number of synapses, with the slope of the log-log fit.
+job against the number of synapses (median over network seeds), with the slope of the
+log-log fit over every job; measured on a machine shared with other work.
 """
 
 

@@ -52,7 +52,8 @@ rule brain_accuracy:
 
 rule brain_tables:
     """brain_scale.csv (one row per method and pruning seed), brain_eigen.csv (one row per
-    eigenvalue), brain_accuracy.csv (per duration) and brain_cost.csv (seconds per stage)."""
+    eigenvalue), brain_accuracy.csv (per duration), brain_cost.csv (seconds per stage) and
+    brain_digest.csv (medians, and noise-prune against each control on the same draws)."""
     input:
         results=PLAN.brain_results(),
         accuracy=PLAN.brain_accuracies(),

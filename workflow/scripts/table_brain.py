@@ -17,6 +17,7 @@ def ids(path, *keys):
 results = [(*ids(p, "N", "seed"), io.load_json(p)) for p in snakemake.input.results]
 accuracies = [(*ids(p, "seed"), io.load_json(p)) for p in snakemake.input.accuracy]
 tables = tables_brain.frames(snakemake.params.name, results, accuracies)
+tables["brain_digest"] = tables_brain.digest(tables["brain_scale"])
 for key, frame in tables.items():
     log.info("%s: %d rows", key, len(frame))
     io.save_table(snakemake.output[key], frame)
