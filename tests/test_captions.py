@@ -45,9 +45,22 @@ def tiny():
     return rendered(plan_of(ROOT / "tests" / "configs" / "figures.yaml"))
 
 
+#: Figures of sections the default config lacks, with the config that draws them.
+OWN_CONFIG = {"fig16_brain_scale": ROOT / "tests" / "configs" / "brain.yaml"}
+
+
 def test_every_figure_caption_renders(default, tiny):
-    assert list(default) == list(plotting.names())  # in figure-number order
-    assert set(tiny) == set(plotting.names()) - {"fig9_trained"}  # no trained section there
+    drawn = [name for name in plotting.names() if name not in OWN_CONFIG]
+    assert list(default) == drawn  # in figure-number order
+    assert set(tiny) == set(drawn) - {"fig9_trained"}  # no trained section there
+    for name, path in OWN_CONFIG.items():
+        assert name in rendered(plan_of(path))
+
+
+def test_brain_scale_caption_states_the_run():
+    text = rendered(plan_of(ROOT / "tests" / "configs" / "brain.yaml"))["fig16_brain_scale"]
+    assert "N = 300, 600 neurons, 16 synapses per neuron" in text and "keep fraction 30 %" in text
+    assert "1 network seed × 2 pruning seeds" in text and "N = 200 compared with the exact" in text
 
 
 def test_default_config_captions_state_the_papers_setting(default):
