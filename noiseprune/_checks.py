@@ -26,7 +26,7 @@ def _reject_complex(values: np.ndarray, name: str) -> None:
 def square_matrix(A, name: str = "A") -> np.ndarray:
     """Return ``A`` as a finite real float64 square ndarray, or raise ValueError."""
     if sp.issparse(A):
-        raise ValueError(f"{name} must be a dense array, got sparse {type(A).__name__}")
+        return densified(A, name)
     A = np.asarray(A)
     _reject_complex(A, name)
     A = np.asarray(A, dtype=np.float64)
@@ -166,3 +166,59 @@ def gershgorin(M) -> tuple[np.ndarray, np.ndarray]:
     step = max(1, (1 << 20) // n)  # row blocks: no N x N temporary
     rows = np.concatenate([np.abs(M[r0 : r0 + step]).sum(axis=1) for r0 in range(0, n, step)])
     return d, rows - np.abs(d)
+
+
+# ----------------------------------------------------------------------------- sparse networks
+
+#: Largest N for which a function that needs a dense N x N matrix (an exact Lyapunov
+#: solve, a full eigendecomposition) densifies a sparse input: 800 MB per float64 copy.
+DENSIFY_MAX_N = 10000
+
+
+def densified(A, name: str = "A") -> np.ndarray:
+    """A sparse ``A`` validated by :func:`sparse_network` and made dense, if N <= :data:`DENSIFY_MAX_N`.
+
+    Raises a one-line ValueError above that size, pointing to the sparse path.
+    """
+    n = A.shape[0] if len(A.shape) == 2 else 0
+    if n > DENSIFY_MAX_N:
+        raise ValueError(
+            f"{name} is sparse with N = {n} > {DENSIFY_MAX_N}: this function needs a dense N x N copy "
+            f"({8 * n * n / 2**30:.3g} GiB); use the sparse path (covariance.on_edges, pruning.probabilities, "
+            "spectra.sparse_metrics)"
+        )
+    return sparse_network(A, name).toarray()
+
+
+def sparse_network(A, name: str = "A") -> sp.csr_array:
+    """Return ``A`` (scipy.sparse or dense) as a square, finite, real float64 CSR array in
+    canonical form (sorted indices, duplicates summed), or raise a one-line ValueError
+    naming the bad value and its index."""
+    if not sp.issparse(A):
+        A = np.asarray(A)
+        _reject_complex(A, name)
+        if A.ndim != 2:
+            raise ValueError(f"{name} must be a square 2-D matrix, got shape {A.shape}")
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be a square 2-D matrix, got shape {A.shape}")
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one row, got shape {A.shape}")
+    if sp.issparse(A) and A.dtype.kind == "c":
+        sparse_square(A, A.shape[0], name)  # names the complex value
+    if sp.issparse(A) and A.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must be a real numeric matrix, got dtype {A.dtype}")
+    A = sp.csr_array(A, dtype=np.float64)
+    if not A.has_canonical_format:
+        A = A.copy()
+        A.sum_duplicates()
+    bad = np.flatnonzero(~np.isfinite(A.data))
+    if bad.size:
+        k = int(bad[0])
+        row = int(np.searchsorted(A.indptr, k, side="right") - 1)
+        raise ValueError(f"{name} must be finite, found {A.data[k]} at index {(row, int(A.indices[k]))}")
+    return A
+
+
+def sparse_is_symmetric(A: sp.csr_array) -> bool:
+    """Exact symmetry of a sparse matrix (every stored entry equal to its mirror image)."""
+    return not (A != A.T).nnz

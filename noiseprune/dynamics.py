@@ -135,7 +135,7 @@ def _extreme_eigenvalue(M, which: str) -> float:
             return float(sla.eigsh(M, k=1, which=which, v0=v0, return_eigenvectors=False)[0])
         except sla.ArpackNoConvergence:
             pass
-    D = M.toarray() if sp.issparse(M) else M
+    D = _checks.densified(M, "the network") if sp.issparse(M) else M
     if which == "LR":
         return float(la.eigvals(D, check_finite=False).real.max())
     w = la.eigvalsh(D, check_finite=False)
@@ -212,7 +212,7 @@ def check_euler_step(M, dt: float, name: str = "A", *, allow_zero_modes: bool = 
                     raise unstable(lam)
             else:
                 try:
-                    check_stable(M.toarray() if sparse else M, symmetric=True)
+                    check_stable(M, symmetric=True)
                 except ValueError as err:
                     raise ValueError(str(err).replace("A is not stable", f"{name} is not stable", 1)) from None
         if not fast_ok:
@@ -229,7 +229,7 @@ def check_euler_step(M, dt: float, name: str = "A", *, allow_zero_modes: bool = 
     norm1 = float(abs(M).sum(axis=0).max()) if sparse else float(np.abs(M).sum(axis=0).max())
     if alpha < 0 and dt < 2.0 * -alpha / (norm1 * scale):
         return  # every |lambda|^2 <= ||M||_1 ||M||_inf and -Re lambda >= |alpha|
-    w = la.eigvals(M.toarray() if sparse else M, check_finite=False)
+    w = la.eigvals(_checks.densified(M, name) if sparse else M, check_finite=False)
     w = w[np.abs(w) > zero_tol] if allow_zero_modes else w
     if w.size:
         bounds = 2.0 * -w.real / np.abs(w) ** 2
@@ -276,8 +276,8 @@ def simulate(
 
     Parameters
     ----------
-    A : array_like, shape (N, N)
-        Original network.
+    A : array_like or scipy.sparse, shape (N, N)
+        Original network (a sparse A is simulated with sparse products, never densified).
     pruned : sequence of sparse or dense (N, N) matrices
         Pruned networks, all simulated against the same x(0) and noise as A.
     trials : int
@@ -323,7 +323,7 @@ def simulate(
         covers the Jacobian of every active set);
         or a simulation that still diverges (non-finite or beyond :data:`DIVERGED`).
     """
-    A = _checks.square_matrix(A)
+    A = _checks.sparse_network(A) if sp.issparse(A) else _checks.square_matrix(A)  # a sparse A stays sparse
     n = A.shape[0]
     mats = [_checks.sparse_square(P, n, f"pruned[{k}]") for k, P in enumerate(pruned)]
     trials = _checks.positive_int(trials, "trials")
@@ -354,7 +354,7 @@ def simulate(
 
     # One step is x <- x + (dt A) x + drive; the drive (input + noise) is shared. dt A is
     # stored as is: folding it into I + dt A would round it to float32 resolution near 1.
-    step_orig = (dt * A).astype(dtype)
+    step_orig = sp.csr_array(dt * A, dtype=dtype) if sp.issparse(A) else (dt * A).astype(dtype)
     step_pruned = [sp.csr_array(dt * M, dtype=dtype) for M in mats]
 
     x0 = rng.uniform(0.0, 1.0, size=(n, trials)).astype(dtype)
@@ -451,7 +451,7 @@ def _relu_trajectory_error(A, mats, trials, steps, dt, noise_std, background, rn
         W = M - (sp.diags_array(M.diagonal()) if sparse else np.diag(np.diagonal(M)))
         return (sp.csr_array(W, dtype=dtype) if sparse else W.astype(dtype)), dt * d
 
-    nets = [parts(A, False)] + [parts(M, True) for M in mats]
+    nets = [parts(A, sp.issparse(A))] + [parts(M, True) for M in mats]
     x0 = rng.uniform(0.0, 1.0, size=(n, trials)).astype(dtype)
     states = [x0.copy() for _ in nets]
     recorder(0, states)

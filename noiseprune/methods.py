@@ -13,7 +13,7 @@ To add a method, add one decorated function to this file::
         \"\"\"q_ij = |a_ij|: the paper's weight control.\"\"\"
         return np.abs(A[i, j])
 
-``score(A, C, i, j)`` gets the dense A, the covariance C (None when
+``score(A, C, i, j)`` gets A (dense, or canonical CSR for a sparse network), the covariance C (None when
 ``uses_covariance`` is False) and the index arrays of the edges to score, and returns
 one nonnegative float per edge. Registration order is the order of tables and legends.
 """
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .registry import Registry
 
@@ -127,7 +128,7 @@ def order(methods) -> list[str]:
 
 def _pair_variance(M: np.ndarray, a: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """|a_ij| (M_ii + M_jj - 2 sign(a_ij) M_ij): |a_ij| Var(x_i - sign(a_ij) x_j) for M = C."""
-    d = np.diagonal(M)
+    d = M.diagonal() if sp.issparse(M) else np.diagonal(M)  # C may be sparse (covariance.on_edges)
     return np.abs(a) * (d[i] + d[j] - 2.0 * np.sign(a) * M[i, j])
 
 
@@ -163,8 +164,10 @@ def resistance(A, C, i, j):
     Spielman-Srivastava sampling; for symmetric A it is noise-prune with the exact C,
     up to the factor 2 absorbed by K.
     """
+    from . import _checks
     from .covariance import cholesky_inverse
 
+    A = _checks.square_matrix(A)  # a sparse A is densified up to _checks.DENSIFY_MAX_N
     try:
         R = cholesky_inverse(-0.5 * (A + A.T))
     except np.linalg.LinAlgError:

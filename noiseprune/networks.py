@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as la
+import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from . import _checks
@@ -62,6 +63,7 @@ def max_real_eigenvalue(M: np.ndarray, *, symmetric: bool) -> float:
     """
     n = M.shape[0]
     if n <= _DENSE_EIG_MAX_N:
+        M = M.toarray() if sp.issparse(M) else M
         w = la.eigvalsh(M) if symmetric else la.eigvals(M)
         return float(np.max(w.real))
     v0 = np.ones(n)
@@ -357,6 +359,8 @@ def check_stable(A: np.ndarray, *, symmetric: bool | None = None) -> None:
     Symmetric matrices are tested by a Cholesky factorisation of -A (exact, and far
     cheaper than an eigensolver); the eigenvalue is computed only to report a failure.
     """
+    if sp.issparse(A):
+        return check_stable_sparse(A, symmetric=symmetric)
     if symmetric is None:
         symmetric = _checks.is_symmetric(A)
     if symmetric:
@@ -574,3 +578,218 @@ def normal(
     if not d.max() < 0:
         raise ValueError(f"A is not stable: its largest real eigenvalue is {d.max():.6g} (must be < 0)")
     return (Q @ M) @ Q.T
+
+
+# ----------------------------------------------------------------------------- sparse networks
+
+#: Relative accuracy asked of ARPACK for the largest real eigenvalue of a sparse network.
+_SPARSE_EIG_TOL = 1e-6
+
+
+def check_stable_sparse(A, *, symmetric: bool | None = None) -> None:
+    """:func:`check_stable` for a scipy.sparse A, in O(nnz) memory.
+
+    Gershgorin discs first (every d_i + r_i < 0 proves stability without an eigensolver);
+    otherwise the largest real eigenvalue by ARPACK (fixed start vector, relative accuracy
+    :data:`_SPARSE_EIG_TOL`, so its sign is right).
+    """
+    A = _checks.sparse_network(A)
+    if symmetric is None:
+        symmetric = _checks.sparse_is_symmetric(A)
+    d, r = _checks.gershgorin(A)
+    scale = float(np.max(np.abs(d) + r))
+    if scale > 0 and float(np.max(d + r)) < -8 * A.shape[0] * np.finfo(float).eps * scale:
+        return
+    lam = sparse_max_real_eigenvalue(A, symmetric=symmetric)
+    if lam >= 0:
+        raise ValueError(f"A is not stable: its largest real eigenvalue is {lam:.6g} (must be < 0)")
+
+
+def sparse_max_real_eigenvalue(M, *, symmetric: bool) -> float:
+    """Largest real part of the eigenvalues of a sparse matrix (ARPACK, start vector of ones)."""
+    n = M.shape[0]
+    if n <= _DENSE_EIG_MAX_N:
+        return max_real_eigenvalue(M.toarray(), symmetric=symmetric)
+    v0 = np.ones(n)
+    if symmetric:
+        w = sla.eigsh(M, k=1, which="LA", v0=v0, tol=_SPARSE_EIG_TOL, return_eigenvectors=False)
+    else:
+        w = sla.eigs(M, k=1, which="LR", v0=v0, tol=_SPARSE_EIG_TOL, return_eigenvectors=False)
+    return float(np.max(w.real))
+
+
+def _sparse_clustered_sizes(p: dict) -> list[int]:
+    return [int(s) for s in p["clusters"]] * int(p.get("repeat", 1))
+
+
+def _sparse_clustered_check(p: dict):
+    sizes = _sparse_clustered_sizes(p)
+    n = sum(sizes)
+    if n < 2:
+        return "clusters", "the network needs at least 2 neurons"
+    if p["within"] > min(sizes) - 1:
+        return "within", f"exceeds the {min(sizes) - 1} other neurons of the smallest cluster"
+    if p["long_range"] > n - 1:
+        return "long_range", f"exceeds the {n - 1} other neurons of an N = {n} network"
+    return None
+
+
+def _sparse_clustered_edges(p: dict) -> float:
+    """Expected off-diagonal nonzeros: (within + long_range) per neuron (a few coincide)."""
+    sizes = _sparse_clustered_sizes(p)
+    return float(sum(sizes) * (p["within"] + p["long_range"]))
+
+
+SPARSE_CLUSTERED_SCHEMA = {
+    "clusters": {
+        "description": "Cluster sizes (positive integers), repeated `repeat` times; N is the sum.",
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "integer", "minimum": 1},
+    },
+    "repeat": {
+        "description": "How many times the list `clusters` is repeated (N = repeat x sum(clusters)).",
+        "type": "integer",
+        "minimum": 1,
+        "default": 1,
+    },
+    "within": {
+        "description": "Mean number of within-cluster synapses per neuron, weight ~ Normal(1, 1).",
+        "type": "number",
+        "minimum": 0,
+        "default": 80,
+    },
+    "long_range": {
+        "description": "Mean number of long-range synapses per neuron (anywhere in the network), weight ~ Uniform(0, 1).",
+        "type": "number",
+        "minimum": 0,
+        "default": 20,
+    },
+    "symmetric": CLUSTERED_SCHEMA["symmetric"],
+    "leak": CLUSTERED_SCHEMA["leak"],
+}
+
+
+@kind(
+    "sparse_clustered",
+    schema=SPARSE_CLUSTERED_SCHEMA,
+    required=["clusters"],
+    size=lambda p: sum(_sparse_clustered_sizes(p)),
+    check=_sparse_clustered_check,
+    edges=_sparse_clustered_edges,
+)
+def sparse_clustered(
+    clusters,
+    *,
+    repeat: int = 1,
+    within: float = 80,
+    long_range: float = 20,
+    symmetric: bool = True,
+    leak="row_sum",
+    rng: np.random.Generator,
+) -> sp.csr_array:
+    """Sparse clustered network A = W - D, built in O(synapses) time and memory.
+
+    The brain-scale counterpart of :func:`clustered`: the numbers of synapses are given
+    per neuron instead of as a density, so the network stays sparse as N grows.
+
+    Parameters
+    ----------
+    clusters : sequence of int
+        Cluster sizes, repeated ``repeat`` times; neurons are numbered cluster by cluster.
+    repeat : int
+        Copies of the list ``clusters`` (N = repeat x sum(clusters)).
+    within : float
+        Mean within-cluster synapses per neuron (at most the smallest cluster's size - 1):
+        a cluster of s neurons gets
+        ``round(within s / 2)`` distinct pairs (symmetric) or ``round(within s)`` distinct
+        directed entries, weight ~ Normal(1, 1).
+    long_range : float
+        Mean long-range synapses per neuron: ``round(long_range N / 2)`` distinct pairs
+        (symmetric) or ``round(long_range N)`` directed entries anywhere off the diagonal,
+        weight ~ Uniform(0, 1), added on top (a position drawn twice sums its weights).
+    symmetric : bool
+        Symmetric weights W = W^T.
+    leak : "row_sum" or float
+        D = diag(sum_j |W_ij|) or D = leak x I, as :func:`clustered`.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    A : scipy.sparse.csr_array, float64, canonical (sorted indices), exactly symmetric when
+        ``symmetric``; W is scaled by 1.1 x its largest real eigenvalue (ARPACK) first.
+
+    Raises
+    ------
+    ValueError
+        Bad parameters, or a leak that leaves A unstable (naming the eigenvalue).
+    """
+    rng = _checks.generator(rng)
+    try:
+        sizes = [int(s) for s in clusters]
+    except (TypeError, ValueError):
+        raise ValueError(f"clusters must be a list of positive integers, got {clusters!r}") from None
+    if not sizes or any(s <= 0 or s != c for s, c in zip(sizes, clusters)):
+        raise ValueError(f"clusters must be a non-empty list of positive integers, got {clusters!r}")
+    repeat = _checks.positive_int(repeat, "repeat")
+    within = _checks.non_negative(within, "within")
+    long_range = _checks.non_negative(long_range, "long_range")
+    if not (isinstance(leak, str) and leak == "row_sum"):
+        if isinstance(leak, str) or isinstance(leak, bool) or not isinstance(leak, numbers.Real):
+            raise ValueError(f"leak must be 'row_sum' or a positive number, got {leak!r}")
+        _checks.positive(leak, "leak")
+    sizes = sizes * repeat
+    n = sum(sizes)
+    if n < 2:
+        raise ValueError(f"the network needs at least 2 neurons, got clusters {clusters!r}")
+    if within > min(sizes) - 1:
+        raise ValueError(f"within={within:g} exceeds the {min(sizes) - 1} other neurons of the smallest cluster")
+    if long_range > n - 1:
+        raise ValueError(f"long_range={long_range:g} exceeds the {n - 1} other neurons of an N = {n} network")
+
+    rows, cols, vals = [], [], []
+    offset = 0
+    for s in sizes:
+        if s >= 2 and within > 0:
+            if symmetric:
+                m = min(int(round(within * s / 2)), s * (s - 1) // 2)
+                i, j = _sample_pairs(s, m, rng)
+            else:
+                m = min(int(round(within * s)), s * (s - 1))
+                i, j = _offdiag_positions(s, rng.choice(s * (s - 1), size=m, replace=False))
+            rows.append(i + offset)
+            cols.append(j + offset)
+            vals.append(rng.normal(1.0, 1.0, size=m))
+        offset += s
+    if long_range > 0:
+        if symmetric:
+            m = min(int(round(long_range * n / 2)), n * (n - 1) // 2)
+            i, j = _sample_pairs(n, m, rng)
+        else:
+            m = min(int(round(long_range * n)), n * (n - 1))
+            i, j = _offdiag_positions(n, rng.choice(n * (n - 1), size=m, replace=False))
+        rows.append(i)
+        cols.append(j)
+        vals.append(rng.uniform(0.0, 1.0, size=m))
+    i = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    j = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    w = np.concatenate(vals) if vals else np.empty(0)
+    del rows, cols, vals
+    if symmetric:
+        i, j, w = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([w, w])
+    index = np.int32 if n < np.iinfo(np.int32).max and i.size < np.iinfo(np.int32).max else np.int64
+    W = sp.csr_array((w, (i.astype(index), j.astype(index))), shape=(n, n))  # duplicates summed
+    del i, j, w
+    W.sum_duplicates()
+    W.eliminate_zeros()
+    if not W.nnz:
+        raise ValueError("the network has no synapses: within and long_range are both 0")
+    lam = sparse_max_real_eigenvalue(W, symmetric=symmetric)
+    if not lam > 0:
+        raise ValueError(f"cannot scale W: its largest real eigenvalue is {lam:.3g}, not positive")
+    W.data /= 1.1 * lam
+    d = -np.asarray(abs(W).sum(axis=1)).ravel() if leak == "row_sum" else np.full(n, -float(leak))
+    A = sp.csr_array(W + sp.diags_array(d, format="csr"))
+    A.sort_indices()
+    check_stable_sparse(A, symmetric=symmetric)
+    return A

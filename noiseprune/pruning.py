@@ -82,7 +82,10 @@ def solve_scale(q: np.ndarray, target: float) -> float:
 
 
 def edges(A: np.ndarray, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (i, j) of the off-diagonal nonzeros of A; only i < j when ``symmetric``."""
+    """Indices (i, j) of the off-diagonal nonzeros of A (dense or canonical CSR), row-major;
+    only i < j when ``symmetric``."""
+    if sp.issparse(A):
+        return _sparse_edges(A, symmetric=symmetric)
     if symmetric:
         i, j = np.nonzero(np.triu(A, 1))
     else:
@@ -95,7 +98,9 @@ def edges(A: np.ndarray, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
 def edge_scores(A: np.ndarray, C: np.ndarray | None, method: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Scores q_ij of the listed edges by the registered ``method`` (:mod:`noiseprune.methods`)."""
     spec = methods.get(method)
-    if spec.uses_covariance:
+    if spec.uses_covariance and sp.issparse(A):
+        C = _sparse_network_covariance(A, C, method, i, j)
+    elif spec.uses_covariance:
         if C is None:
             raise ValueError(f"method {method!r} needs the covariance C")
         C = _checks.square_matrix(C, "C")
@@ -191,7 +196,9 @@ def probabilities(
         k > 3) and eps in (0, 1) (:func:`check_theory`).
     sparse : bool
         Return P as a CSR matrix of its nonzero entries (the same values): no dense
-        N x N array is formed, and :func:`prune` samples from it directly.
+        N x N array is formed, and :func:`prune` samples from it directly. Always so
+        for a scipy.sparse A, which is never densified (C then may be dense, or sparse
+        holding at least A's synapses and the diagonal, as :func:`covariance.on_edges`).
 
     Returns
     -------
@@ -203,12 +210,12 @@ def probabilities(
     ValueError
         Bad matrices, unknown method/normalization, keep_fraction outside (0, 1].
     """
-    A = _checks.square_matrix(A)
+    A, symmetric = network(A)
+    sparse = sparse or sp.issparse(A)  # sparse in, sparse out
     methods.get(method)
     _checks.choice(normalization, NORMALIZATIONS, "normalization")
     if normalization != "theory":
         keep_fraction = _checks.keep_fraction(keep_fraction)
-    symmetric = _checks.is_symmetric(A)
     n = A.shape[0]
     i, j = edges(A, symmetric=symmetric)
     q = edge_scores(A, C, method, i, j)
@@ -291,8 +298,10 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         Bad matrices, P outside [0, 1], a P that is not symmetric for a symmetric A,
         unknown diagonal mode.
     """
-    A = _checks.square_matrix(A)
+    A, symmetric = network(A)
     n = A.shape[0]
+    if sp.issparse(A) and not sp.issparse(P):
+        P = _checks.sparse_square(P, n, "P")
     if sp.issparse(P):
         P = _checks.sparse_square(P, n, "P")
         values = P.data
@@ -306,7 +315,6 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         raise ValueError(f"P must have entries in [0, 1], found {bad:g}")
     _checks.choice(diagonal, DIAGONALS, "diagonal")
     rng = _checks.generator(rng)
-    symmetric = _checks.is_symmetric(A)
     if symmetric:
         # each pair of a symmetric A is drawn once, from the upper triangle of P: a P
         # whose triangles differ would have its lower one silently ignored
@@ -346,10 +354,10 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
 
     off_abs = np.bincount(i, weights=np.abs(vals), minlength=n)
     if diagonal == "row_sum":
-        orig_abs = np.abs(A).sum(axis=1) - np.abs(np.diagonal(A))
-        d = np.diagonal(A) + orig_abs - off_abs
+        orig_abs = np.asarray(abs(A).sum(axis=1)).ravel() - np.abs(_diagonal(A))
+        d = _diagonal(A) + orig_abs - off_abs
     elif diagonal == "original":
-        d = np.diagonal(A).copy()
+        d = _diagonal(A).copy()
     else:
         d = np.zeros(n)
     idx = np.arange(n)
@@ -360,3 +368,73 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
     out.eliminate_zeros()
     out.sort_indices()
     return out
+
+
+# ----------------------------------------------------------------------------- sparse networks
+
+
+def network(A) -> tuple[np.ndarray | sp.csr_array, bool]:
+    """A validated network and whether it is symmetric: a dense float64 array, or for a
+    scipy.sparse A a canonical CSR array (never densified)."""
+    if sp.issparse(A):
+        A = _checks.sparse_network(A)
+        return A, _checks.sparse_is_symmetric(A)
+    A = _checks.square_matrix(A)
+    return A, _checks.is_symmetric(A)
+
+
+def _diagonal(A) -> np.ndarray:
+    return A.diagonal() if sp.issparse(A) else np.diagonal(A)
+
+
+def _sparse_edges(A: sp.csr_array, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`edges` of a canonical CSR A, row-major like the dense ones."""
+    i = np.repeat(np.arange(A.shape[0], dtype=np.int64), np.diff(A.indptr))
+    j = A.indices.astype(np.int64)
+    keep = (A.data != 0) & ((j > i) if symmetric else (j != i))
+    return i[keep], j[keep]
+
+
+def _sparse_network_covariance(A: sp.csr_array, C, method: str, i: np.ndarray, j: np.ndarray):
+    """The covariance of a sparse network's scores, validated: a dense C (as for dense A),
+    or a sparse one that holds every synapse (i, j) and the whole diagonal, symmetric on
+    them and with a positive diagonal; its entries elsewhere are never read."""
+    if C is None:
+        raise ValueError(f"method {method!r} needs the covariance C")
+    n = A.shape[0]
+    if not sp.issparse(C):
+        C = _checks.square_matrix(C, "C")
+        if C.shape != A.shape:
+            raise ValueError(f"C must have the shape of A {A.shape}, got {C.shape}")
+        _checks.covariance_matrix(C, "C")
+        return C
+    C = _checks.sparse_square(C, n, "C")
+    C.sum_duplicates()
+    d = C.diagonal()
+    pattern = sp.csr_array((np.ones(C.nnz), C.indices, C.indptr), shape=(n, n))
+    for r, c in ((i, j), (j, i)):
+        present = pattern[r, c] != 0
+        if not present.all():
+            k = int(np.flatnonzero(~present)[0])
+            raise ValueError(
+                f"C lacks the synapse ({int(r[k])}, {int(c[k])}) of A: a sparse covariance must hold every synapse "
+                "of A (and its mirror image) and the diagonal"
+            )
+    diag_present = pattern.diagonal() != 0
+    bad = np.flatnonzero(~diag_present | ~(d > 0))
+    if bad.size:
+        k = int(bad[0])
+        raise ValueError(
+            f"C must have a positive diagonal (a covariance of noisy units), found C[{k}, {k}] = {d[k]:g}"
+            + ("" if diag_present[k] else " (not stored)")
+        )
+    upper, lower = C[i, j], C[j, i]
+    tol = 1e-8 * float(d.max())
+    gap = np.abs(upper - lower)
+    if gap.size and not gap.max() <= tol:
+        k = int(np.argmax(gap > tol))
+        raise ValueError(
+            f"C must be symmetric, found C[{int(i[k])}, {int(j[k])}] = {upper[k]:g} but "
+            f"C[{int(j[k])}, {int(i[k])}] = {lower[k]:g} (tolerance {tol:.3g})"
+        )
+    return C

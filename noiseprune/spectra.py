@@ -322,3 +322,157 @@ def compare(
         alignment=np.abs(rayleigh) / norms,
     )
     return out
+
+
+# ----------------------------------------------------------------------------- sparse networks
+
+#: Eigensolvers of :func:`slowest` (and :func:`fastest`: "lanczos" or "lobpcg").
+SLOWEST_METHODS = ("lanczos", "shift-invert", "lobpcg")
+#: Relative accuracy asked of the sparse eigensolvers.
+SPARSE_EIG_TOL = 1e-6
+#: Iterations of LOBPCG before it is declared not converged.
+_LOBPCG_MAXITER = 500
+
+
+def _sparse_network(A) -> tuple[sp.csr_array, bool]:
+    A = _checks.sparse_network(A)
+    return A, _checks.sparse_is_symmetric(A)
+
+
+def _by_magnitude(w: np.ndarray, *, descending: bool = False) -> np.ndarray:
+    order = np.lexsort((np.imag(w), np.real(w), np.abs(w)))
+    return w[order[::-1]] if descending else w[order]
+
+
+def _lobpcg(M, k: int, *, largest: bool, B=None) -> np.ndarray:
+    """k extreme eigenvalues of the symmetric M (M v = mu B v) by LOBPCG with a Jacobi
+    preconditioner and a fixed random start; ValueError if it does not converge."""
+    n = M.shape[0]
+    X = np.random.default_rng(0).standard_normal((n, k))
+    d = np.abs(M.diagonal())
+    precond = sp.diags_array(1.0 / np.where(d > 0, d, 1.0))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is checked below from the residuals
+        w, V = sla.lobpcg(M, X, B=B, M=precond, largest=largest, tol=SPARSE_EIG_TOL, maxiter=_LOBPCG_MAXITER)
+    R = M @ V - (B @ V if B is not None else V) * w
+    scale = np.abs(w) * (np.linalg.norm(B @ V, axis=0) if B is not None else 1.0)
+    if not np.all(np.linalg.norm(R, axis=0) <= 1e-4 * np.maximum(scale, 1e-300)):
+        raise ValueError(f"LOBPCG did not converge to {k} eigenvalues in {_LOBPCG_MAXITER} iterations at N = {n}")
+    return w
+
+
+def slowest(A, k: int, *, method: str = "lanczos") -> np.ndarray:
+    """The k eigenvalues of smallest magnitude of a stable A (its slowest modes), sorted
+    by magnitude ascending; dense or scipy.sparse A, never densified.
+
+    method (symmetric A):
+        "lanczos": ARPACK eigsh on A for the largest algebraic eigenvalues (for a stable
+        symmetric A exactly those of smallest magnitude); products only.
+        "shift-invert": eigsh with sigma = 0 (a sparse LU factorisation of A).
+        "lobpcg": LOBPCG on -A for its smallest eigenvalues, Jacobi preconditioner.
+    Non-symmetric A: "lanczos" is ARPACK eigs for the largest real parts (the slowest
+    decay; the modes of smallest magnitude when they lie on the real axis, as for the
+    row-sum networks), "shift-invert" eigs with sigma = 0 (exactly the smallest
+    magnitudes); complex eigenvalues.
+    benchmarks/bench_brain_scale.py measures which converges and how fast.
+    """
+    A, symmetric = _sparse_network(A)
+    k = _checks.positive_int(k, "k")
+    _checks.choice(method, SLOWEST_METHODS, "method")
+    n = A.shape[0]
+    if k >= n - 1:
+        raise ValueError(f"k = {k} must be below N - 1 = {n - 1} (the sparse eigensolvers need it)")
+    v0 = np.ones(n)
+    if symmetric:
+        if method == "lanczos":
+            w = sla.eigsh(A, k=k, which="LA", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+        elif method == "shift-invert":
+            w = sla.eigsh(sp.csc_array(A), k=k, sigma=0.0, which="LM", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+        else:
+            w = -_lobpcg(-A, k, largest=False)
+        return _by_magnitude(np.asarray(w, dtype=np.float64))
+    if method == "lobpcg":
+        raise ValueError("method 'lobpcg' needs a symmetric A; use 'lanczos' or 'shift-invert'")
+    if method == "lanczos":
+        w = sla.eigs(A, k=k, which="LR", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+    else:
+        w = sla.eigs(sp.csc_array(A), k=k, sigma=0.0, which="LM", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+    return _by_magnitude(np.asarray(w))
+
+
+def fastest(A, k: int, *, method: str = "lanczos") -> np.ndarray:
+    """The k eigenvalues of largest magnitude of A (its fastest modes), sorted by
+    magnitude descending; dense or scipy.sparse A. "lanczos": ARPACK (eigsh smallest
+    algebraic for symmetric A, eigs largest magnitude otherwise); "lobpcg": symmetric A."""
+    A, symmetric = _sparse_network(A)
+    k = _checks.positive_int(k, "k")
+    _checks.choice(method, ("lanczos", "lobpcg"), "method")
+    n = A.shape[0]
+    if k >= n - 1:
+        raise ValueError(f"k = {k} must be below N - 1 = {n - 1} (the sparse eigensolvers need it)")
+    v0 = np.ones(n)
+    if symmetric:
+        if method == "lobpcg":
+            w = -_lobpcg(-A, k, largest=True)
+        else:
+            w = sla.eigsh(A, k=k, which="SA", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+        return _by_magnitude(np.asarray(w, dtype=np.float64), descending=True)
+    if method == "lobpcg":
+        raise ValueError("method 'lobpcg' needs a symmetric A; use 'lanczos'")
+    w = sla.eigs(A, k=k, which="LM", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
+    return _by_magnitude(np.asarray(w), descending=True)
+
+
+def generalized_extremes(A, A_sparse) -> tuple[float, float]:
+    """Smallest and largest generalized eigenvalue mu of (-A_sparse) v = mu (-A) v for
+    symmetric A and A_sparse, by LOBPCG with B = -A (products only, no factorisation):
+    the spectral eps is max |mu - 1| over both ends. ValueError if not symmetric or if
+    LOBPCG does not converge (ill-conditioned -A, e.g. very slow modes)."""
+    A, symmetric = _sparse_network(A)
+    As, symmetric_s = _sparse_network(A_sparse)
+    if As.shape != A.shape:
+        raise ValueError(f"A_sparse must have the shape of A {A.shape}, got {As.shape}")
+    if not (symmetric and symmetric_s):
+        raise ValueError("the generalized eigenvalues (spectral eps) are defined for symmetric A and A_sparse only")
+    lo = _lobpcg(-As, 1, largest=False, B=-A)[0]
+    hi = _lobpcg(-As, 1, largest=True, B=-A)[0]
+    return float(lo), float(hi)
+
+
+def sparse_metrics(A, A_sparse, *, k: int = 20, eigenvalues: dict | None = None, spectral_eps: bool = True) -> dict:
+    """Spectral metrics of a pruned network without dense matrices.
+
+    The k slowest (:func:`slowest`) and k fastest (:func:`fastest`) eigenvalues of A
+    and of A_sparse, paired by rank (real) or by linear assignment (complex,
+    :func:`match_eigenvalues`), their relative errors mu / lambda - 1, and for symmetric
+    networks the spectral eps max |mu - 1| over the extreme generalized eigenvalues
+    (:func:`generalized_extremes`; NaN with ``eps_converged = False`` when LOBPCG does not
+    converge, or when ``spectral_eps`` is False).
+
+    ``eigenvalues``: {"slowest": ..., "fastest": ...} of A, computed once per network.
+    """
+    A, symmetric = _sparse_network(A)
+    As, _ = _sparse_network(A_sparse)
+    if As.shape != A.shape:
+        raise ValueError(f"A_sparse must have the shape of A {A.shape}, got {As.shape}")
+    ref = eigenvalues if eigenvalues is not None else {"slowest": slowest(A, k), "fastest": fastest(A, k)}
+    out = {}
+    for name, fn in (("slowest", slowest), ("fastest", fastest)):
+        w = np.asarray(ref[name])
+        mu = fn(As, len(w))
+        mu = match_eigenvalues(w, mu) if (np.iscomplexobj(w) or np.iscomplexobj(mu)) else mu
+        out[name] = w
+        out[f"{name}_pruned"] = mu
+        out[f"{name}_err"] = mu / w - 1.0
+    out["spectral_eps"] = float("nan")
+    out["eps_converged"] = False
+    if spectral_eps and symmetric and _checks.sparse_is_symmetric(As):
+        try:
+            lo, hi = generalized_extremes(A, As)
+            out["spectral_eps"] = max(abs(lo - 1.0), abs(hi - 1.0))
+            out["eps_converged"] = True
+        except ValueError:
+            pass
+    return out

@@ -47,6 +47,8 @@ def tiny():
 
 #: Figures of the seed questions: configs/seed-questions.yaml draws them, not config.yaml.
 QUESTIONS = {"fig10_colored_noise", "fig12_leak_margin", "fig13_guarantee"}
+#: Figures of sections the default config lacks, with the config that draws them.
+OWN_CONFIG = {"fig16_brain_scale": ROOT / "tests" / "configs" / "brain.yaml"}
 
 
 def test_every_figure_caption_renders(default, tiny):
@@ -54,8 +56,17 @@ def test_every_figure_caption_renders(default, tiny):
     # config.yaml draws Figs. 1-9 (later figures come with their own configs), in figure-number order
     assert list(default) == [n for n in names if n in default] and {f"fig{i}_" for i in range(1, 10)} <= {n[:5] for n in default}
     trained_figures = {"fig9_trained", "fig14_trained_retention", "fig15_retraining"}
-    # the figures config draws every figure but the trained ones and the seed questions'
-    assert set(tiny) == set(names) - trained_figures - QUESTIONS
+    # the figures config draws every figure but the trained ones, the seed questions' and
+    # those of sections it lacks
+    assert set(tiny) == set(names) - trained_figures - QUESTIONS - set(OWN_CONFIG)
+    for name, path in OWN_CONFIG.items():
+        assert name in rendered(plan_of(path))
+
+
+def test_brain_scale_caption_states_the_run():
+    text = rendered(plan_of(ROOT / "tests" / "configs" / "brain.yaml"))["fig16_brain_scale"]
+    assert "N = 300, 600 neurons, 16 synapses per neuron" in text and "keep fraction 30 %" in text
+    assert "1 network seed × 2 pruning seeds" in text and "N = 200 compared with the exact" in text
 
 
 def test_seed_question_captions_state_the_runs_setting():

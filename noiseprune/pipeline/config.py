@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from noiseprune import hashing
+from noiseprune._checks import DENSIFY_MAX_N
 from noiseprune import methods
 from noiseprune import networks
 from noiseprune.pipeline.ids import NO_COVARIANCE, format_number  # noqa: F401  (config.format_number for callers)
@@ -193,6 +194,36 @@ def check_trained(trained: Mapping) -> dict:
 
 
 # --------------------------------------------------------------------------- expansion
+
+
+def brain_network(brain: Mapping, size: int) -> dict:
+    """The network mapping of one size of a brain_scale section: its clusters repeated to N = size."""
+    return {"kind": "sparse_clustered", **brain["network"], "repeat": size // sum(brain["network"]["clusters"])}
+
+
+def check_brain_scale(brain: Mapping) -> dict:
+    """Cross-field checks of a schema-complete ``brain_scale`` section; returns it (a copy)."""
+    path = ["brain_scale"]
+    check_name(path + ["name"], brain["name"])
+    if brain["name"].startswith(SCALING_PREFIX):
+        _fail(path + ["name"], brain["name"], f"names starting with {SCALING_PREFIX!r} are reserved")
+    unit = sum(brain["network"]["clusters"])
+    sizes = list(brain["sizes"]) + [brain["accuracy"]["size"]]
+    for i, size in enumerate(sizes):
+        key = path + (["sizes", i] if i < len(brain["sizes"]) else ["accuracy", "size"])
+        if size % unit:
+            _fail(key, size, f"must be a multiple of sum(network.clusters) = {unit}")
+        _check_network(brain_network(brain, size), path + ["network"])
+    if brain["accuracy"]["size"] > DENSIFY_MAX_N:
+        _fail(path + ["accuracy", "size"], brain["accuracy"]["size"],
+              f"must be <= {DENSIFY_MAX_N}: the exact covariance it is compared with is dense")
+    for i, size in enumerate(brain["sizes"]):
+        edges = networks.get("sparse_clustered").edges(brain_network(brain, size))
+        if brain["keep_fraction"] * edges < 1:
+            _fail(path + ["keep_fraction"], brain["keep_fraction"], f"keeps fewer than one of the {edges:g} synapses of N = {size}")
+        if brain["eigenvalues"] >= size - 1:
+            _fail(path + ["eigenvalues"], brain["eigenvalues"], f"must be below N - 1 = {size - 1} for N = {size}")
+    return copy.deepcopy(dict(brain))
 
 
 def merge(defaults: Mapping, overrides: Mapping) -> dict:
@@ -405,14 +436,17 @@ def expand(config: Mapping) -> dict:
             raw[name] = (["scaling"], exp, True)
         scaling_info = {"experiments": list(generated), "target_eps": float(scaling["target_eps"])}
 
-    if not raw:
-        _fail_key(["experiments"], "no experiments configured (add an experiment or a scaling section)")
+    if not raw and config.get("brain_scale") is None:
+        _fail_key(["experiments"], "no experiments configured (add an experiment, a scaling or a brain_scale section)")
 
     resolved = {}
     for name, (path, exp, generated) in raw.items():
         if not generated:
             check_name(path, name)
         full = merge({k: defaults[k] for k in INHERITED if k in defaults}, exp)
+        if full["network"].get("kind") == "sparse_clustered":
+            _fail(path + ["network", "kind"], "sparse_clustered",
+                  "a sparse network goes in the brain_scale section (the experiments' jobs store dense matrices)")
         n, entries = _check_network(full["network"], path + ["network"])
         if entries is not None:
             _check_keep_fractions(full["keep_fractions"], entries, path + ["keep_fractions"], f"off-diagonal entries of {name}")
@@ -423,11 +457,15 @@ def expand(config: Mapping) -> dict:
     trained = check_trained(config["trained"]) if config.get("trained") is not None else None
     if trained is not None and trained["name"] in resolved:
         _fail(["trained", "name"], trained["name"], "is also the name of an experiment")
+    brain = check_brain_scale(config["brain_scale"]) if config.get("brain_scale") is not None else None
+    if brain is not None and (brain["name"] in resolved or (trained is not None and brain["name"] == trained["name"])):
+        _fail(["brain_scale", "name"], brain["name"], "is also the name of an experiment or of the trained section")
     return {
         "results_dir": check_results_dir(config.get("results_dir", "results")),
         "experiments": resolved,
         "scaling": scaling_info,
         "trained": trained,
+        "brain_scale": brain,
         "figures": config.get("figures", {}),
         "limits": dict(config.get("limits") or {}),
     }

@@ -115,6 +115,7 @@ class Jobs:
             trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
             trained_cov=alternation(["lnp", "snp", "rates", NO_COVARIANCE]),
             reducer=alternation(trained.get("reducers", [])),
+            **self.brain_wildcard_patterns(),
         )
 
     def experiments_of(self, *, relu: bool) -> list[str]:
@@ -304,3 +305,35 @@ class Jobs:
 
     def benchmark(self, rule: str, pattern: str) -> str:
         return f"{self.plan.results_dir}/benchmarks/{rule}/{pattern}.tsv"
+
+    # ------------------------------------------------------------ brain-scale sparse networks
+    def brain_wildcard_patterns(self) -> dict[str, str]:
+        brain = self.plan.brain or {}
+        return dict(
+            brain_name=alternation([brain["name"]] if brain else []),
+            brain_n=alternation(brain.get("sizes", [])),
+            brain_seed=alternation(brain.get("seeds", [])),
+        )
+
+    def brain_params(self, wildcards) -> dict:
+        """Everything a brain_scale job reads: the section with the network of its size."""
+        from .config import brain_network
+
+        b = self.plan.brain
+        return canonical({**{k: b[k] for k in ("name", "methods", "keep_fraction", "prune_seeds", "covariance",
+                                                 "eigenvalues", "spectral_eps", "dynamics")},
+                          "network": brain_network(b, int(wildcards.brain_n))})
+
+    def brain_accuracy_params(self) -> dict:
+        from .config import brain_network
+
+        b = self.plan.brain or {}
+        if not b:
+            return {}
+        return canonical({"network": brain_network(b, b["accuracy"]["size"]), "durations": b["accuracy"]["durations"],
+                          "replicas": b["accuracy"]["replicas"], "dt": b["covariance"]["dt"],
+                          "burn_in": b["covariance"]["burn_in"], "name": b["name"]})
+
+    def brain_cost(self) -> Cost:
+        return Cost(lambda w: npplan.brain_memory_mb(self.plan.brain, int(w["brain_n"])),
+                    lambda w: npplan.brain_runtime_min(self.plan.brain, int(w["brain_n"])))

@@ -311,6 +311,7 @@ class Plan:
         self.experiments: dict = prepared["experiments"]
         self.scaling: dict | None = prepared["scaling"]
         self.trained: dict | None = prepared.get("trained")
+        self.brain: dict | None = prepared.get("brain_scale")
         self.figure_config: dict = prepared.get("figures") or {}
         self.figures_explicit: bool = bool(prepared.get("figures_explicit"))
         #: Largest estimated cost of one job (CPU-hours) the plan accepts.
@@ -430,6 +431,7 @@ class Plan:
             for rule in TRAINED_RUNTIME:
                 hours = trained_runtime_min(rule, t) / 60
                 out.append(("trained", None, rule, what, trained_memory_mb(rule, t), hours))
+        out += self.brain_estimates()
         return out
 
     def check_resources(self, available_mb: float | None, source: str | None = None) -> None:
@@ -631,7 +633,7 @@ class Plan:
 
     def _figure_problem(self, fig, spec: Mapping, names: list[str]) -> str | None:
         """Why figure ``fig`` cannot draw the experiments ``names`` of ``spec`` (None when it can)."""
-        known = list(self.experiments) + ([self.trained["name"]] if self.trained else [])
+        known = list(self.experiments) + ([self.trained["name"]] if self.trained else []) + ([self.brain["name"]] if self.brain else [])
         missing = [n for n in names if n not in known]
         if missing:
             return f"figure {fig.name!r} names experiment {missing[0]!r}, which the config lacks (experiments: {', '.join(known)})"
@@ -652,7 +654,7 @@ class Plan:
 
         fig = plotting.get(name)
         spec = self.figures[name]
-        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES)
+        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES)
         inputs = {table: tables[table] for table in fig.tables}
         if fig.files:
             inputs.update(fig.files(spec, self))
@@ -689,12 +691,13 @@ class Plan:
         return method_covariances(self.experiments[name], method)
 
     def table_names(self) -> list[str]:
-        """Tables this config produces (keys of TABLES, RELU_TABLES, TRAINED_TABLES, BALANCE_TABLES and QUESTION_TABLES)."""
-        return (list(TABLES) + (list(RELU_TABLES) if self.relu_experiments() else [])
-                + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []) + self.question_tables())
+        """Tables this config produces (keys of TABLES, RELU_TABLES, TRAINED_TABLES, BALANCE_TABLES, QUESTION_TABLES and BRAIN_TABLES)."""
+        return ((list(TABLES) if self.experiments else []) + (list(RELU_TABLES) if self.relu_experiments() else [])
+                + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []) + self.question_tables()
+                + (list(BRAIN_TABLES) if self.brain else []))
 
     def table_targets(self) -> list[str]:
-        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES)[name] for name in self.table_names())
+        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES)[name] for name in self.table_names())
 
     # ------------------------------------------------------------ excitatory/inhibitory balance
     def balance_experiments(self) -> list[str]:
@@ -713,3 +716,78 @@ class Plan:
                        method=job["method"], keep_fraction=float(job["keep"]), prune_seed=int(job["pseed"]))
             draws.append(dict(ids=ids, network=self.path(NETWORK).format(**job), pruned=self.path(PRUNED).format(**job)))
         return draws
+
+    # ------------------------------------------------------------ brain-scale sparse networks
+    def brain_jobs(self) -> list[dict]:
+        """Wildcards of every brain_scale job (one per size and seed)."""
+        if not self.brain:
+            return []
+        return [dict(brain_name=self.brain["name"], brain_n=n, brain_seed=seed)
+                for n in self.brain["sizes"] for seed in self.brain["seeds"]]
+
+    def brain_results(self) -> list[str]:
+        return [self.path(BRAIN_RESULT).format(**job) for job in self.brain_jobs()]
+
+    def brain_accuracies(self) -> list[str]:
+        if not self.brain:
+            return []
+        return [self.path(BRAIN_ACCURACY).format(brain_name=self.brain["name"], brain_seed=s) for s in self.brain["seeds"]]
+
+    def brain_estimates(self) -> list[tuple]:
+        """:meth:`job_estimates` rows of the brain_scale jobs (the largest size sizes them)."""
+        if not self.brain:
+            return []
+        b = self.brain
+        out = []
+        for i, n in enumerate(b["sizes"]):
+            what = f"N = {n}, {brain_synapses(b, n):.3g} synapses"
+            out.append((f"brain_scale.sizes[{i}]", n, "brain_scale", what, brain_memory_mb(b, n), brain_runtime_min(b, n) / 60))
+        return out
+
+
+# ---------------------------------------------------------------- brain-scale sparse networks
+# The `brain_scale` section: one job per (size, seed) runs the whole sparse path
+# (noiseprune.brain_scale.run), one per seed the estimation error against the duration.
+BRAIN_RESULT = "brain/{brain_name}/N{brain_n}/seed{brain_seed}.json"
+BRAIN_ACCURACY = "brain/{brain_name}/accuracy/seed{brain_seed}.json"
+BRAIN_TABLES = {
+    "brain_scale": "tables/brain_scale.csv",
+    "brain_eigen": "tables/brain_eigen.csv",
+    "brain_accuracy": "tables/brain_accuracy.csv",
+    "brain_cost": "tables/brain_cost.csv",
+    "brain_digest": "tables/brain_digest.csv",
+}
+#: Bytes per synapse of a brain_scale job (the network's construction, its CSR copies,
+#: the edge covariance, one probability matrix per method): the bound that
+#: tests/test_sparse.py checks the traced peak of the whole path against at N = 50,000.
+BRAIN_BYTES_PER_SYNAPSE = 200
+#: Seconds per synapse and state column of one sparse step (product, edge sums, noise):
+#: 1.2 s for 10^7 synapses x 16 columns at N = 10^5 on the shared 2-core machine
+#: (benchmarks/bench_brain_scale.py, docs/performance.md), rounded up.
+BRAIN_SECONDS_PER_SYNAPSE_COLUMN = 8e-9
+#: Sparse products of the eigensolvers per eigenvalue asked (ARPACK, both networks, both ends).
+BRAIN_EIGEN_PRODUCTS = 400
+
+
+def brain_synapses(brain: Mapping, n: int) -> float:
+    """Expected synapses of the brain_scale network of size n."""
+    return float(n) * (brain["network"]["within"] + brain["network"]["long_range"])
+
+
+def brain_memory_mb(brain: Mapping, n: int) -> float:
+    """Memory estimate (MB) of one brain_scale job of size n."""
+    cov = brain["covariance"]
+    block = 4.0 * n * max(cov["replicas"], 256) * 2  # float32 sample block and edge-chunk temporaries
+    return MEM_BASE_MB + (BRAIN_BYTES_PER_SYNAPSE * brain_synapses(brain, n) + block) / 2**20
+
+
+def brain_runtime_min(brain: Mapping, n: int) -> float:
+    """Runtime estimate (minutes) of one brain_scale job of size n."""
+    cov, dyn = brain["covariance"], brain["dynamics"]
+    synapses = brain_synapses(brain, n)
+    steps = (cov["burn_in"] + cov["duration"] / cov["replicas"]) / cov["dt"]
+    columns = steps * cov["replicas"]
+    methods = len(brain["methods"]) * len(brain["prune_seeds"])
+    columns += dyn["steps"] * dyn["trials"] * (1 + brain["keep_fraction"] * methods)
+    columns += BRAIN_EIGEN_PRODUCTS * brain["eigenvalues"] * (1 + methods)
+    return max(MIN_RUNTIME, BRAIN_SECONDS_PER_SYNAPSE_COLUMN * synapses * columns / 60)

@@ -173,6 +173,10 @@ def load_schema(schema=DEFAULT_SCHEMA) -> dict:
     defs["network_kinds"] = {
         name: {"type": "object", "properties": copy.deepcopy(spec.schema)} for name, spec in networks.KINDS.items()
     }
+    brain = schema.get("properties", {}).get("brain_scale")
+    if brain is not None:  # its network: the sparse_clustered keys, `repeat` following from each size
+        keys = {k: v for k, v in copy.deepcopy(networks.get("sparse_clustered").schema).items() if k != "repeat"}
+        brain["properties"]["network"].update(properties=keys, additionalProperties=False, required=["clusters"])
     return schema
 
 

@@ -92,6 +92,9 @@ TRAINED_TABLES = PLAN.paths(npplan.TRAINED_TABLES)
 FIXED_POINT = PLAN.path(npplan.FIXED_POINT)
 RELU_DRAWS = PLAN.path(npplan.RELU_DRAWS)
 RELU_TABLES = PLAN.paths(npplan.RELU_TABLES)
+BRAIN_RESULT = PLAN.path(npplan.BRAIN_RESULT)
+BRAIN_ACCURACY = PLAN.path(npplan.BRAIN_ACCURACY)
+BRAIN_TABLES = PLAN.paths(npplan.BRAIN_TABLES)
 
 # ---------------------------------------------------------------- wildcards
 # Each wildcard matches exactly the values the config names (noiseprune.pipeline.jobs).
@@ -111,10 +114,14 @@ wildcard_constraints:
     trained_keep=WILDCARDS["trained_keep"],
     trained_cov=WILDCARDS["trained_cov"],
     reducer=WILDCARDS["reducer"],
+    brain_name=WILDCARDS["brain_name"],
+    brain_n=WILDCARDS["brain_n"],
+    brain_seed=WILDCARDS["brain_seed"],
 
 
 def final_outputs(wildcards):
     """Everything the default target builds: the tables, the figures and the report
     tables (an input function: the figures are planned only when this target is built).
     """
-    return PLAN.table_targets() + PLAN.figure_files() + list(REPORT_TABLES.values())
+    digests = list(REPORT_TABLES.values()) if PLAN.experiments else []  # of summary and scaling
+    return PLAN.table_targets() + PLAN.figure_files() + digests
