@@ -95,7 +95,7 @@ NEW_FIGURE = '''from .registry import figure
 from .style import new_figure
 
 
-@figure("fig10_example", tables=("summary",), caption="Edges kept by ``{{ experiment }}``.")
+@figure("fig17_example", tables=("summary",), caption="Edges kept by ``{{ experiment }}``.")
 def draw(tables, spec):
     rows = tables["summary"]
     rows = rows[rows["network"] == spec["experiment"]]
@@ -118,7 +118,7 @@ FIGURE_CONFIG = {
             "keep_fractions": [0.3, 0.6],
         }
     },
-    "figures": {"fig10_example": {"experiment": "probe"}},
+    "figures": {"fig17_example": {"experiment": "probe"}},
 }
 
 
@@ -137,24 +137,24 @@ def test_a_figure_added_as_one_module_is_drawn_and_shown_in_the_report(tmp_path)
     figures section; `make reproduce` draws it, `make report` shows it with its caption.
     A misspelt figure, or one naming an experiment the config lacks, stops with one line."""
     repo = copy_repository(tmp_path / "repo")
-    (repo / "noiseprune" / "plotting" / "fig10_example.py").write_text(NEW_FIGURE)
+    (repo / "noiseprune" / "plotting" / "fig17_example.py").write_text(NEW_FIGURE)
     config = tmp_path / "probe.yaml"
     config.write_text(yaml.safe_dump(FIGURE_CONFIG))
     env = dict(os.environ, PYTHONPATH=str(repo))  # the copy's package, as an editable install of it would be
     run_py(repo, "reproduce", config, tmp_path, env)
     figures = tmp_path / "results-probe" / "figures"
-    assert sorted(p.name for p in figures.glob("fig*")) == ["fig10_example.pdf", "fig10_example.png"]
-    assert (figures / "fig10_example.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (figures / "fig10_example.pdf").read_bytes()[:5] == b"%PDF-"
+    assert sorted(p.name for p in figures.glob("fig*")) == ["fig17_example.pdf", "fig17_example.png"]
+    assert (figures / "fig17_example.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (figures / "fig17_example.pdf").read_bytes()[:5] == b"%PDF-"
     run_py(repo, "report", config, tmp_path, env)
     report = (tmp_path / "results-probe" / "report.html").read_text()
     # the caption, templated from the figure's entry and rendered to HTML by the report
     assert re.search(r'Edges kept by <tt class=\\?"docutils literal\\?">probe</tt>\.', report), re.findall(r"Edges kept by.{0,80}", report)[:3]
-    assert "fig10_example" in report
+    assert "fig17_example" in report
 
     for figures_section, message in (
         ({"fig10_exampel": {"experiment": "probe"}}, "error: config error: figures.fig10_exampel: unknown figure 'fig10_exampel'; known: "),
-        ({"fig10_example": {"experiment": "paper2000"}}, "error: config error: figures.fig10_example: figure 'fig10_example' names experiment 'paper2000', which the config lacks (experiments: probe)"),
+        ({"fig17_example": {"experiment": "paper2000"}}, "error: config error: figures.fig17_example: figure 'fig17_example' names experiment 'paper2000', which the config lacks (experiments: probe)"),
     ):
         config.write_text(yaml.safe_dump(dict(FIGURE_CONFIG, figures=figures_section)))
         proc = run_py(repo, "reproduce", config, tmp_path, env, check=False)

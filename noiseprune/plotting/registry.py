@@ -2,14 +2,14 @@
 
 A figure module registers its draw function with :func:`figure`::
 
-    @figure("fig10_example", tables=("summary",), caption="Edges kept by {{ experiment }}.")
+    @figure("fig17_example", tables=("summary",), caption="Edges kept by {{ experiment }}.")
     def draw(tables, spec):
         ...
         return fig
 
 The package imports every module of ``noiseprune.plotting`` (no list to edit), so the
 figure exists once its module does; a config draws it when its ``figures`` section names
-it (``fig10_example: {experiment: probe}``). The pipeline then reads the named tables,
+it (``fig17_example: {experiment: probe}``). The pipeline then reads the named tables,
 calls ``draw`` with them and the figure's entry of the config (``spec``), saves
 ``<results_dir>/figures/<name>.{pdf,png}`` and shows the caption in the report.
 
