@@ -146,7 +146,7 @@ CONFIG_CASES = [
     ("huge-dynamics", dump(config(experiments=experiment(dynamics=True, dynamics_params={"steps": 10**9, "trials": 1000})["experiments"])),
      "config error: experiments.e1.dynamics_params: its dynamics job (N = 30, 1000 trials x 1000000000 steps) needs about"),
     ("huge-training", dump(config(trained={"seeds": [0], "training": {"steps": 10**7}})),
-     "config error: trained: its train_rnn job (N = 128, 10000000 Adam steps of 64 trials x 261 time steps) is estimated at"),
+     "config error: trained.training.budget_minutes = 60: network rsg is estimated at"),
     ("own-limit", dump(config(limits={"job_cpu_hours": 0.01})),
      "config error: experiments.e1.network: its network job (N = 30) is estimated at 0.0833 CPU-hours, more than the limit of 0.01 per job (limits.job_cpu_hours)"),
     # ---- names and figures
