@@ -554,56 +554,122 @@ def on_edges(
         )
     check_euler_step(A, dt, "A")
     i, j = edge_pairs(A)
-    step = sp.csr_array(dt * A, dtype=np.float32)  # x += (dt A) x + sqrt(dt) xi, as dynamics.simulate
-    width = max(1, min(_EDGE_BLOCK_COLUMNS, _EDGE_BLOCK_BYTES // (4 * n)) // replicas)  # samples per block
-    block = np.empty((n, width, replicas), dtype=np.float32)
-    chunk = max(1, _EDGE_CHUNK_BYTES // (4 * width * replicas))
-    first = np.zeros(n)
-    squares = np.zeros(n)
-    cross = np.zeros(i.size)
-    x = np.zeros((n, replicas), dtype=np.float32)
-    draws = np.empty((replicas, n))
-    sqdt = math.sqrt(dt)
-    total = burn_steps + samples * sample_every
-    report_every = max(1, total // 100)
-    filled = 0
+    run = EdgeRun(A, i, j, dt=dt, replicas=replicas, sample_every=sample_every, rng=rng,
+                  total=burn_steps + samples * sample_every, progress=progress)
+    run.advance(burn_steps, sampling=False)
+    run.advance(samples * sample_every, sampling=True)
+    var, cov = run.estimate()
+    return run.covariance(var, cov)
 
-    def accumulate(count):
-        X = block[:, :count].reshape(n, count * replicas)
-        first[:] += X.sum(axis=1, dtype=np.float64)
-        squares[:] += np.einsum("ij,ij->i", X, X, dtype=np.float64)
-        for e0 in range(0, i.size, chunk):  # each block's sums in float32 (relative error ~1e-7), added in float64
-            e1 = min(i.size, e0 + chunk)
-            cross[e0:e1] += np.einsum("ij,ij->i", X[i[e0:e1]], X[j[e0:e1]])
 
-    for t in range(1, total + 1):
-        rng.standard_normal(out=draws)
-        dx = step @ x
-        dx += (sqdt * draws.T).astype(np.float32)
-        x += dx
-        if t > burn_steps and (t - burn_steps) % sample_every == 0:
-            block[:, filled] = x
-            filled += 1
-            if filled == width:
-                accumulate(filled)
-                filled = 0
-        if t % report_every == 0 or t == total:
-            if diverged(x):
-                raise ValueError(
-                    f"the simulation of A diverged by step {t} (t = {t * dt:g}) with dt {dt:g}: "
-                    f"state non-finite or beyond {DIVERGED:g}"
-                )
-            if progress is not None:
-                progress(t, total)
-    if filled:
-        accumulate(filled)
-    count = samples * replicas
-    mean = first / count
-    var = squares / count - mean**2
-    cov = cross / count - mean[i] * mean[j]
-    diag = np.arange(n)
-    C = sp.csr_array(
-        (np.concatenate([cov, cov, var]), (np.concatenate([i, j, diag]), np.concatenate([j, i, diag]))), shape=(n, n)
-    )
-    C.sort_indices()
-    return C
+class EdgeRun:
+    """The simulation of :func:`on_edges`, advanced in segments: sparse Euler-Maruyama
+    steps (float32 state, ``replicas`` columns, draws ``standard_normal((replicas, N))``
+    per step) and the running sums of x_i, x_i^2 and x_i x_j over the pairs (i, j).
+
+    :func:`on_edges` runs it once, burn-in then sampling; :func:`noiseprune.pruning.online`
+    replaces the network between segments (:meth:`set_network`) and reads the running
+    estimate at its checkpoints. With ``per_replica`` the same sums are also kept per
+    replica (O(pairs x replicas) memory), for standard errors over the independent replicas.
+    """
+
+    def __init__(self, A, i, j, *, dt, replicas, sample_every, rng, total, progress=None, per_replica=False):
+        n = A.shape[0]
+        self.n, self.i, self.j, self.dt, self.replicas = n, i, j, dt, replicas
+        self.sample_every, self.rng, self.total, self.progress = sample_every, rng, total, progress
+        self.set_network(A)
+        width = max(1, min(_EDGE_BLOCK_COLUMNS, _EDGE_BLOCK_BYTES // (4 * n)) // replicas)  # samples per block
+        self.block = np.empty((n, width, replicas), dtype=np.float32)
+        self.chunk = max(1, _EDGE_CHUNK_BYTES // (4 * width * replicas))
+        self.first = np.zeros(n)
+        self.squares = np.zeros(n)
+        self.cross = np.zeros(i.size)
+        self.per_replica = per_replica
+        if per_replica:
+            self.first_r = np.zeros((n, replicas))
+            self.squares_r = np.zeros((n, replicas))
+            self.cross_r = np.zeros((i.size, replicas))
+        self.x = np.zeros((n, replicas), dtype=np.float32)
+        self.draws = np.empty((replicas, n))
+        self.sqdt = math.sqrt(dt)
+        self.report_every = max(1, total // 100)
+        self.t = 0  # steps done
+        self.sampled = 0  # samples per replica accumulated or in the block
+        self.since = 0  # sampling steps done
+        self.filled = 0
+
+    def set_network(self, A) -> None:
+        """Run on A from the next step on (x += (dt A) x + sqrt(dt) xi, as dynamics.simulate)."""
+        self.step = sp.csr_array(self.dt * A, dtype=np.float32)
+
+    def flush(self) -> None:
+        """Add the block's samples to the running sums: each block's sums in float32
+        (relative error ~1e-7), added in float64."""
+        count, n, i, j = self.filled, self.n, self.i, self.j
+        if not count:
+            return
+        X = self.block[:, :count].reshape(n, count * self.replicas)
+        self.first += X.sum(axis=1, dtype=np.float64)
+        self.squares += np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        for e0 in range(0, i.size, self.chunk):
+            e1 = min(i.size, e0 + self.chunk)
+            self.cross[e0:e1] += np.einsum("ij,ij->i", X[i[e0:e1]], X[j[e0:e1]])
+        if self.per_replica:
+            B = self.block[:, :count]
+            self.first_r += B.sum(axis=1, dtype=np.float64)
+            self.squares_r += np.einsum("ikr,ikr->ir", B, B, dtype=np.float64)
+            for e0 in range(0, i.size, self.chunk):
+                e1 = min(i.size, e0 + self.chunk)
+                self.cross_r[e0:e1] += np.einsum("ikr,ikr->ir", B[i[e0:e1]], B[j[e0:e1]])
+        self.filled = 0
+
+    def advance(self, steps: int, *, sampling: bool) -> None:
+        """Simulate ``steps`` steps; with ``sampling``, take every ``sample_every``-th state."""
+        x, draws, block = self.x, self.draws, self.block
+        for _ in range(steps):
+            self.t += 1
+            t = self.t
+            self.rng.standard_normal(out=draws)
+            dx = self.step @ x
+            dx += (self.sqdt * draws.T).astype(np.float32)
+            x += dx
+            if sampling:
+                self.since += 1
+                if self.since % self.sample_every == 0:
+                    block[:, self.filled] = x
+                    self.filled += 1
+                    self.sampled += 1
+                    if self.filled == block.shape[1]:
+                        self.flush()
+            if t % self.report_every == 0 or t == self.total:
+                if diverged(x):
+                    raise ValueError(
+                        f"the simulation of A diverged by step {t} (t = {t * self.dt:g}) with dt {self.dt:g}: "
+                        f"state non-finite or beyond {DIVERGED:g}"
+                    )
+                if self.progress is not None:
+                    self.progress(t, self.total)
+
+    def estimate(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pooled variances (N,) and pair covariances around the grand mean, so far."""
+        self.flush()
+        count = self.sampled * self.replicas
+        mean = self.first / count
+        return self.squares / count - mean**2, self.cross / count - mean[self.i] * mean[self.j]
+
+    def replica_estimates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Variances (N, R) and pair covariances (pairs, R) of each replica (its own mean)."""
+        self.flush()
+        mean = self.first_r / self.sampled
+        return (self.squares_r / self.sampled - mean**2,
+                self.cross_r / self.sampled - mean[self.i] * mean[self.j])
+
+    def covariance(self, var: np.ndarray, cov: np.ndarray) -> sp.csr_array:
+        """The sparse symmetric C with the pairs' covariances and the diagonal."""
+        n, i, j = self.n, self.i, self.j
+        diag = np.arange(n)
+        C = sp.csr_array(
+            (np.concatenate([cov, cov, var]), (np.concatenate([i, j, diag]), np.concatenate([j, i, diag]))), shape=(n, n)
+        )
+        C.sort_indices()
+        return C
