@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import _checks, methods
+from . import _checks, covariance, methods
 
 NORMALIZATIONS = ("exact", "authors", "theory")
 DIAGONALS = ("row_sum", "original", "zero")
@@ -348,7 +349,13 @@ def prune(A, P, *, rng: np.random.Generator, diagonal: str = "row_sum") -> sp.cs
         p = P[i, j]
     kept = rng.random(p.size) < p
     i, j, p = i[kept], j[kept], p[kept]
-    vals = A[i, j] / p
+    return _assemble(A, i, j, A[i, j] / p, symmetric=symmetric, diagonal=diagonal)
+
+
+def _assemble(A, i, j, vals, *, symmetric: bool, diagonal: str) -> sp.csr_array:
+    """The network with off-diagonal entries ``vals`` at (i, j) (and (j, i) when
+    ``symmetric``) and the diagonal of :func:`prune`'s ``diagonal`` mode."""
+    n = A.shape[0]
     if symmetric:
         i, j, vals = np.r_[i, j], np.r_[j, i], np.r_[vals, vals]
 
@@ -438,3 +445,173 @@ def _sparse_network_covariance(A: sp.csr_array, C, method: str, i: np.ndarray, j
             f"C[{int(j[k])}, {int(i[k])}] = {lower[k]:g} (tolerance {tol:.3g})"
         )
     return C
+
+
+# ----------------------------------------------------------------------------- the online rule
+
+
+@dataclass(frozen=True)
+class OnlineResult:
+    """What :func:`online` returns. Per decision unit (a synapse (i, j); for a symmetric A
+    the pair i < j, decided once for both directions), in :func:`edges`' row-major order:
+
+    network : the pruned network (sparse CSR; kept synapses rescaled to a_ij / p_ij).
+    i, j : the synapses.
+    decided_at : observed time (summed over replicas, as ``duration``) of the decision.
+    p : the keep probability the synapse decided with.
+    score : its noise score |a_ij| (C_ii + C_jj - 2 sign(a_ij) C_ij) when it decided.
+    kept : whether it was kept (``u < p``).
+    C : the edge-local covariance at the end of the run (:func:`covariance.on_edges`' form).
+    """
+
+    network: sp.csr_array
+    i: np.ndarray
+    j: np.ndarray
+    decided_at: np.ndarray
+    p: np.ndarray
+    score: np.ndarray
+    kept: np.ndarray
+    C: sp.csr_array
+
+
+def online(
+    A,
+    *,
+    keep_fraction: float,
+    duration: float,
+    dt: float = 0.005,
+    burn_in: float,
+    replicas: int = 16,
+    sample_every: int = 1,
+    warm_up: float,
+    check_every: float,
+    tolerance: float = 0.05,
+    rng: np.random.Generator,
+    diagonal: str = "row_sum",
+    progress=None,
+) -> OnlineResult:
+    """Prune while the noisy network runs: each synapse decides from its own running estimate.
+
+    The run is :func:`covariance.on_edges`' (the same random stream after the decision
+    draws). Every synapse draws u_ij ~ Uniform(0, 1) once, before the run (first from
+    ``rng``), and is labile until it decides. At each checkpoint (observed time
+    ``warm_up``, ``warm_up + check_every``, ... before ``duration``) every labile synapse
+    computes p_ij from the running estimate (:func:`probabilities`, method noise, exact
+    normalization over all of A's synapses) and decides if the relative standard error
+    of its score, from the spread of the per-replica scores, is below ``tolerance``:
+    kept (stable, a_ij / p_ij) if u_ij < p_ij, else pruned. The decided synapses are
+    changed in the running network at once (diagonal by ``diagonal`` as :func:`prune`),
+    so later estimates come from the partially pruned dynamics. At the end of the run
+    every synapse still labile decides with the final estimate. With
+    ``warm_up >= duration`` nothing decides early and the result equals
+    ``prune(A, probabilities(A, on_edges(...)), ...)`` with the same u and noise.
+
+    Parameters
+    ----------
+    A : scipy.sparse or array_like, shape (N, N)
+        Stable network.
+    keep_fraction : float in (0, 1]
+        Target expected fraction of synapses kept (as :func:`probabilities`).
+    duration, dt, burn_in, replicas, sample_every, progress
+        As :func:`covariance.on_edges`.
+    warm_up : float
+        Observed time before the first checkpoint (>= 0).
+    check_every : float
+        Observed time between checkpoints (> 0).
+    tolerance : float
+        Largest relative standard error of a synapse's score at which it decides early (> 0).
+    rng : numpy.random.Generator
+    diagonal : {"row_sum", "original", "zero"}
+        As :func:`prune`, for the running network and the result.
+
+    Returns
+    -------
+    OnlineResult
+
+    Raises
+    ------
+    ValueError
+        Bad parameters (as :func:`covariance.on_edges` and :func:`probabilities`), fewer
+        than 2 replicas when a checkpoint falls before the end (no standard error), or a
+        partially pruned network that explicit Euler with ``dt`` cannot run.
+    """
+    keep_fraction = _checks.keep_fraction(keep_fraction)
+    warm_up = _checks.non_negative(warm_up, "warm_up")
+    check_every = _checks.positive(check_every, "check_every")
+    tolerance = _checks.positive(tolerance, "tolerance")
+    duration = _checks.positive(duration, "duration")
+    dt = _checks.positive(dt, "dt")
+    burn_in = _checks.non_negative(burn_in, "burn_in")
+    replicas = _checks.positive_int(replicas, "replicas")
+    sample_every = _checks.positive_int(sample_every, "sample_every")
+    _checks.choice(diagonal, DIAGONALS, "diagonal")
+    rng = _checks.generator(rng)
+    A = _checks.sparse_network(A)
+    symmetric = _checks.sparse_is_symmetric(A)
+    n = A.shape[0]
+    burn_steps = int(round(burn_in / dt))
+    samples = int(round(duration / replicas / dt / sample_every))
+    if samples < 2:
+        raise ValueError(
+            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
+            "leaves fewer than 2 samples per replica"
+        )
+    per_sample = replicas * dt * sample_every  # observed time of one sample per replica
+    checkpoints = []
+    t = warm_up
+    while (c := max(2, int(round(t / per_sample)))) < samples:
+        if not checkpoints or c > checkpoints[-1]:
+            checkpoints.append(c)
+        t += check_every
+    if checkpoints and replicas < 2:
+        raise ValueError(f"replicas {replicas}: deciding before the end (warm_up {warm_up:g} < duration {duration:g}) needs at least 2 replicas for a standard error")
+    covariance.check_euler_step(A, dt, "A")
+
+    i, j = edges(A, symmetric=symmetric)
+    a = np.asarray(A[i, j]).ravel()
+    pi, pj = covariance.edge_pairs(A)
+    pair = np.searchsorted(pi * n + pj, np.minimum(i, j) * n + np.maximum(i, j))  # each synapse's measured pair
+    sign = np.sign(a)
+    u = rng.random(i.size)
+    run = covariance.EdgeRun(A, pi, pj, dt=dt, replicas=replicas, sample_every=sample_every, rng=rng,
+                             total=burn_steps + samples * sample_every, progress=progress, per_replica=bool(checkpoints))
+    run.advance(burn_steps, sampling=False)
+
+    decided = np.zeros(i.size, dtype=bool)
+    kept = np.zeros(i.size, dtype=bool)
+    decided_at = np.full(i.size, np.nan)
+    p_at = np.full(i.size, np.nan)
+    score_at = np.full(i.size, np.nan)
+    for c in [*checkpoints, samples]:
+        run.advance(c * sample_every - run.since, sampling=True)
+        var, cov = run.estimate()
+        C = run.covariance(var, cov)
+        p = np.asarray(probabilities(A, C, method="noise", keep_fraction=keep_fraction)[i, j]).ravel()
+        score = np.abs(a) * (var[i] + var[j] - 2 * sign * cov[pair])
+        deciding = ~decided
+        if c < samples:
+            var_r, cov_r = run.replica_estimates()
+            scores_r = np.abs(a)[:, None] * (var_r[i] + var_r[j] - 2 * sign[:, None] * cov_r[pair])
+            error = scores_r.std(axis=1, ddof=1) / math.sqrt(replicas)
+            deciding &= error < tolerance * score
+        if not deciding.any():
+            continue
+        decided |= deciding
+        kept[deciding] = u[deciding] < p[deciding]
+        decided_at[deciding] = c * per_sample
+        p_at[deciding] = p[deciding]
+        score_at[deciding] = score[deciding]
+        if c < samples:
+            running = _assemble(A, *_online_weights(i, j, a, decided, kept, p_at), symmetric=symmetric, diagonal=diagonal)
+            covariance.check_euler_step(running, dt, f"the network pruned online at observed time {c * per_sample:g}",
+                                        allow_zero_modes=True)
+            run.set_network(running)
+    network = _assemble(A, *_online_weights(i, j, a, decided, kept, p_at), symmetric=symmetric, diagonal=diagonal)
+    return OnlineResult(network, i, j, decided_at, p_at, score_at, kept, C)
+
+
+def _online_weights(i, j, a, decided, kept, p):
+    """The synapses of the running network: labile ones at a_ij, kept ones at a_ij / p_ij."""
+    present = ~decided | kept
+    vals = np.where(decided, a / np.where(decided, p, 1.0), a)
+    return i[present], j[present], vals[present]
