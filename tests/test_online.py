@@ -1,0 +1,86 @@
+"""pruning.online: synapses deciding while the simulation runs (docs/method.md, "The online rule")."""
+
+import functools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from noiseprune import covariance, networks, pruning
+
+RUN = dict(duration=200, dt=0.01, burn_in=2, replicas=8)
+
+
+@functools.cache
+def network(symmetric=True):
+    return networks.sparse_clustered([50], repeat=5, within=20, long_range=4, symmetric=symmetric,
+                                     rng=np.random.default_rng(1))
+
+
+def once_at_the_end(A, keep_fraction, seed):
+    """covariance.on_edges + probabilities + prune on the stream online uses: its first
+    draws are the decision uniforms, which prune draws again from a fresh generator."""
+    rng = np.random.default_rng(seed)
+    rng.random(pruning.edges(A, symmetric=(A != A.T).nnz == 0)[0].size)
+    C = covariance.on_edges(A, rng=rng, **RUN)
+    P = pruning.probabilities(A, C, keep_fraction=keep_fraction)
+    return pruning.prune(A, P, rng=np.random.default_rng(seed)), C
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_no_early_decision_equals_pruning_once_at_the_end(symmetric):
+    A = network(symmetric)
+    result = pruning.online(A, keep_fraction=0.3, warm_up=RUN["duration"], check_every=10, rng=np.random.default_rng(3), **RUN)
+    expected, C = once_at_the_end(A, 0.3, 3)
+    assert (result.network != expected).nnz == 0
+    assert (result.C != C).nnz == 0
+    assert np.all(result.decided_at == RUN["duration"])
+
+
+def test_online_keeps_the_target_signs_and_symmetry():
+    A = network()
+    result = pruning.online(A, keep_fraction=0.3, warm_up=20, check_every=20, tolerance=0.1,
+                            rng=np.random.default_rng(4), **RUN)
+    early = result.decided_at < RUN["duration"]
+    assert 0.2 < early.mean() < 1  # some decide early, some only at the end
+    m = result.i.size
+    kept = result.kept.sum()
+    assert abs(kept - 0.3 * m) < 4 * np.sqrt(0.3 * 0.7 * m)  # a binomial count around the target
+    B = result.network
+    assert (B != B.T).nnz == 0
+    off = sp.coo_array(B)
+    off = off.row != off.col
+    a = np.asarray(A[result.i[result.kept], result.j[result.kept]]).ravel()
+    b = np.asarray(B[result.i[result.kept], result.j[result.kept]]).ravel()
+    np.testing.assert_allclose(b, a / result.p[result.kept])
+    assert np.all(np.sign(a) == np.sign(b))
+    assert sp.coo_array(B).nnz - B.shape[0] <= 2 * kept  # nothing but the kept pairs (and the diagonal)
+    assert off.sum() == 2 * kept
+
+
+def test_early_decisions_change_the_running_network():
+    """Later estimates come from the partially pruned dynamics: the final covariance
+    differs from the run that never prunes early, on the same noise."""
+    A = network()
+    late = pruning.online(A, keep_fraction=0.3, warm_up=RUN["duration"], check_every=20, rng=np.random.default_rng(4), **RUN)
+    early = pruning.online(A, keep_fraction=0.3, warm_up=20, check_every=20, tolerance=0.1, rng=np.random.default_rng(4), **RUN)
+    assert abs(early.C - late.C).max() > 1e-3
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(warm_up=-1), "warm_up"),
+        (dict(tolerance=0), "tolerance"),
+        (dict(keep_fraction=0), "keep_fraction"),
+        (dict(keep_fraction=1.5), "keep_fraction"),
+        (dict(check_every=0), "check_every"),
+        (dict(replicas=1), "replicas 1"),
+    ],
+)
+def test_bad_input(bad, match):
+    args = dict(keep_fraction=0.3, warm_up=10, check_every=10, tolerance=0.1, rng=np.random.default_rng(0), **RUN)
+    args.update(bad)
+    with pytest.raises(ValueError, match=match) as error:
+        pruning.online(network(), **args)
+    assert "\n" not in str(error.value)
