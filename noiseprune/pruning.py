@@ -613,5 +613,5 @@ def online(
 def _online_weights(i, j, a, decided, kept, p):
     """The synapses of the running network: labile ones at a_ij, kept ones at a_ij / p_ij."""
     present = ~decided | kept
-    vals = np.where(decided, a / np.where(decided, p, 1.0), a)
+    vals = a / np.where(decided & kept, p, 1.0)
     return i[present], j[present], vals[present]
