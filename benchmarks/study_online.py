@@ -14,7 +14,7 @@ at the end, Holm-corrected over the warm-ups.
 
     .venv/bin/python benchmarks/study_online.py            # the defaults below
 
-Output: printed, and ``benchmarks/out/study_online.csv`` / ``study_online.md``.
+Output: printed, and ``benchmarks/out/<--name>.csv`` / ``.md`` (default ``study_online``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--network-seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--pruning-seeds", type=int, default=5)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--name", default="study_online", help="output file names under benchmarks/out/")
     args = parser.parse_args()
 
     warm_ups = sorted(set(args.warm_ups)) + [args.duration]  # the last: once at the end
@@ -71,7 +72,7 @@ def main() -> None:
     df = pd.DataFrame(rows)
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
-    df.to_csv(out / "study_online.csv", index=False)
+    df.to_csv(out / f"{args.name}.csv", index=False)
 
     end = df[df.once_at_end].set_index(["network_seed", "pruning_seed"]).slowest_mean_err
     table = df.groupby("warm_up")[["slowest_mean_err", "slowest_max_err", "kept_fraction", "decided_early",
@@ -95,7 +96,7 @@ def main() -> None:
               f"k = {args.k}; {len(args.network_seeds)} networks x {args.pruning_seeds} pruning seeds; "
               f"medians over draws; {seconds:.0f} s")
     text = header + "\n\n" + table.to_markdown(floatfmt=".3g") + "\n"
-    (out / "study_online.md").write_text(text)
+    (out / f"{args.name}.md").write_text(text)
     print(text)
 
 
