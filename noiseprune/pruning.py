@@ -557,14 +557,18 @@ def online(
             "leaves fewer than 2 samples per replica"
         )
     per_sample = replicas * dt * sample_every  # observed time of one sample per replica
-    checkpoints = []
-    t = warm_up
-    while (c := max(2, int(round(t / per_sample)))) < samples:
-        if not checkpoints or c > checkpoints[-1]:
-            checkpoints.append(c)
-        t += check_every
+    checkpoints = []  # samples per replica at each checkpoint: warm_up + k check_every, at most one per sample
+    k = 0
+    while (c := max(2, int(round((warm_up + k * check_every) / per_sample)))) < samples:
+        checkpoints.append(c)
+        k = max(k + 1, math.ceil(((c + 0.5) * per_sample - warm_up) / check_every))  # the next k past sample c
+        while int(round((warm_up + k * check_every) / per_sample)) <= c:
+            k += 1
     if checkpoints and replicas < 2:
-        raise ValueError(f"replicas {replicas}: deciding before the end (warm_up {warm_up:g} < duration {duration:g}) needs at least 2 replicas for a standard error")
+        raise ValueError(
+            f"replicas {replicas}: deciding before the end (warm_up {warm_up:g} < duration {duration:g}) "
+            "needs at least 2 replicas for a standard error"
+        )
     covariance.check_euler_step(A, dt, "A")
 
     i, j = edges(A, symmetric=symmetric)
