@@ -53,7 +53,8 @@ rule brain_accuracy:
 rule brain_tables:
     """brain_scale.csv (one row per method and pruning seed), brain_eigen.csv (one row per
     eigenvalue), brain_accuracy.csv (per duration), brain_cost.csv (seconds per stage) and
-    brain_digest.csv (medians, and noise-prune against each control on the same draws)."""
+    brain_digest.csv (medians, and noise-prune against each control on the same draws).
+    """
     input:
         results=PLAN.brain_results(),
         accuracy=PLAN.brain_accuracies(),
@@ -61,12 +62,12 @@ rule brain_tables:
         **BRAIN_TABLES,
     log:
         JOBS.log("tables", "brain"),
-    params:
-        name=PLAN.brain["name"] if PLAN.brain else "",
     conda:
         "../envs/noiseprune.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        name=PLAN.brain["name"] if PLAN.brain else "",
     script:
         "../scripts/table_brain.py"

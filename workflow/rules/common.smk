@@ -123,5 +123,7 @@ def final_outputs(wildcards):
     """Everything the default target builds: the tables, the figures and the report
     tables (an input function: the figures are planned only when this target is built).
     """
-    digests = list(REPORT_TABLES.values()) if PLAN.experiments else []  # of summary and scaling
+    digests = (
+        list(REPORT_TABLES.values()) if PLAN.experiments else []
+    )  # of summary and scaling
     return PLAN.table_targets() + PLAN.figure_files() + digests
