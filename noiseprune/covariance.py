@@ -271,6 +271,25 @@ def linearized(A, b, *, nonlinearity: str = "relu") -> np.ndarray:
     return solve_lyapunov(jacobian(A, x, b, nonlinearity=nonlinearity), -np.eye(A.shape[0]))
 
 
+def simulation_steps(duration: float, dt: float, burn_in: float, replicas: int, sample_every: int) -> tuple[int, int]:
+    """(burn-in steps, samples per replica) of a simulated covariance: ``replicas`` runs
+    side by side share the observed ``duration``, one sample every ``sample_every`` steps.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 samples per replica.
+    """
+    burn_steps = int(round(burn_in / dt))
+    samples = int(round(duration / replicas / dt / sample_every))
+    if samples < 2:
+        raise ValueError(
+            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
+            "leaves fewer than 2 samples per replica"
+        )
+    return burn_steps, samples
+
+
 def empirical(
     A,
     *,
@@ -343,13 +362,7 @@ def empirical(
     rng = _checks.generator(rng)
     noise_tau = noise_tau_of(noise_tau)
     n = A.shape[0]
-    burn_steps = int(round(burn_in / dt))
-    samples = int(round(duration / replicas / dt / sample_every))
-    if samples < 2:
-        raise ValueError(
-            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
-            "leaves fewer than 2 samples per replica"
-        )
+    burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
     total = burn_steps + samples * sample_every
     if nonlinearity_of(nonlinearity) == "relu":
         if noise_tau > 0:
@@ -545,13 +558,7 @@ def on_edges(
     sample_every = _checks.positive_int(sample_every, "sample_every")
     rng = _checks.generator(rng)
     n = A.shape[0]
-    burn_steps = int(round(burn_in / dt))
-    samples = int(round(duration / replicas / dt / sample_every))
-    if samples < 2:
-        raise ValueError(
-            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
-            "leaves fewer than 2 samples per replica"
-        )
+    burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
     check_euler_step(A, dt, "A")
     i, j = edge_pairs(A)
     run = EdgeRun(A, i, j, dt=dt, replicas=replicas, sample_every=sample_every, rng=rng,

@@ -549,13 +549,7 @@ def online(
     A = _checks.sparse_network(A)
     symmetric = _checks.sparse_is_symmetric(A)
     n = A.shape[0]
-    burn_steps = int(round(burn_in / dt))
-    samples = int(round(duration / replicas / dt / sample_every))
-    if samples < 2:
-        raise ValueError(
-            f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
-            "leaves fewer than 2 samples per replica"
-        )
+    burn_steps, samples = covariance.simulation_steps(duration, dt, burn_in, replicas, sample_every)
     per_sample = replicas * dt * sample_every  # observed time of one sample per replica
     checkpoints = []  # samples per replica at each checkpoint: warm_up + k check_every, at most one per sample
     k = 0

@@ -378,13 +378,7 @@ def slowest(A, k: int, *, method: str = "lanczos") -> np.ndarray:
     magnitudes); complex eigenvalues.
     benchmarks/bench_brain_scale.py measures which converges and how fast.
     """
-    A, symmetric = _sparse_network(A)
-    k = _checks.positive_int(k, "k")
-    _checks.choice(method, SLOWEST_METHODS, "method")
-    n = A.shape[0]
-    if k >= n - 1:
-        raise ValueError(f"k = {k} must be below N - 1 = {n - 1} (the sparse eigensolvers need it)")
-    v0 = np.ones(n)
+    A, symmetric, k, v0 = _eigen_problem(A, k, method, SLOWEST_METHODS)
     if symmetric:
         if method == "lanczos":
             w = sla.eigsh(A, k=k, which="LA", v0=v0, tol=SPARSE_EIG_TOL, return_eigenvectors=False)
@@ -402,17 +396,23 @@ def slowest(A, k: int, *, method: str = "lanczos") -> np.ndarray:
     return _by_magnitude(np.asarray(w))
 
 
+def _eigen_problem(A, k: int, method: str, methods: tuple) -> tuple:
+    """(sparse A, whether symmetric, k, start vector of ones) of a request for k extreme
+    eigenvalues by ``method``; one-line errors for a bad k or method."""
+    A, symmetric = _sparse_network(A)
+    k = _checks.positive_int(k, "k")
+    _checks.choice(method, methods, "method")
+    n = A.shape[0]
+    if k >= n - 1:
+        raise ValueError(f"k = {k} must be below N - 1 = {n - 1} (the sparse eigensolvers need it)")
+    return A, symmetric, k, np.ones(n)
+
+
 def fastest(A, k: int, *, method: str = "lanczos") -> np.ndarray:
     """The k eigenvalues of largest magnitude of A (its fastest modes), sorted by
     magnitude descending; dense or scipy.sparse A. "lanczos": ARPACK (eigsh smallest
     algebraic for symmetric A, eigs largest magnitude otherwise); "lobpcg": symmetric A."""
-    A, symmetric = _sparse_network(A)
-    k = _checks.positive_int(k, "k")
-    _checks.choice(method, ("lanczos", "lobpcg"), "method")
-    n = A.shape[0]
-    if k >= n - 1:
-        raise ValueError(f"k = {k} must be below N - 1 = {n - 1} (the sparse eigensolvers need it)")
-    v0 = np.ones(n)
+    A, symmetric, k, v0 = _eigen_problem(A, k, method, ("lanczos", "lobpcg"))
     if symmetric:
         if method == "lobpcg":
             w = -_lobpcg(-A, k, largest=True)

@@ -113,6 +113,15 @@ def clean_output(y: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(y), np.clip(y, -OUTPUT_CLIP, OUTPUT_CLIP), OUTPUT_CLIP)
 
 
+def readout_r2(y: np.ndarray, reference: np.ndarray) -> float:
+    """R^2 of the (clean) outputs ``y`` against the original network's ``reference`` outputs;
+    0 when the reference is constant."""
+    ref = clean_output(reference)
+    resid = ((clean_output(y) - ref) ** 2).sum()
+    total = ((ref - ref.mean()) ** 2).sum()
+    return float(1.0 - resid / total) if total > 0 else 0.0
+
+
 def produced_intervals(task: Task, batch: Batch, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(t_p, reached): time from set to the first step with output >= THRESHOLD (ms), and
     whether it was reached; unreached trials are censored at the end of the trial."""
@@ -145,10 +154,7 @@ def metrics(task: Task, batch: Batch, y: np.ndarray, reference: np.ndarray | Non
         reached_fraction=float(reached.mean()),
     )
     if reference is not None:
-        ref = clean_output(reference)
-        resid = ((clean_output(y) - ref) ** 2).sum()
-        total = ((ref - ref.mean()) ** 2).sum()
-        out["readout_r2"] = float(1.0 - resid / total) if total > 0 else 0.0
+        out["readout_r2"] = readout_r2(y, reference)
     return out
 
 
@@ -413,10 +419,7 @@ class BoundTask:
         out = dict(task_loss=self.loss(batch, y),
                    task_accuracy=float(np.mean(self.decisions(batch, y) == batch.label)))
         if reference is not None:
-            ref = clean_output(reference)
-            resid = ((clean_output(y) - ref) ** 2).sum()
-            total = ((ref - ref.mean()) ** 2).sum()
-            out["readout_r2"] = float(1.0 - resid / total) if total > 0 else 0.0
+            out["readout_r2"] = readout_r2(y, reference)
         return out
 
 
