@@ -34,7 +34,7 @@ from .fig8 import fig8_nonsymmetric
 from .fig9 import fig9_trained
 from .registry import FIGURES, Figure, figure
 from .panels import ALIGN, EIG_ERR, EPS, LOG_FLOOR, MAX_EIG_ERR, METRIC_LABELS, VEC_ERR
-from .style import METADATA, STYLE, WIDTH, method_color, method_label, paper_style, save
+from .style import LAYOUT_GRID, METADATA, STYLE, WIDTH, freeze_layout, method_color, method_label, paper_style, save
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -48,6 +48,7 @@ __all__ = [
     "ALIGN",
     "EIG_ERR",
     "EPS",
+    "LAYOUT_GRID",
     "LOG_FLOOR",
     "MAX_EIG_ERR",
     "METADATA",
@@ -66,6 +67,7 @@ __all__ = [
     "fig8_nonsymmetric",
     "fig9_trained",
     "figure",
+    "freeze_layout",
     "get",
     "method_color",
     "method_label",

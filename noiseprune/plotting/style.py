@@ -94,7 +94,8 @@ def save(fig: Figure, stem, formats: Sequence[str] = ("pdf", "png")) -> list[Pat
 
     Each file goes through :func:`noiseprune.io.atomic_path` (a temporary file in the
     target directory moved into place). Dates and version strings are left out of the
-    metadata (:data:`METADATA`), so saving the same figure twice gives byte-identical files.
+    metadata (:data:`METADATA`) and the layout is frozen first (:func:`freeze_layout`), so
+    drawing and saving the same figure twice gives byte-identical files.
 
     Parameters
     ----------
@@ -113,6 +114,8 @@ def save(fig: Figure, stem, formats: Sequence[str] = ("pdf", "png")) -> list[Pat
     stem = Path(stem)
     if stem.suffix.lower() in (".pdf", ".png"):
         stem = stem.with_suffix("")
+    with paper_style():
+        freeze_layout(fig)
     written = []
     for fmt in formats:
         target = stem.parent / f"{stem.name}.{fmt}"
@@ -120,3 +123,23 @@ def save(fig: Figure, stem, formats: Sequence[str] = ("pdf", "png")) -> list[Pat
             fig.savefig(tmp, format=fmt, metadata=METADATA[fmt])
         written.append(target)
     return written
+
+
+#: Axes positions are rounded to this fraction of the figure by :func:`freeze_layout`.
+LAYOUT_GRID = 1e-9
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Run ``fig``'s layout engine once, round every axes' position to
+    :data:`LAYOUT_GRID` of the figure and switch the engine off.
+
+    The constrained-layout solver's result varies in the last bits from one drawing of
+    the same figure to the next (its constraint tables are ordered by object address),
+    and a marker position written to a PDF with 10 decimals then differs now and then;
+    rounding makes the saved files depend on the figure alone.
+    """
+    fig.draw_without_rendering()
+    for ax in fig.get_axes():
+        x0, y0, w, h = ax.get_position(original=True).bounds
+        ax.set_position([round(v / LAYOUT_GRID) * LAYOUT_GRID for v in (x0, y0, w, h)], which="both")
+    fig.set_layout_engine("none")
