@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg as la
@@ -271,23 +272,39 @@ def linearized(A, b, *, nonlinearity: str = "relu") -> np.ndarray:
     return solve_lyapunov(jacobian(A, x, b, nonlinearity=nonlinearity), -np.eye(A.shape[0]))
 
 
-def simulation_steps(duration: float, dt: float, burn_in: float, replicas: int, sample_every: int) -> tuple[int, int]:
-    """(burn-in steps, samples per replica) of a simulated covariance: ``replicas`` runs
-    side by side share the observed ``duration``, one sample every ``sample_every`` steps.
+class SimulationGrid(NamedTuple):
+    """The checked time grid of a simulated covariance (:func:`simulation_steps`)."""
+
+    dt: float
+    replicas: int
+    sample_every: int
+    burn_steps: int  # steps dropped at the start of each replica
+    samples: int  # samples per replica, one every ``sample_every`` steps after the burn-in
+
+
+def simulation_steps(duration: float, dt: float, burn_in: float, replicas: int, sample_every: int) -> SimulationGrid:
+    """The time grid of a simulated covariance, its arguments checked: ``replicas`` runs
+    side by side share the observed ``duration``, one sample every ``sample_every`` steps
+    after ``burn_in`` time units.
 
     Raises
     ------
     ValueError
-        Fewer than 2 samples per replica.
+        A duration or dt that is not positive, a negative burn-in, replicas or
+        sample_every that are not positive integers, or fewer than 2 samples per replica.
     """
-    burn_steps = int(round(burn_in / dt))
+    duration = _checks.positive(duration, "duration")
+    dt = _checks.positive(dt, "dt")
+    burn_in = _checks.non_negative(burn_in, "burn_in")
+    replicas = _checks.positive_int(replicas, "replicas")
+    sample_every = _checks.positive_int(sample_every, "sample_every")
     samples = int(round(duration / replicas / dt / sample_every))
     if samples < 2:
         raise ValueError(
             f"duration {duration:g} too short: {replicas} replicas x dt {dt:g} x sample_every {sample_every} "
             "leaves fewer than 2 samples per replica"
         )
-    return burn_steps, samples
+    return SimulationGrid(dt, replicas, sample_every, int(round(burn_in / dt)), samples)
 
 
 def empirical(
@@ -354,15 +371,10 @@ def empirical(
         :data:`noiseprune.dynamics.DIVERGED`).
     """
     A = _checks.square_matrix(A)
-    duration = _checks.positive(duration, "duration")
-    dt = _checks.positive(dt, "dt")
-    burn_in = _checks.non_negative(burn_in, "burn_in")
-    replicas = _checks.positive_int(replicas, "replicas")
-    sample_every = _checks.positive_int(sample_every, "sample_every")
     rng = _checks.generator(rng)
     noise_tau = noise_tau_of(noise_tau)
     n = A.shape[0]
-    burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
+    dt, replicas, sample_every, burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
     total = burn_steps + samples * sample_every
     if nonlinearity_of(nonlinearity) == "relu":
         if noise_tau > 0:
@@ -551,14 +563,9 @@ def on_edges(
         As :func:`empirical`.
     """
     A = _checks.sparse_network(A)
-    duration = _checks.positive(duration, "duration")
-    dt = _checks.positive(dt, "dt")
-    burn_in = _checks.non_negative(burn_in, "burn_in")
-    replicas = _checks.positive_int(replicas, "replicas")
-    sample_every = _checks.positive_int(sample_every, "sample_every")
     rng = _checks.generator(rng)
     n = A.shape[0]
-    burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
+    dt, replicas, sample_every, burn_steps, samples = simulation_steps(duration, dt, burn_in, replicas, sample_every)
     check_euler_step(A, dt, "A")
     i, j = edge_pairs(A)
     run = EdgeRun(A, i, j, dt=dt, replicas=replicas, sample_every=sample_every, rng=rng,

@@ -539,17 +539,12 @@ def online(
     warm_up = _checks.non_negative(warm_up, "warm_up")
     check_every = _checks.positive(check_every, "check_every")
     tolerance = _checks.positive(tolerance, "tolerance")
-    duration = _checks.positive(duration, "duration")
-    dt = _checks.positive(dt, "dt")
-    burn_in = _checks.non_negative(burn_in, "burn_in")
-    replicas = _checks.positive_int(replicas, "replicas")
-    sample_every = _checks.positive_int(sample_every, "sample_every")
     _checks.choice(diagonal, DIAGONALS, "diagonal")
     rng = _checks.generator(rng)
     A = _checks.sparse_network(A)
     symmetric = _checks.sparse_is_symmetric(A)
     n = A.shape[0]
-    burn_steps, samples = covariance.simulation_steps(duration, dt, burn_in, replicas, sample_every)
+    dt, replicas, sample_every, burn_steps, samples = covariance.simulation_steps(duration, dt, burn_in, replicas, sample_every)
     per_sample = replicas * dt * sample_every  # observed time of one sample per replica
     checkpoints = []  # samples per replica at each checkpoint: warm_up + k check_every, at most one per sample
     k = 0
