@@ -1,12 +1,13 @@
-"""configs/figs7-8.yaml and the numbers docs/results.md quotes from it (Figs. 7 and 8;
-the same check for configs/dale.yaml's blocks, Fig. 11).
+"""The numbers docs/results.md quotes for Figs. 7 and 8 (config.yaml's tables) and for
+Fig. 11 (configs/dale.yaml's), and configs/figs7-8.yaml, the default config's Fig. 7 and
+8 experiments alone.
 
-The config must run exactly config.yaml's Fig. 7 and Fig. 8 experiments (then their
-files and table rows are config.yaml's: networks and random streams are seeded by the
-experiment's name). The docs' rendered blocks (noiseprune.pipeline.results_text) must
-be what that config's tables give: checked against its results directory when a run
-left one, and always for what the block states about the config (its networks, kept
-fractions, methods and covariances).
+configs/figs7-8.yaml must run exactly config.yaml's Fig. 7 and Fig. 8 experiments (then
+their files and table rows are config.yaml's: networks and random streams are seeded by
+the experiment's name). The docs' rendered blocks (noiseprune.pipeline.results_text)
+must be what the tables give: checked against a results directory when a run left one,
+and always for what the block states about the config (its networks, kept fractions,
+methods and covariances).
 """
 
 from pathlib import Path
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGS78 = ROOT / "configs" / "figs7-8.yaml"
 #: How a block that awaits its config's run begins.
 PENDING = "(pending: no run of "
-SHARED = ["relu_active100", "relu_active70", "relu_active40", "nonsym2000"]
+SHARED = ["relu_active100", "relu_active70", "relu_active40", "nonsym2000", "normal2000"]
 
 
 def prepared(path):
@@ -35,7 +36,8 @@ def test_figs78_runs_exactly_the_default_configs_experiments():
     default, figs = prepared(ROOT / "config.yaml"), prepared(FIGS78)
     for name in SHARED:
         assert figs["experiments"][name] == default["experiments"][name], name
-    assert set(figs["experiments"]) == set(SHARED) | {"normal2000"}
+    assert set(figs["experiments"]) == set(SHARED)
+    assert figs["figures"]["fig8_nonsymmetric"] == default["figures"]["fig8_nonsymmetric"]
     assert figs["experiments"]["normal2000"]["network"]["kind"] == "normal"
     assert figs["results_dir"] != default["results_dir"]
 
@@ -56,7 +58,7 @@ def test_docs_blocks_state_the_configs_networks_fractions_and_methods():
     exps = prepared(FIGS78)["experiments"]
     blocks = docs_blocks()
     if any(blocks[name].startswith(PENDING) for name in ("figs7-8-relu", "figs7-8-nonsymmetric")):
-        pytest.skip("the docs' Figs. 7/8 tables await a run of configs/figs7-8.yaml")
+        pytest.skip("the docs' Figs. 7/8 tables await a run of config.yaml")
     for name, networks in (("figs7-8-relu", SHARED[:3]), ("figs7-8-nonsymmetric", ["nonsym2000", "normal2000"])):
         rows = table_rows(blocks[name])
         named = [r[0].split(" (")[0] for r in rows if r[0]]
@@ -102,8 +104,8 @@ def test_rendering_counts_failed_draws_and_spreads():
 def test_rewrite_replaces_only_the_configs_blocks():
     text = ("intro\n<!-- results: figs7-8-relu -->\nold\n<!-- end results -->\nmiddle\n"
             "<!-- results: figs7-8-nonsymmetric -->\nold\n<!-- end results -->\nend\n")
-    out = results_text.rewrite(text, "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
+    out = results_text.rewrite(text, "config.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
     assert out == text.replace("old\n", "new figs7-8-relu\n", 1).replace("old\n", "new figs7-8-nonsymmetric\n", 1)
     assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
     with pytest.raises(ValueError, match="docs lack the block <!-- results: figs7-8-relu -->"):
-        results_text.rewrite("no blocks", "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: "")
+        results_text.rewrite("no blocks", "config.yaml", Path("."), renderer=lambda name, d: "")
