@@ -8,7 +8,14 @@ directory, timed, with its `benchmark:` files summed by rule and by experiment.
 of config.yaml without a relu dynamics model or a non-symmetric network, the scaling
 section, no trained section). The config is written next to the results, the results
 go to ``results-bench-<experiments>/`` (removed first), and the summary to
-``benchmarks/out/full_run_<experiments>.json``: wall time, CPU time of the whole run
+``benchmarks/out/full_run_<experiments>.json``.
+
+    .venv/bin/python benchmarks/bench_full_run.py --shipped                # config.yaml itself
+
+``--shipped`` runs config.yaml unchanged into its own results_dir, which must not exist
+yet (nothing is removed), so the run's tables are those of a `make reproduce` of the
+shipped config and can feed the results docs; the summary goes to
+``benchmarks/out/full_run_shipped.json``. Each summary holds: wall time, CPU time of the whole run
 (Snakemake and every job), the largest job's peak memory, and per rule and per
 experiment the jobs, job-seconds, median job and peak memory (each job's own
 `benchmark:` file: every job is its own process).
@@ -66,18 +73,34 @@ def summarize(benchmarks: Path) -> dict:
             "by_rule": table("rule"), "by_experiment": table("experiment")}
 
 
+def commit() -> str:
+    """The checked-out commit, with ``+dirty`` when tracked files differ from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode
+    return head + ("+dirty" if dirty else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--experiments", choices=("paper", "all"), default="paper")
+    ap.add_argument("--shipped", action="store_true",
+                    help="run config.yaml as shipped into its results_dir (which must not exist)")
     ap.add_argument("--cores", default="2")
     args = ap.parse_args()
-    name = f"results-bench-{args.experiments}"
-    results = ROOT / name
-    if results.exists():
-        shutil.rmtree(results)
-    results.mkdir()
-    config_path = results / "config.yaml"
-    config_path.write_text(yaml.safe_dump(bench_config(args.experiments, name), sort_keys=False))
+    if args.shipped:
+        label, config_path = "shipped", ROOT / "config.yaml"
+        results = ROOT / yaml.safe_load(config_path.read_text())["results_dir"]
+        if results.exists():
+            sys.exit(f"--shipped needs a fresh results_dir, but {results} exists (move it away first)")
+    else:
+        label = args.experiments
+        name = f"results-bench-{label}"
+        results = ROOT / name
+        if results.exists():
+            shutil.rmtree(results)
+        results.mkdir()
+        config_path = results / "config.yaml"
+        config_path.write_text(yaml.safe_dump(bench_config(args.experiments, name), sort_keys=False))
     cmd = [sys.executable, "workflow/run.py", "reproduce", "--config", str(config_path), "--", "--cores", args.cores]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -85,7 +108,7 @@ def main() -> None:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = proc.stderr.count("Finished jobid")
     report = {
-        "experiments": args.experiments, "cores": args.cores, "returncode": proc.returncode,
+        "experiments": label, "commit": commit(), "cores": args.cores, "returncode": proc.returncode,
         "wall_s": round(wall, 1), "jobs_finished": done,
         "cpu_user_s": round(usage.ru_utime, 1), "cpu_system_s": round(usage.ru_stime, 1),
         "largest_process_rss_mb": round(usage.ru_maxrss / 1024, 1),
@@ -93,8 +116,8 @@ def main() -> None:
     }
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"full_run_{args.experiments}.json").write_text(json.dumps(report, indent=2))
-    (out / f"full_run_{args.experiments}.log").write_text(proc.stderr)
+    (out / f"full_run_{label}.json").write_text(json.dumps(report, indent=2))
+    (out / f"full_run_{label}.log").write_text(proc.stderr)
     print(json.dumps({k: v for k, v in report.items() if not k.startswith("by_")}, indent=2))
     if proc.returncode:
         sys.exit(proc.stderr[-3000:])
