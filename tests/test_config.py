@@ -451,7 +451,7 @@ def test_default_figures_follow_the_paper_experiments():
     assert drawn["fig6_empirical"] == ["empirical1000"]
     assert drawn["fig9_trained"] == ["rsg"]
     assert drawn["fig7_relu"] == ["relu_active100", "relu_active70", "relu_active40"]
-    assert drawn["fig8_nonsymmetric"] == ["nonsym2000"]
+    assert drawn["fig8_nonsymmetric"] == ["nonsym2000", "normal2000"]
     assert len(plan.figure_files()) == 18
     assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/noise/keep0.2/prune0.npz"
 
