@@ -109,3 +109,28 @@ def test_rewrite_replaces_only_the_configs_blocks():
     assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
     with pytest.raises(ValueError, match="docs lack the block <!-- results: figs7-8-relu -->"):
         results_text.rewrite("no blocks", "config.yaml", Path("."), renderer=lambda name, d: "")
+
+
+def test_seed_question_blocks_render_their_tables():
+    colored = pd.DataFrame([
+        dict(seed=s, method=m, noise_tau=tau, slowest_time_constant=30.0, spectral_eps=e, max_abs_eig_err=e / 2,
+             median_abs_eig_err=0.05)
+        for s in range(3) for m, tau, e in (("noise", 0.0, 0.5 + 0.1 * s), ("noise", 300.0, 0.6), ("weight", np.nan, 1.0))
+    ])
+    rows = table_rows(results_text.colored_block(colored))
+    assert rows[0][:4] == ["noise-prune", "0 (white)", "0", "0.60 [0.50, 0.70]"]
+    assert rows[1][1:3] == ["300", "10 [10, 10]"]  # tau_c over the slowest time constant
+    assert rows[2][:2] == ["weight", "(reads no C)"] and len(rows) == 3
+
+    leak = pd.DataFrame([
+        dict(network="leak_constant", method=m, max_abs_eig_err=0.1, spectral_eps=0.3, trajectory_err_end=0.2,
+             zero_modes=float(m == "uniform" and s == 0), unstable_modes=0.0)
+        for m in ("noise", "weight", "uniform") for s in range(3)
+    ])
+    rows = table_rows(results_text.leak_block(leak))
+    assert [r[0] for r in rows] == ["−I + W", "", ""]
+    assert rows[0][-1] == "1 / 0 of 9"  # one pruned network with a zero mode, none growing
+
+    guarantee = pd.DataFrame([dict(n=1000, theory_k=1.0, theory_eps=0.5, draws=20, held=14, spectral_eps_median=0.48,
+                                   spectral_eps_max=0.54, kept_fraction_mean=0.06, kept_over_theory=0.91)])
+    assert table_rows(results_text.guarantee_block(guarantee)) == [["1000", "1", "0.5", "14 of 20", "0.48", "0.54", "0.060", "0.91"]]

@@ -153,6 +153,89 @@ def tests_block(frame: pd.DataFrame, network: str, metrics: Sequence[str]) -> st
     return "\n".join(lines) + "\n"
 
 
+def colored_block(colored: pd.DataFrame) -> str:
+    """Fig. 10: per noise correlation time tau_c, noise-prune's spectral eps and largest and
+    median |eigenvalue error|; the controls, which read no covariance, once."""
+    slowest = colored.drop_duplicates("seed")["slowest_time_constant"]
+    header = ["method", "τ_c", "τ_c / slowest time constant", "spectral ε", "max ǀeig. errorǀ", "median ǀeig. errorǀ"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for m in npmethods.order(colored["method"].unique()):
+        rows = colored[colored["method"] == m]
+        taus = sorted(rows["noise_tau"].dropna().unique()) if npmethods.uses_covariance(m) else [None]
+        first = npmethods.label(m)
+        for tau in taus:
+            d = rows if tau is None else rows[rows["noise_tau"] == tau]
+            if tau is None:
+                tau_cells = ["(reads no C)", ""]
+            elif tau == 0:
+                tau_cells = ["0 (white)", "0"]
+            else:
+                tau_cells = [number(tau), spread(tau / slowest)]
+            lines.append("| " + " | ".join([first, *tau_cells, spread(d["spectral_eps"]), spread(d["max_abs_eig_err"]),
+                                            spread(d["median_abs_eig_err"])]) + " |")
+            first = ""
+    return "\n".join(lines) + "\n"
+
+
+#: Fig. 12's networks in the docs' order, with how each is named there.
+LEAK_NETWORKS = {"leak_rowsum": "row sum, δ = 0", "leak_margin005": "row sum, δ = 0.05",
+                 "leak_margin02": "row sum, δ = 0.2", "leak_margin1": "row sum, δ = 1", "leak_constant": "−I + W"}
+LEAK_METRICS = {"max_abs_eig_err": "max ǀeig. errorǀ", "spectral_eps": "spectral ε",
+                "trajectory_err_end": "trajectory error at the end"}
+
+
+def leak_block(leak: pd.DataFrame) -> str:
+    """Fig. 12: per network (leak) and metric, every method's median [min, max], and how
+    many pruned networks had a zero mode or a growing one."""
+    methods = npmethods.order(leak["method"].unique())
+    header = ["network", "metric", *(npmethods.label(m) for m in methods), "pruned networks with a zero / growing mode"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, label in LEAK_NETWORKS.items():
+        rows = leak[leak["network"] == name]
+        if rows.empty:
+            continue
+        first = label
+        for metric, what in LEAK_METRICS.items():
+            cells = [spread(rows.loc[rows["method"] == m, metric]) for m in methods]
+            modes = f"{int((rows['zero_modes'] > 0).sum())} / {int((rows['unstable_modes'] > 0).sum())} of {len(rows)}" if first else ""
+            lines.append("| " + " | ".join([first, what, *cells, modes]) + " |")
+            first = ""
+    return "\n".join(lines) + "\n"
+
+
+def leak_tests_block(tests: pd.DataFrame) -> str:
+    """Fig. 12's paired tests (leak_tests.csv): noise-prune against each control per
+    network and metric, Holm-corrected within each network."""
+    header = ["network", "metric", "noise-prune against", "pairs", "noise-prune lower in", "median difference",
+              "p (Wilcoxon)", "p (Holm)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, label in LEAK_NETWORKS.items():
+        rows = tests[tests["network"] == name]
+        first = label
+        for metric, what in LEAK_METRICS.items():
+            for control in npmethods.order(rows.loc[rows["metric"] == metric, "control"].unique()):
+                t = rows[(rows["metric"] == metric) & (rows["control"] == control)].iloc[0]
+                lines.append("| " + " | ".join([first, what, npmethods.label(control), str(int(t["draws"])), str(int(t["wins"])),
+                                                number(t["median_difference"]), number(t["p_value"]), number(t["p_holm"])]) + " |")
+                first = what = ""
+    return "\n".join(lines) + "\n"
+
+
+def guarantee_block(guarantee: pd.DataFrame) -> str:
+    """Fig. 13: per N, k and requested eps, the draws whose spectral eps is at most eps,
+    the spectral eps over draws, the kept fraction and the kept entries over the theorem's
+    2 k N ln N / eps^2 (K pairs of a symmetric matrix)."""
+    header = ["N", "k", "requested ε", "draws with ε ≤ requested", "spectral ε: median", "max",
+              "kept fraction", "kept entries / (2 k N ln N / ε²)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, r in guarantee.sort_values(["n", "theory_eps", "theory_k"]).iterrows():
+        lines.append("| " + " | ".join([str(int(r["n"])), f"{r['theory_k']:g}", f"{r['theory_eps']:g}",
+                                        f"{int(r['held'])} of {int(r['draws'])}", number(r["spectral_eps_median"]),
+                                        number(r["spectral_eps_max"]), number(r["kept_fraction_mean"]),
+                                        number(r["kept_over_theory"])]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "figs7-8-relu": ("config.yaml", "relu.csv",
@@ -164,6 +247,10 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "dale-tests": ("configs/dale.yaml", "summary.csv",
                    lambda t: tests_block(t, "dale2000", ["max_abs_eig_err", "median_abs_eig_err"])),
     "dale-balance-tests": ("configs/dale.yaml", "balance.csv", lambda t: tests_block(t, "dale2000", ["net_input_err"])),
+    "seed-colored": ("configs/seed-questions.yaml", "colored.csv", colored_block),
+    "seed-leak": ("configs/seed-questions.yaml", "leak.csv", leak_block),
+    "seed-leak-tests": ("configs/seed-questions.yaml", "leak_tests.csv", leak_tests_block),
+    "seed-guarantee": ("configs/seed-questions.yaml", "guarantee.csv", guarantee_block),
 }
 
 
