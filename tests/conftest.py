@@ -33,8 +33,8 @@ def pytest_runtest_makereport(item, call):
 
 # ------------------------------------------------------------------ shared smoke run
 # The smoke workflow run locally once per session (--cores 2, default profile), for the
-# tests that read it or compare another run against it (tests/test_workflow.py,
-# tests/test_slurm.py), so the suite pays for it once.
+# tests that read it (tests/test_workflow.py, tests/test_trained.py), so the suite pays
+# for it once.
 @pytest.fixture(scope="session")
 def smoke_local_run(tmp_path_factory):
     """(workdir, Snakemake's output) of the smoke workflow run locally with --cores 2."""

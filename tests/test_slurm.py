@@ -1,10 +1,11 @@
-"""The cluster path for real: the smoke workflow through SLURM (--executor slurm).
+"""The cluster path for real: a small workflow through SLURM (--executor slurm).
 
 A single-node SLURM is brought up on this machine by workflow/cluster/slurm_local.sh
-(session fixture; stopped again at the end), unless one already answers. The smoke
-config then runs from a temporary copy of the workflow (the smoke config as its
-config.yaml) with the SLURM workflow profile, exactly as a user would type it, and once locally (--cores 2; fixture smoke_local_run
-in conftest.py) for reference. Proof that the jobs went through SLURM, not a local
+(session fixture; stopped again at the end), unless one already answers. The config
+tests/configs/slurm.yaml (a few jobs of every kind the smoke config has, without its
+scaling and trained sections) then runs from a temporary copy of the workflow with the
+SLURM workflow profile, exactly as a user would type it, and once locally (--cores 2;
+fixture slurm_local_run) for reference. Proof that the jobs went through SLURM, not a local
 fallback:
 
 - every job Snakemake submitted has a SLURM job id that the controller knows, in state
@@ -33,7 +34,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import RUN, result_hashes, results_path
+from helpers import RUN, result_hashes, run_snakemake
 
 # The tests that need a SLURM; the preflight-message tests at the end need none.
 needs_slurm = [pytest.mark.slurm, pytest.mark.workflow]
@@ -47,13 +48,13 @@ def slurm_test(func):
 ROOT = Path(__file__).resolve().parent.parent
 SLURM_LOCAL = ROOT / "workflow" / "cluster" / "slurm_local.sh"
 CHECK = ROOT / "workflow" / "cluster" / "check_slurm.py"
-SMOKE = "tests/configs/smoke.yaml"
+CONFIG = "tests/configs/slurm.yaml"
 # What a checkout needs to run the workflow (the package too: jobs import it from the
 # workflow's base directory).
 CHECKOUT = ["Snakefile", "config.yaml", "workflow", "noiseprune", "tests/configs"]
 DAEMONS = ["munged", "munge", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo"]
-# About 4 min on two idle cores (two Snakemake start-ups per job: the one sbatch runs
-# and the one it starts with srun); far more on a loaded machine.
+# Two Snakemake start-ups per job (the one sbatch runs and the one it starts with srun);
+# the smoke config's 103 jobs took about 7 minutes on two idle cores, this config has 34.
 SLURM_RUN_TIMEOUT = 1800
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
 
@@ -149,20 +150,28 @@ def slurm_jobs(env, ids):
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
     """A copy of the checkout, config.yaml included: jobs inside the allocations must
-    see the smoke config alone, as the main process does (the Snakefile reads
+    see the test config alone, as the main process does (the Snakefile reads
     config.yaml only when no config file is given)."""
     return copy_checkout(tmp_path_factory.mktemp("checkout"))
 
 
 @pytest.fixture(scope="module")
+def slurm_local_run(tmp_path_factory):
+    """(workdir, Snakemake's output) of the same config run locally with --cores 2."""
+    workdir = tmp_path_factory.mktemp("slurm_config_local")
+    proc = run_snakemake(workdir, "--cores", "2", configfile=ROOT / CONFIG, timeout=900)
+    return workdir, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
 def slurm_run(slurm, checkout):
-    """The smoke config through SLURM from the copy, as docs/cluster.md tells users."""
+    """The test config through SLURM from the copy, as docs/cluster.md tells users."""
     check = run([sys.executable, str(CHECK)], env=slurm)
     flags = run([sys.executable, str(CHECK), "--flags"], env=slurm).stdout.split()
     start = time.monotonic()
     proc = run(
         [
-            sys.executable, str(checkout / RUN.relative_to(ROOT)), "cluster", "--config", SMOKE, "--", *flags,
+            sys.executable, str(checkout / RUN.relative_to(ROOT)), "cluster", "--config", CONFIG, "--", *flags,
             "--slurm-init-seconds-before-status-checks", "2",
             "--slurm-keep-successful-logs",
         ],
@@ -171,7 +180,7 @@ def slurm_run(slurm, checkout):
         timeout=SLURM_RUN_TIMEOUT,
     )
     elapsed = time.monotonic() - start
-    print(f"SLURM smoke run: {elapsed:.1f} s")
+    print(f"SLURM run of {CONFIG}: {elapsed:.1f} s")
     return dict(workdir=checkout, log=proc.stdout + proc.stderr, check=check.stdout, flags=flags, elapsed=elapsed)
 
 
@@ -181,7 +190,7 @@ def test_preflight_passes(slurm_run):
 
 
 @slurm_test
-def test_every_job_went_through_slurm(slurm, slurm_run, smoke_local_run):
+def test_every_job_went_through_slurm(slurm, slurm_run, slurm_local_run):
     workdir, log = slurm_run["workdir"], slurm_run["log"]
     submitted = SUBMITTED.findall(log)
     assert submitted, "no SLURM submissions in Snakemake's log"
@@ -206,7 +215,7 @@ def test_every_job_went_through_slurm(slurm, slurm_run, smoke_local_run):
         text = path.read_text()
         assert "Finished jobid" in text and "Error" not in text, path
         ran.update(re.findall(r"^localrule (\w+):", text, re.M))
-    expected = job_stats(smoke_local_run[1])
+    expected = job_stats(slurm_local_run[1])
     expected.pop("all")
     assert dict(ran) == expected
 
@@ -217,9 +226,9 @@ def test_every_job_went_through_slurm(slurm, slurm_run, smoke_local_run):
 
 
 @slurm_test
-def test_outputs_bit_identical_to_local_run(slurm_run, smoke_local_run):
-    on_slurm = result_hashes(slurm_run["workdir"])
-    local = result_hashes(smoke_local_run[0])
+def test_outputs_bit_identical_to_local_run(slurm_run, slurm_local_run):
+    on_slurm = result_hashes(slurm_run["workdir"], ROOT / CONFIG)
+    local = result_hashes(slurm_local_run[0], ROOT / CONFIG)
     assert "tables/summary.csv" in local
     assert on_slurm.keys() == local.keys()
     differ = [path for path in local if on_slurm[path] != local[path]]
@@ -229,7 +238,7 @@ def test_outputs_bit_identical_to_local_run(slurm_run, smoke_local_run):
 @slurm_test
 def test_rerun_through_slurm_does_nothing(slurm, slurm_run):
     proc = run(
-        snakemake("--workflow-profile", "workflow/profiles/slurm", "--configfile", SMOKE, *slurm_run["flags"], "--dry-run"),
+        snakemake("--workflow-profile", "workflow/profiles/slurm", "--configfile", CONFIG, *slurm_run["flags"], "--dry-run"),
         env=slurm,
         cwd=slurm_run["workdir"],
     )

@@ -38,7 +38,7 @@ def smoke_config():
 
 @pytest.fixture(scope="module")
 def reference(smoke_local_run):
-    """The smoke workflow run once with --cores 2, shared with the SLURM test (the tests
+    """The smoke workflow run once with --cores 2, shared with other modules (the tests
     here only read it or dry-run on it, so it stays as the run left it)."""
     return smoke_local_run[0]
 
