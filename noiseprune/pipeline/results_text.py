@@ -63,6 +63,24 @@ def _method_columns(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
     return out
 
 
+def _network_rows(frame: pd.DataFrame, networks: Sequence[str], metrics, cols, label, cell) -> list[str]:
+    """Table lines, one per network and kept fraction: ``label(name, rows)`` first (on
+    the network's first line only), then ``cell(draws, metric)`` for every metric and
+    (method, covariance) column."""
+    lines = []
+    for name in networks:
+        rows = frame[frame["network"] == name]
+        first = label(name, rows)
+        for keep in sorted(rows["keep_fraction"].unique()):
+            cells = [first, _percent(keep)]
+            first = ""
+            for metric, _ in metrics:
+                for m, cov, _ in cols:
+                    cells.append(cell(rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)], metric))
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
     """Fig. 7: per regime (experiment) and kept fraction, the fixed-point error and the
     largest Jacobian eigenvalue error of every method and covariance; "(k of n)" when only
@@ -71,25 +89,18 @@ def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
     cols = _method_columns(relu)
     metrics = (("fixed_point_err", "fixed-point error"), ("max_abs_jac_eig_err", "max ǀJ eig. errorǀ"))
     header = ["network (active at the fixed point)", "kept"] + [f"{what}: {h}" for _, what in metrics for *_, h in cols]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name in networks:
-        rows = relu[relu["network"] == name]
+
+    def label(name, rows):
         active = rows.drop_duplicates("seed")["active_fraction"]
         low, high = number(100 * active.min()), number(100 * active.max())
-        first = f"{name} ({low} %)" if low == high else f"{name} ({low}–{high} %)"
-        for keep in sorted(rows["keep_fraction"].unique()):
-            cells = [first, _percent(keep)]
-            first = ""
-            for metric, _ in metrics:
-                for m, cov, _ in cols:
-                    draws = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)]
-                    ok = draws[draws["status"] == "ok"]
-                    cell = spread(ok[metric])
-                    if len(ok) < len(draws):
-                        cell += f" ({len(ok)} of {len(draws)})"
-                    cells.append(cell)
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        return f"{name} ({low} %)" if low == high else f"{name} ({low}–{high} %)"
+
+    def cell(draws, metric):
+        ok = draws[draws["status"] == "ok"]
+        return spread(ok[metric]) + (f" ({len(ok)} of {len(draws)})" if len(ok) < len(draws) else "")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + _network_rows(relu, networks, metrics, cols, label, cell)) + "\n"
 
 
 def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
@@ -100,18 +111,8 @@ def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     metrics = (("median_abs_eig_err", "median ǀeig. errorǀ"), ("max_abs_eig_err", "max ǀeig. errorǀ"))
     header = ["network", "kept"] + [f"{what}: {h.split(' (')[0]}" for _, what in metrics for *_, h in cols]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name in networks:
-        rows = summary[summary["network"] == name]
-        first = name
-        for keep in sorted(rows["keep_fraction"].unique()):
-            cells = [first, _percent(keep)]
-            first = ""
-            for metric, _ in metrics:
-                for m, cov, _ in cols:
-                    draws = rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)]
-                    cells.append(spread(draws[metric]))
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = _network_rows(summary, networks, metrics, cols, lambda name, _: name, lambda draws, metric: spread(draws[metric]))
+    return "\n".join(lines + rows) + "\n"
 
 
 def balance_block(balance: pd.DataFrame, network: str) -> str:
