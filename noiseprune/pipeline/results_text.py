@@ -47,6 +47,16 @@ def spread(values) -> str:
     return f"{number(np.median(v))} [{number(v.min())}, {number(v.max())}]"
 
 
+def _row(cells) -> str:
+    """One Markdown table line of ``cells``."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def _head(header) -> list[str]:
+    """The header line and the separator line of a Markdown table."""
+    return [_row(header), "|" + "---|" * len(header)]
+
+
 def _percent(k: float) -> str:
     return f"{100 * k:g} %"
 
@@ -77,7 +87,7 @@ def _network_rows(frame: pd.DataFrame, networks: Sequence[str], metrics, cols, l
             for metric, _ in metrics:
                 for m, cov, _ in cols:
                     cells.append(cell(rows[(rows["keep_fraction"] == keep) & (rows["method"] == m) & (rows["covariance"] == cov)], metric))
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append(_row(cells))
     return lines
 
 
@@ -99,7 +109,7 @@ def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
         ok = draws[draws["status"] == "ok"]
         return spread(ok[metric]) + (f" ({len(ok)} of {len(draws)})" if len(ok) < len(draws) else "")
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     return "\n".join(lines + _network_rows(relu, networks, metrics, cols, label, cell)) + "\n"
 
 
@@ -110,7 +120,7 @@ def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     cols = _method_columns(summary)
     metrics = (("median_abs_eig_err", "median ǀeig. errorǀ"), ("max_abs_eig_err", "max ǀeig. errorǀ"))
     header = ["network", "kept"] + [f"{what}: {h.split(' (')[0]}" for _, what in metrics for *_, h in cols]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     rows = _network_rows(summary, networks, metrics, cols, lambda name, _: name, lambda draws, metric: spread(draws[metric]))
     return "\n".join(lines + rows) + "\n"
 
@@ -121,7 +131,7 @@ def balance_block(balance: pd.DataFrame, network: str) -> str:
     rows = balance[(balance["network"] == network) & balance["covariance"].isin(["exact", "none"])]
     header = ["kept", "method", "mean E input after / before", "mean I input after / before",
               "median ǀΔE_i / E_iǀ", "median ǀΔI_i / I_iǀ", "rms Δ(E_i − I_i) / mean E"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for keep in sorted(rows["keep_fraction"].unique()):
         first = _percent(keep)
         for m in npmethods.order(rows["method"].unique()):
@@ -130,7 +140,7 @@ def balance_block(balance: pd.DataFrame, network: str) -> str:
                      spread(d["inh_input_pruned"] / d["inh_input"]), spread(d["exc_input_err"]),
                      spread(d["inh_input_err"]), spread(d["net_input_err"])]
             first = ""
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append(_row(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -142,14 +152,14 @@ def tests_block(frame: pd.DataFrame, network: str, metrics: Sequence[str]) -> st
     rows = frame[(frame["network"] == network) & frame["covariance"].isin(["exact", "none"])]
     header = ["metric", "kept", "noise-prune against", "pairs", "noise-prune lower in", "median difference",
               "p (Wilcoxon)", "p (Holm)"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for metric in metrics:
         tests = paired_tests(rows, metric)
         first = metric
         for _, t in tests.sort_values(["keep_fraction", "method"], key=lambda c: c.map(npmethods.order(tests["method"].unique()).index) if c.name == "method" else c).iterrows():
-            lines.append("| " + " | ".join([first, _percent(t["keep_fraction"]), npmethods.label(t["method"]), str(t["pairs"]),
+            lines.append(_row([first, _percent(t["keep_fraction"]), npmethods.label(t["method"]), str(t["pairs"]),
                                             str(t["wins"]), number(t["median_difference"]), number(t["p_value"]),
-                                            number(t["p_holm"])]) + " |")
+                                            number(t["p_holm"])]))
             first = ""
     return "\n".join(lines) + "\n"
 
@@ -159,7 +169,7 @@ def colored_block(colored: pd.DataFrame) -> str:
     median |eigenvalue error|; the controls, which read no covariance, once."""
     slowest = colored.drop_duplicates("seed")["slowest_time_constant"]
     header = ["method", "τ_c", "τ_c / slowest time constant", "spectral ε", "max ǀeig. errorǀ", "median ǀeig. errorǀ"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for m in npmethods.order(colored["method"].unique()):
         rows = colored[colored["method"] == m]
         taus = sorted(rows["noise_tau"].dropna().unique()) if npmethods.uses_covariance(m) else [None]
@@ -172,8 +182,8 @@ def colored_block(colored: pd.DataFrame) -> str:
                 tau_cells = ["0 (white)", "0"]
             else:
                 tau_cells = [number(tau), spread(tau / slowest)]
-            lines.append("| " + " | ".join([first, *tau_cells, spread(d["spectral_eps"]), spread(d["max_abs_eig_err"]),
-                                            spread(d["median_abs_eig_err"])]) + " |")
+            lines.append(_row([first, *tau_cells, spread(d["spectral_eps"]), spread(d["max_abs_eig_err"]),
+                                            spread(d["median_abs_eig_err"])]))
             first = ""
     return "\n".join(lines) + "\n"
 
@@ -190,7 +200,7 @@ def leak_block(leak: pd.DataFrame) -> str:
     many pruned networks had a zero mode or a growing one."""
     methods = npmethods.order(leak["method"].unique())
     header = ["network", "metric", *(npmethods.label(m) for m in methods), "pruned networks with a zero / growing mode"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for name, label in LEAK_NETWORKS.items():
         rows = leak[leak["network"] == name]
         if rows.empty:
@@ -199,7 +209,7 @@ def leak_block(leak: pd.DataFrame) -> str:
         for metric, what in LEAK_METRICS.items():
             cells = [spread(rows.loc[rows["method"] == m, metric]) for m in methods]
             modes = f"{int((rows['zero_modes'] > 0).sum())} / {int((rows['unstable_modes'] > 0).sum())} of {len(rows)}" if first else ""
-            lines.append("| " + " | ".join([first, what, *cells, modes]) + " |")
+            lines.append(_row([first, what, *cells, modes]))
             first = ""
     return "\n".join(lines) + "\n"
 
@@ -209,15 +219,15 @@ def leak_tests_block(tests: pd.DataFrame) -> str:
     network and metric, Holm-corrected within each network."""
     header = ["network", "metric", "noise-prune against", "pairs", "noise-prune lower in", "median difference",
               "p (Wilcoxon)", "p (Holm)"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for name, label in LEAK_NETWORKS.items():
         rows = tests[tests["network"] == name]
         first = label
         for metric, what in LEAK_METRICS.items():
             for control in npmethods.order(rows.loc[rows["metric"] == metric, "control"].unique()):
                 t = rows[(rows["metric"] == metric) & (rows["control"] == control)].iloc[0]
-                lines.append("| " + " | ".join([first, what, npmethods.label(control), str(int(t["draws"])), str(int(t["wins"])),
-                                                number(t["median_difference"]), number(t["p_value"]), number(t["p_holm"])]) + " |")
+                lines.append(_row([first, what, npmethods.label(control), str(int(t["draws"])), str(int(t["wins"])),
+                                                number(t["median_difference"]), number(t["p_value"]), number(t["p_holm"])]))
                 first = what = ""
     return "\n".join(lines) + "\n"
 
@@ -228,12 +238,12 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
     2 k N ln N / eps^2 (K pairs of a symmetric matrix)."""
     header = ["N", "k", "requested ε", "draws with ε ≤ requested", "spectral ε: median", "max",
               "kept fraction", "kept entries / (2 k N ln N / ε²)"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = _head(header)
     for _, r in guarantee.sort_values(["n", "theory_eps", "theory_k"]).iterrows():
-        lines.append("| " + " | ".join([str(int(r["n"])), f"{r['theory_k']:g}", f"{r['theory_eps']:g}",
+        lines.append(_row([str(int(r["n"])), f"{r['theory_k']:g}", f"{r['theory_eps']:g}",
                                         f"{int(r['held'])} of {int(r['draws'])}", number(r["spectral_eps_median"]),
                                         number(r["spectral_eps_max"]), number(r["kept_fraction_mean"]),
-                                        number(r["kept_over_theory"])]) + " |")
+                                        number(r["kept_over_theory"])]))
     return "\n".join(lines) + "\n"
 
 
