@@ -87,13 +87,9 @@ def edges(A: np.ndarray, *, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
     only i < j when ``symmetric``."""
     if sp.issparse(A):
         return _sparse_edges(A, symmetric=symmetric)
-    if symmetric:
-        i, j = np.nonzero(np.triu(A, 1))
-    else:
-        i, j = np.nonzero(A)
-        off = i != j
-        i, j = i[off], j[off]
-    return i, j
+    i, j = np.nonzero(A)  # row-major; filtering keeps the order (np.triu would copy A)
+    keep = i < j if symmetric else i != j
+    return i[keep], j[keep]
 
 
 def edge_scores(A: np.ndarray, C: np.ndarray | None, method: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -446,12 +446,12 @@ def test_default_figures_follow_the_paper_experiments():
     assert drawn["fig1_probe"] == ["fig1"]
     assert drawn["fig2_spectrum"] == ["paper2000"]
     assert drawn["fig4_large"] == ["paper3000", "paper10000"]
-    # nonsym2000 sweeps keep fractions too, but Fig. 5 plots the spectral eps (symmetric A only)
+    # nonsym1000 sweeps keep fractions too, but Fig. 5 plots the spectral eps (symmetric A only)
     assert drawn["fig5_sweeps"] == ["sweep2000", *plan.scaling_experiments()]
     assert drawn["fig6_empirical"] == ["empirical1000"]
     assert drawn["fig9_trained"] == ["rsg"]
-    assert drawn["fig7_relu"] == ["relu_active100", "relu_active70", "relu_active40"]
-    assert drawn["fig8_nonsymmetric"] == ["nonsym2000", "normal2000"]
+    assert drawn["fig7_relu"] == ["relu1000_active100", "relu1000_active70", "relu1000_active40"]
+    assert drawn["fig8_nonsymmetric"] == ["nonsym1000", "normal1000"]
     assert len(plan.figure_files()) == 18
     assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/noise/keep0.2/prune0.npz"
 
@@ -590,3 +590,25 @@ def test_fig7_needs_relu_experiments_and_fig8_linear_ones():
     cfg["figures"] = {"fig8_nonsymmetric": {"experiment": "sym"}}
     with pytest.raises(ConfigError, match=r"^config error: figures.fig8_nonsymmetric: experiment 'sym' has a symmetric network; the figure draws a non-symmetric one$"):
         npplan.Plan(prepare(cfg, schema=SCHEMA)).figures
+
+
+def test_dynamics_keep_fractions_limit_the_simulated_networks():
+    """dynamics_params.keep_fractions picks which pruned networks are simulated; it is not
+    a parameter of the simulation (the jobs' params, hence their files, are unchanged)."""
+    cfg = minimal(keep_fractions=[0.2, 0.5], prune_seeds=[0, 1], dynamics=True)
+    every = npplan.Plan(prepare(cfg, schema=SCHEMA)).dynamics_jobs()
+    assert sorted({j["keep"] for j in every}) == ["0.2", "0.5"]
+    cfg["experiments"]["small"]["dynamics_params"] = {"keep_fractions": [0.5]}
+    plan = npplan.Plan(prepare(cfg, schema=SCHEMA))
+    chosen = plan.dynamics_jobs()
+    assert chosen == [j for j in every if j["keep"] == "0.5"]
+    from noiseprune.pipeline.jobs import Jobs
+
+    jobs = Jobs(plan)
+    assert "keep_fractions" not in jobs.dynamics_params(dict(chosen[0]))
+
+
+def test_dynamics_keep_fraction_must_be_a_keep_fraction():
+    msg = error_of(minimal(keep_fractions=[0.2, 0.5], dynamics=True, dynamics_params={"keep_fractions": [0.1]}))
+    assert msg == ("config error: experiments.small.dynamics_params.keep_fractions[0] = 0.1: "
+                   "not one of the experiment's keep_fractions [0.2, 0.5]")

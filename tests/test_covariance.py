@@ -46,6 +46,25 @@ def test_non_symmetric_paper_network_residual():
     assert la.eigvalsh(C).min() > 0  # a covariance: positive definite
 
 
+@pytest.mark.parametrize("colored", [False, True])
+def test_probed_residual_estimates_the_full_one(colored):
+    """The 16-probe residual of the covariance job: tiny for a solution, and within a
+    factor 2 of the exact residual for a covariance of another matrix."""
+    A = networks.clustered([120, 30, 90], long_range=400, symmetric=False, rng=np.random.default_rng(3))
+    Q = None
+    if colored:
+        S = covariance.colored_cross_covariance(A, 2.0)
+        Q = S + S.T
+    C = covariance.exact(A, noise_tau=2.0 if colored else 0.0)
+    assert covariance.lyapunov_residual(A, C, Q, probes=16) < 1e-12
+    wrong = covariance.exact(networks.clustered([120, 30, 90], long_range=400, symmetric=False, rng=np.random.default_rng(4)))
+    full = covariance.lyapunov_residual(A, wrong, Q)
+    probed = covariance.lyapunov_residual(A, wrong, Q, probes=16)
+    assert full > 1e-3
+    assert full / 2 < probed < 2 * full
+    assert probed == covariance.lyapunov_residual(A, wrong, Q, probes=16)  # seeded
+
+
 def test_unstable_matrix_rejected_with_eigenvalue():
     A = np.diag([-1.0, -2.0, 0.25])
     with pytest.raises(ValueError, match=r"largest real eigenvalue is 0\.25"):

@@ -1,12 +1,13 @@
-"""The numbers docs/results.md quotes for Figs. 7 and 8 (config.yaml's tables) and for
-Fig. 11 (configs/dale.yaml's), and configs/figs7-8.yaml, the default config's Fig. 7 and
-8 experiments alone.
+"""The numbers docs/results.md quotes for Figs. 7 and 8 (config.yaml's tables at N = 1000,
+configs/figs7-8.yaml's at N = 2000) and for Fig. 11 (configs/dale.yaml's), and the
+configs that hold larger versions of the default experiments.
 
-configs/figs7-8.yaml must run exactly config.yaml's Fig. 7 and Fig. 8 experiments (then
-their files and table rows are config.yaml's: networks and random streams are seeded by
-the experiment's name). The docs' rendered blocks (noiseprune.pipeline.results_text)
-must be what the tables give: checked against a results directory when a run left one,
-and always for what the block states about the config (its networks, kept fractions,
+configs/figs7-8.yaml runs config.yaml's Fig. 7 and 8 experiments at N = 2000, each key
+for key its default counterpart but for the network size and the simulated keep
+fractions; configs/large.yaml runs config.yaml's Fig. 4 experiments with a second
+N = 10000 network. The docs' rendered blocks (noiseprune.pipeline.results_text) must be
+what the tables give: checked against a results directory when a run left one, and
+always for what the block states about the config (its networks, kept fractions,
 methods and covariances).
 """
 
@@ -24,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGS78 = ROOT / "configs" / "figs7-8.yaml"
 #: How a block that awaits its config's run begins.
 PENDING = "(pending: no run of "
-SHARED = ["relu_active100", "relu_active70", "relu_active40", "nonsym2000", "normal2000"]
+#: configs/figs7-8.yaml's experiment (N = 2000) -> its config.yaml counterpart (N = 1000).
+COUNTERPARTS = {"relu_active100": "relu1000_active100", "relu_active70": "relu1000_active70",
+                "relu_active40": "relu1000_active40", "nonsym2000": "nonsym1000", "normal2000": "normal1000"}
+SHARED = list(COUNTERPARTS)
 
 
 def prepared(path):
@@ -32,14 +36,35 @@ def prepared(path):
         return prepare(yaml.safe_load(fh))
 
 
-def test_figs78_runs_exactly_the_default_configs_experiments():
+def _without_size(exp):
+    exp = dict(exp, network={k: v for k, v in exp["network"].items() if k not in ("clusters", "long_range")})
+    exp["dynamics_params"] = {k: v for k, v in exp["dynamics_params"].items() if k != "keep_fractions"}
+    return {k: v for k, v in exp.items() if k not in ("n", "name")}
+
+
+def test_figs78_runs_the_default_configs_experiments_at_n2000():
     default, figs = prepared(ROOT / "config.yaml"), prepared(FIGS78)
-    for name in SHARED:
-        assert figs["experiments"][name] == default["experiments"][name], name
     assert set(figs["experiments"]) == set(SHARED)
-    assert figs["figures"]["fig8_nonsymmetric"] == default["figures"]["fig8_nonsymmetric"]
+    for big, small in COUNTERPARTS.items():
+        b, s = figs["experiments"][big], default["experiments"][small]
+        assert _without_size(b) == _without_size(s), big
+        assert b["n"] == 2000 and s["n"] == 1000
+        assert b["network"]["clusters"] == [2 * c for c in s["network"]["clusters"]]
+        assert b["network"]["long_range"] == 2 * s["network"]["long_range"]  # the same long-range entries per neuron
+    assert figs["figures"]["fig7_relu"]["experiments"] == SHARED[:3]
+    assert [COUNTERPARTS[e] for e in figs["figures"]["fig8_nonsymmetric"]["experiments"]] == \
+        default["figures"]["fig8_nonsymmetric"]["experiments"]
     assert figs["experiments"]["normal2000"]["network"]["kind"] == "normal"
     assert figs["results_dir"] != default["results_dir"]
+
+
+def test_large_config_is_the_default_fig4_with_a_second_network():
+    default, large = prepared(ROOT / "config.yaml"), prepared(ROOT / "configs" / "large.yaml")
+    for name in ("paper3000", "paper10000"):
+        d, g = dict(default["experiments"][name]), dict(large["experiments"][name])
+        assert set(d.pop("seeds")) < set(g.pop("seeds")) or name == "paper3000"
+        assert d == g, name
+    assert large["results_dir"] != default["results_dir"]
 
 
 def docs_blocks():
@@ -54,12 +79,17 @@ def table_rows(body):
     return [[c.strip() for c in line.strip().strip("|").split("|")] for line in body.strip().splitlines()[2:]]
 
 
-def test_docs_blocks_state_the_configs_networks_fractions_and_methods():
-    exps = prepared(FIGS78)["experiments"]
+@pytest.mark.parametrize("config, relu, nonsym", [
+    ("configs/figs7-8.yaml", "figs7-8-relu", "figs7-8-nonsymmetric"),
+    ("config.yaml", "default-relu", "default-nonsymmetric"),
+])
+def test_docs_blocks_state_the_configs_networks_fractions_and_methods(config, relu, nonsym):
+    cfg = prepared(ROOT / config)
+    exps, figures = cfg["experiments"], cfg["figures"]
     blocks = docs_blocks()
-    if any(blocks[name].startswith(PENDING) for name in ("figs7-8-relu", "figs7-8-nonsymmetric")):
-        pytest.skip("the docs' Figs. 7/8 tables await a run of config.yaml")
-    for name, networks in (("figs7-8-relu", SHARED[:3]), ("figs7-8-nonsymmetric", ["nonsym2000", "normal2000"])):
+    if any(blocks[name].startswith(PENDING) for name in (relu, nonsym)):
+        pytest.skip(f"the docs' Figs. 7/8 tables await a run of {config}")
+    for name, networks in ((relu, figures["fig7_relu"]["experiments"]), (nonsym, figures["fig8_nonsymmetric"]["experiments"])):
         rows = table_rows(blocks[name])
         named = [r[0].split(" (")[0] for r in rows if r[0]]
         assert named == networks
@@ -69,8 +99,8 @@ def test_docs_blocks_state_the_configs_networks_fractions_and_methods():
         for n in networks:
             for m in exps[n]["methods"]:
                 assert m.replace("noise", "noise-prune") in header
-    relu_header = blocks["figs7-8-relu"].splitlines()[0]
-    for d in exps["relu_active70"]["covariance"]["durations"]:
+    relu_header = blocks[relu].splitlines()[0]
+    for d in exps[figures["fig7_relu"]["experiments"][1]]["covariance"]["durations"]:
         assert f"noise-prune (T{d:g})" in relu_header  # the simulated covariance is quoted too
 
 
@@ -104,11 +134,11 @@ def test_rendering_counts_failed_draws_and_spreads():
 def test_rewrite_replaces_only_the_configs_blocks():
     text = ("intro\n<!-- results: figs7-8-relu -->\nold\n<!-- end results -->\nmiddle\n"
             "<!-- results: figs7-8-nonsymmetric -->\nold\n<!-- end results -->\nend\n")
-    out = results_text.rewrite(text, "config.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
+    out = results_text.rewrite(text, "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
     assert out == text.replace("old\n", "new figs7-8-relu\n", 1).replace("old\n", "new figs7-8-nonsymmetric\n", 1)
     assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
-    with pytest.raises(ValueError, match="docs lack the block <!-- results: figs7-8-relu -->"):
-        results_text.rewrite("no blocks", "config.yaml", Path("."), renderer=lambda name, d: "")
+    with pytest.raises(ValueError, match="docs lack the block <!-- results: default-relu -->"):
+        results_text.rewrite(text, "config.yaml", Path("."), renderer=lambda name, d: "")
 
 
 def test_seed_question_blocks_render_their_tables():

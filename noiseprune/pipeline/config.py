@@ -133,6 +133,12 @@ def _check_settings(exp: Mapping, path: list) -> None:
     cov, emp = exp["covariance"], exp["empirical"]
     durations = cov["durations"]
     _check_unique_numbers(exp["keep_fractions"], path + ["keep_fractions"])
+    simulated = exp["dynamics_params"].get("keep_fractions")
+    if simulated is not None:
+        _check_unique_numbers(simulated, path + ["dynamics_params", "keep_fractions"])
+        for i, k in enumerate(simulated):
+            if k not in exp["keep_fractions"]:
+                _fail(path + ["dynamics_params", "keep_fractions", i], k, f"not one of the experiment's keep_fractions {list(exp['keep_fractions'])}")
     _check_unique_numbers(durations, path + ["covariance", "durations"])
     users = [m for m in chosen if methods.get(m).uses_covariance]
     if users and not cov["exact"] and not durations:

@@ -246,7 +246,8 @@ class Jobs:
         extra = {"nonlinearity": "relu"} if npplan.is_relu(exp) else {}
         if noise_tau_of(w["cov"]) > 0:
             extra["noise_tau"] = noise_tau_of(w["cov"])  # each covariance id's dynamics under its noise
-        return canonical(dict(exp["dynamics_params"], methods=[m for m, _ in members],
+        simulation = {k: v for k, v in exp["dynamics_params"].items() if k != "keep_fractions"}  # which jobs, not how
+        return canonical(dict(simulation, methods=[m for m, _ in members],
                               method_covariances=[c for _, c in members], **extra))
 
     def dynamics_sample_params(self, wildcards) -> dict:

@@ -170,6 +170,13 @@ def dynamics_covariances(exp: Mapping) -> list[str]:
     return covariance_ids(exp) if uses_covariance(exp) else [NO_COVARIANCE]
 
 
+def dynamics_keep_fractions(exp: Mapping) -> list[float]:
+    """The keep fractions whose pruned networks are simulated (dynamics_params.keep_fractions,
+    else every keep fraction of the experiment), in the experiment's order."""
+    chosen = exp["dynamics_params"].get("keep_fractions")
+    return [k for k in exp["keep_fractions"] if chosen is None or k in chosen]
+
+
 def dynamics_members(exp: Mapping, cov: str) -> list[tuple[str, str]]:
     """(method, covariance id) pairs simulated together in the dynamics file of ``cov``."""
     return [(m, cov if methods.uses_covariance(m) else NO_COVARIANCE) for m in exp["methods"]]
@@ -351,7 +358,7 @@ class Plan:
                 continue
             for seed in exp["seeds"]:
                 for cov in dynamics_covariances(exp):
-                    for keep in exp["keep_fractions"]:
+                    for keep in dynamics_keep_fractions(exp):
                         for pseed in exp["prune_seeds"]:
                             jobs.append(dict(exp=name, seed=seed, cov=cov, keep=format_number(keep), pseed=pseed))
         return jobs

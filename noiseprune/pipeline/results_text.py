@@ -249,9 +249,13 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
 
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
-    "figs7-8-relu": ("config.yaml", "relu.csv",
+    "default-relu": ("config.yaml", "relu.csv",
+                     lambda t: relu_block(t, ["relu1000_active100", "relu1000_active70", "relu1000_active40"])),
+    "default-nonsymmetric": ("config.yaml", "summary.csv",
+                             lambda t: spectrum_block(t, ["nonsym1000", "normal1000"])),
+    "figs7-8-relu": ("configs/figs7-8.yaml", "relu.csv",
                      lambda t: relu_block(t, ["relu_active100", "relu_active70", "relu_active40"])),
-    "figs7-8-nonsymmetric": ("config.yaml", "summary.csv",
+    "figs7-8-nonsymmetric": ("configs/figs7-8.yaml", "summary.csv",
                              lambda t: spectrum_block(t, ["nonsym2000", "normal2000"])),
     "dale-spectrum": ("configs/dale.yaml", "summary.csv", lambda t: spectrum_block(t, ["dale2000"])),
     "dale-balance": ("configs/dale.yaml", "balance.csv", lambda t: balance_block(t, "dale2000")),
