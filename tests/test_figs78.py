@@ -137,7 +137,7 @@ def test_rewrite_replaces_only_the_configs_blocks():
     out = results_text.rewrite(text, "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
     assert out == text.replace("old\n", "new figs7-8-relu\n", 1).replace("old\n", "new figs7-8-nonsymmetric\n", 1)
     assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
-    with pytest.raises(ValueError, match="docs lack the block <!-- results: default-relu -->"):
+    with pytest.raises(ValueError, match="docs lack the block <!-- results: fig4-large -->"):
         results_text.rewrite(text, "config.yaml", Path("."), renderer=lambda name, d: "")
 
 
@@ -164,3 +164,35 @@ def test_seed_question_blocks_render_their_tables():
     guarantee = pd.DataFrame([dict(n=1000, theory_k=1.0, theory_eps=0.5, draws=20, held=14, spectral_eps_median=0.48,
                                    spectral_eps_max=0.54, kept_fraction_mean=0.06, kept_over_theory=0.91)])
     assert table_rows(results_text.guarantee_block(guarantee)) == [["1000", "1", "0.5", "14 of 20", "0.48", "0.54", "0.060", "0.91"]]
+
+
+def test_large_block_rows_per_network_and_metric():
+    rows = [dict(network=net, n=n, method=m, covariance="exact" if m == "noise" else "none", keep_fraction=0.03,
+                 prune_seed=s, max_abs_eig_err=e + s / 10, spectral_eps=2 * e, median_abs_eig_err=0.05)
+            for net, n in (("big", 10000), ("small", 3000)) for m, e in (("noise", 0.3), ("weight", 2.0))
+            for s in range(2)]
+    body = results_text.large_block(pd.DataFrame(rows), ["small", "big"])
+    lines = table_rows(body)
+    assert body.splitlines()[0] == "| network | metric | noise-prune | weight |"
+    assert lines[0] == ["small (N = 3000, 3 % kept, 2 draws)", "max ǀeig. errorǀ", "0.35 [0.30, 0.40]", "2.0 [2.0, 2.1]"]
+    assert lines[1] == ["", "spectral ε", "0.60 [0.60, 0.60]", "4.0 [4.0, 4.0]"]
+    assert lines[3][0] == "big (N = 10000, 3 % kept, 2 draws)" and len(lines) == 6
+
+
+def test_trained_block_rows_per_reducer_and_variant():
+    rows = [dict(reducer="original", covariance="none", rescale="none", keep_fraction=1.0, retrained=False,
+                 task_accuracy=1.0, units_kept=8, n=8)]
+    for keep, acc in ((0.9, 0.9), (0.5, 0.1)):
+        for s in range(2):
+            rows += [dict(reducer="weight", covariance="none", rescale=v, keep_fraction=keep, retrained=False,
+                          task_accuracy=acc + s / 10, units_kept=8, n=8) for v in ("mask", "rescale")]
+            rows.append(dict(reducer="noise", covariance="lnp", rescale="rescale", keep_fraction=keep, retrained=False,
+                             task_accuracy=acc, units_kept=8, n=8))
+            rows.append(dict(reducer="noise", covariance="lnp", rescale="rescale", keep_fraction=keep, retrained=True,
+                             task_accuracy=1.0, units_kept=8, n=8))
+        rows.append(dict(reducer="merge", covariance="snp", rescale="fold", keep_fraction=keep, retrained=False,
+                         task_accuracy=acc, units_kept=int(8 * keep), n=8))
+    lines = table_rows(results_text.trained_block(pd.DataFrame(rows)))
+    assert [r[0] for r in lines] == ["noise-prune, L-NP, 1/p", "weight, 1/p", "weight, mask", "merge, S-NP (7, 4 of 8 units)"]
+    assert lines[0][1:] == ["0.90 [0.90, 0.90]", "0.10 [0.10, 0.10]"]  # the retrained rows left out
+    assert lines[1][1:] == ["0.95 [0.90, 1.0]", "0.15 [0.10, 0.20]"]

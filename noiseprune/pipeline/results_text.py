@@ -125,6 +125,59 @@ def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     return "\n".join(lines + rows) + "\n"
 
 
+def large_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
+    """Fig. 4: per network (one kept fraction each), the largest |eigenvalue error|, the
+    spectral eps and the median |eigenvalue error| of every method (exact covariance)."""
+    summary = summary[summary["network"].isin(networks) & summary["covariance"].isin(["exact", "none"])]
+    cols = _method_columns(summary)
+    metrics = (("max_abs_eig_err", "max ǀeig. errorǀ"), ("spectral_eps", "spectral ε"),
+               ("median_abs_eig_err", "median ǀeig. errorǀ"))
+    lines = _head(["network", "metric"] + [h.split(" (")[0] for *_, h in cols])
+    for name in networks:
+        rows = summary[summary["network"] == name]
+        draws = rows.groupby(["method", "covariance"]).size()
+        keeps = ", ".join(_percent(k) for k in sorted(rows["keep_fraction"].unique()))
+        first = f"{name} (N = {int(rows['n'].iloc[0])}, {keeps} kept, {int(draws.min())} draws)"
+        for metric, what in metrics:
+            cells = [first, what]
+            first = ""
+            for m, cov, _ in cols:
+                cells.append(spread(rows.loc[(rows["method"] == m) & (rows["covariance"] == cov), metric]))
+            lines.append(_row(cells))
+    return "\n".join(lines) + "\n"
+
+
+#: How trained.csv's ``rescale`` column reads in the docs.
+_VARIANTS = {"rescale": "1/p", "mask": "mask", "rank": "top p", "capped": "1/p capped", "refit": "refit", "fold": ""}
+
+
+def _reducer_label(reducer: str, covariance: str, variant: str) -> str:
+    name = npmethods.label(reducer) if reducer in npmethods.names() else reducer
+    parts = [name] + ([covariance.upper().replace("NP", "-NP")] if covariance != "none" else [])
+    parts += [_VARIANTS.get(variant, variant)] if _VARIANTS.get(variant, variant) else []
+    return ", ".join(parts)
+
+
+def trained_block(trained: pd.DataFrame) -> str:
+    """Fig. 9: task accuracy per reducer, covariance and variant (rows) and keep fraction
+    (columns, largest first), median [min, max] over networks x pruning seeds; merging
+    also gives the units kept (median over networks)."""
+    rows = trained[(trained["reducer"] != "original") & ~trained["retrained"].astype(bool)]
+    keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
+    order = {r: i for i, r in enumerate(["noise", "weight", "uniform", "obs", "merge"])}
+    variants = list(_VARIANTS)
+    lines = _head(["reducer"] + [_percent(k) for k in keeps])
+    keys = rows[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False)
+    for reducer, cov, variant in sorted(keys, key=lambda k: (order.get(k[0], 99), k[1], variants.index(k[2]) if k[2] in variants else 99)):
+        sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
+        label = _reducer_label(reducer, cov, variant)
+        if reducer == "merge":
+            units = [int(sub.loc[sub["keep_fraction"] == k, "units_kept"].median()) for k in keeps]
+            label += f" ({', '.join(map(str, units))} of {int(sub['n'].iloc[0])} units)"
+        lines.append(_row([label] + [spread(sub.loc[sub["keep_fraction"] == k, "task_accuracy"]) for k in keeps]))
+    return "\n".join(lines) + "\n"
+
+
 def balance_block(balance: pd.DataFrame, network: str) -> str:
     """Fig. 11: per kept fraction and method, the mean excitatory and inhibitory input per
     neuron after pruning relative to before, and the per-neuron changes (balance.csv)."""
@@ -249,6 +302,8 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
 
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
+    "fig4-large": ("config.yaml", "summary.csv", lambda t: large_block(t, ["paper3000", "paper10000"])),
+    "fig9-trained": ("config.yaml", "trained.csv", trained_block),
     "default-relu": ("config.yaml", "relu.csv",
                      lambda t: relu_block(t, ["relu1000_active100", "relu1000_active70", "relu1000_active40"])),
     "default-nonsymmetric": ("config.yaml", "summary.csv",
