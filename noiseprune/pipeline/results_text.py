@@ -73,6 +73,13 @@ def _method_columns(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
     return out
 
 
+def _exact_covariance(summary: pd.DataFrame, networks: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """The rows of ``networks`` pruned with the exact covariance (or none), and their
+    (method, covariance, header) columns headed by the method alone."""
+    summary = summary[summary["network"].isin(networks) & summary["covariance"].isin(["exact", "none"])]
+    return summary, [(m, cov, h.split(" (")[0]) for m, cov, h in _method_columns(summary)]
+
+
 def _network_rows(frame: pd.DataFrame, networks: Sequence[str], metrics, cols, label, cell) -> list[str]:
     """Table lines, one per network and kept fraction: ``label(name, rows)`` first (on
     the network's first line only), then ``cell(draws, metric)`` for every metric and
@@ -116,10 +123,9 @@ def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
 def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     """Fig. 8: per network and kept fraction, the median and the largest |eigenvalue error|
     of every method (exact covariance)."""
-    summary = summary[summary["network"].isin(networks) & summary["covariance"].isin(["exact", "none"])]
-    cols = _method_columns(summary)
+    summary, cols = _exact_covariance(summary, networks)
     metrics = (("median_abs_eig_err", "median ǀeig. errorǀ"), ("max_abs_eig_err", "max ǀeig. errorǀ"))
-    header = ["network", "kept"] + [f"{what}: {h.split(' (')[0]}" for _, what in metrics for *_, h in cols]
+    header = ["network", "kept"] + [f"{what}: {h}" for _, what in metrics for *_, h in cols]
     lines = _head(header)
     rows = _network_rows(summary, networks, metrics, cols, lambda name, _: name, lambda draws, metric: spread(draws[metric]))
     return "\n".join(lines + rows) + "\n"
@@ -128,11 +134,10 @@ def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
 def large_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
     """Fig. 4: per network (one kept fraction each), the largest |eigenvalue error|, the
     spectral eps and the median |eigenvalue error| of every method (exact covariance)."""
-    summary = summary[summary["network"].isin(networks) & summary["covariance"].isin(["exact", "none"])]
-    cols = _method_columns(summary)
+    summary, cols = _exact_covariance(summary, networks)
     metrics = (("max_abs_eig_err", "max ǀeig. errorǀ"), ("spectral_eps", "spectral ε"),
                ("median_abs_eig_err", "median ǀeig. errorǀ"))
-    lines = _head(["network", "metric"] + [h.split(" (")[0] for *_, h in cols])
+    lines = _head(["network", "metric"] + [h for *_, h in cols])
     for name in networks:
         rows = summary[summary["network"] == name]
         draws = rows.groupby(["method", "covariance"]).size()
@@ -154,8 +159,8 @@ _VARIANTS = {"rescale": "1/p", "mask": "mask", "rank": "top p", "capped": "1/p c
 def _reducer_label(reducer: str, covariance: str, variant: str) -> str:
     name = npmethods.label(reducer) if reducer in npmethods.names() else reducer
     parts = [name] + ([covariance.upper().replace("NP", "-NP")] if covariance != "none" else [])
-    parts += [_VARIANTS.get(variant, variant)] if _VARIANTS.get(variant, variant) else []
-    return ", ".join(parts)
+    shown = _VARIANTS.get(variant, variant)
+    return ", ".join(parts + ([shown] if shown else []))
 
 
 def trained_block(trained: pd.DataFrame) -> str:
@@ -164,11 +169,14 @@ def trained_block(trained: pd.DataFrame) -> str:
     also gives the units kept (median over networks)."""
     rows = trained[(trained["reducer"] != "original") & ~trained["retrained"].astype(bool)]
     keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
-    order = {r: i for i, r in enumerate(["noise", "weight", "uniform", "obs", "merge"])}
-    variants = list(_VARIANTS)
+    reducers, variants = ["noise", "weight", "uniform", "obs", "merge"], list(_VARIANTS)
+
+    def position(seq, x):
+        return seq.index(x) if x in seq else len(seq)
+
     lines = _head(["reducer"] + [_percent(k) for k in keeps])
     keys = rows[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False)
-    for reducer, cov, variant in sorted(keys, key=lambda k: (order.get(k[0], 99), k[1], variants.index(k[2]) if k[2] in variants else 99)):
+    for reducer, cov, variant in sorted(keys, key=lambda k: (position(reducers, k[0]), k[1], position(variants, k[2]))):
         sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
         label = _reducer_label(reducer, cov, variant)
         if reducer == "merge":
@@ -236,7 +244,7 @@ def colored_block(colored: pd.DataFrame) -> str:
             else:
                 tau_cells = [number(tau), spread(tau / slowest)]
             lines.append(_row([first, *tau_cells, spread(d["spectral_eps"]), spread(d["max_abs_eig_err"]),
-                                            spread(d["median_abs_eig_err"])]))
+                               spread(d["median_abs_eig_err"])]))
             first = ""
     return "\n".join(lines) + "\n"
 
@@ -280,7 +288,7 @@ def leak_tests_block(tests: pd.DataFrame) -> str:
             for control in npmethods.order(rows.loc[rows["metric"] == metric, "control"].unique()):
                 t = rows[(rows["metric"] == metric) & (rows["control"] == control)].iloc[0]
                 lines.append(_row([first, what, npmethods.label(control), str(int(t["draws"])), str(int(t["wins"])),
-                                                number(t["median_difference"]), number(t["p_value"]), number(t["p_holm"])]))
+                                   number(t["median_difference"]), number(t["p_value"]), number(t["p_holm"])]))
                 first = what = ""
     return "\n".join(lines) + "\n"
 
@@ -294,9 +302,9 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
     lines = _head(header)
     for _, r in guarantee.sort_values(["n", "theory_eps", "theory_k"]).iterrows():
         lines.append(_row([str(int(r["n"])), f"{r['theory_k']:g}", f"{r['theory_eps']:g}",
-                                        f"{int(r['held'])} of {int(r['draws'])}", number(r["spectral_eps_median"]),
-                                        number(r["spectral_eps_max"]), number(r["kept_fraction_mean"]),
-                                        number(r["kept_over_theory"])]))
+                           f"{int(r['held'])} of {int(r['draws'])}", number(r["spectral_eps_median"]),
+                           number(r["spectral_eps_max"]), number(r["kept_fraction_mean"]),
+                           number(r["kept_over_theory"])]))
     return "\n".join(lines) + "\n"
 
 

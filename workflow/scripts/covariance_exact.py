@@ -17,10 +17,8 @@ RESIDUAL_LIMIT = 1e-8  # relative; solved covariances give 1e-19 to 1e-15
 A = io.load_dense(snakemake.input.A)
 noise_tau = getattr(snakemake.params, "noise_tau", 0.0)  # rule covariance_exact_colored
 C = covariance.exact(A, noise_tau=noise_tau)
-Q = covariance.colored_cross_covariance(A, noise_tau) if noise_tau else None
-if Q is not None:
-    Q = Q + Q.T
-residual = covariance.lyapunov_residual(A, C, Q, probes=16)
+S = covariance.colored_cross_covariance(A, noise_tau) if noise_tau else None
+residual = covariance.lyapunov_residual(A, C, None if S is None else S + S.T, probes=16)
 log.info("noise tau %g, lyapunov residual %.3g (16 probes)", noise_tau, residual)
 if not residual <= RESIDUAL_LIMIT:
     message = f"{snakemake.output.C}: the covariance does not solve the Lyapunov equation (relative residual {residual:.3g} > {RESIDUAL_LIMIT:g})"
