@@ -5,7 +5,8 @@ noisy trajectories; nothing on this path is an N x N array.
 
 :func:`run` is one network's whole path (what the pipeline's ``brain_scale`` job runs),
 :func:`accuracy` the estimation error of the rule's quantity against the duration of
-the simulated run, on a network small enough for the exact (Lyapunov) covariance.
+the simulated run, on a network small enough for the exact (Lyapunov) covariance, and
+:func:`online` the online rule against pruning once at the end on the same network.
 """
 
 from __future__ import annotations
@@ -121,3 +122,38 @@ def run(
             })
     return {"n": int(n), "synapses": int(edges), "seconds": seconds,
             "eigenvalues": {k: _real(v) for k, v in ref.items()}, "rows": rows}
+
+
+def online(A, *, keep_fraction: float, duration: float, dt: float, burn_in: float, replicas: int,
+           warm_ups: Sequence[float], check_every: float, tolerance: float, prune_seeds: Sequence[int],
+           eigenvalues: int, rng: Callable[..., np.random.Generator]) -> list[dict]:
+    """Online pruning (:func:`pruning.online`) against pruning once at the end, on one network.
+
+    For every pruning seed s and every warm-up, and once with the warm-up at ``duration``
+    (nothing decides early: pruning once at the end), one run with ``rng("online", s)``:
+    every warm-up of a seed sees the same noise and the same decision uniforms, so the
+    runs differ only in when synapses decide. Each pruned network is compared with A on
+    its ``eigenvalues`` slowest modes (:func:`spectra.sparse_metrics`). One row per run:
+    the warm-up, whether it is the once-at-the-end run, the median and largest relative
+    error of the slowest eigenvalues, the kept fraction of A's synapses, the fraction of
+    decision units that decided before the end and their mean decision time.
+    """
+    A = _checks.sparse_network(A)
+    ref = {"slowest": spectra.slowest(A, eigenvalues), "fastest": spectra.fastest(A, eigenvalues)}
+    synapses = pruning.offdiag_nnz(A)
+    rows = []
+    for pseed in prune_seeds:
+        for warm_up in [*sorted(warm_ups), duration]:
+            r = pruning.online(A, keep_fraction=keep_fraction, duration=duration, dt=dt, burn_in=burn_in,
+                               replicas=replicas, warm_up=warm_up, check_every=check_every, tolerance=tolerance,
+                               rng=rng("online", pseed))
+            met = spectra.sparse_metrics(A, r.network, eigenvalues=ref, spectral_eps=False)
+            err = np.abs(met["slowest_err"])
+            early = r.decided_at < duration
+            rows.append({"prune_seed": int(pseed), "warm_up": float(warm_up), "once_at_end": bool(warm_up >= duration),
+                         "median_slowest_err": float(np.median(err)), "max_slowest_err": float(err.max()),
+                         "median_fastest_err": float(np.median(np.abs(met["fastest_err"]))),
+                         "kept_fraction": pruning.offdiag_nnz(r.network) / synapses,
+                         "decided_early": float(early.mean()),
+                         "mean_decision_time": float(r.decided_at.mean())})
+    return rows

@@ -48,13 +48,15 @@ def tiny():
 #: Figures of the seed questions: configs/seed-questions.yaml draws them, not config.yaml.
 QUESTIONS = {"fig10_colored_noise", "fig12_leak_margin", "fig13_guarantee"}
 #: Figures of sections the default config lacks, with the config that draws them.
-OWN_CONFIG = {"fig16_brain_scale": ROOT / "tests" / "configs" / "brain.yaml"}
+OWN_CONFIG = {"fig16_brain_scale": ROOT / "tests" / "configs" / "brain.yaml",
+              "fig17_online_pruning": ROOT / "tests" / "configs" / "brain.yaml"}
 
 
 def test_every_figure_caption_renders(default, tiny):
     names = list(plotting.names())
-    # config.yaml draws Figs. 1-9 (later figures come with their own configs), in figure-number order
-    assert list(default) == [n for n in names if n in default] and {f"fig{i}_" for i in range(1, 10)} <= {n[:5] for n in default}
+    # config.yaml draws Figs. 1-9, 16 and 17 (the others come with their own configs), in figure-number order
+    assert list(default) == [n for n in names if n in default]
+    assert {n[:5] for n in default} == {f"fig{i}_" for i in range(1, 10)} | {"fig16", "fig17"}
     trained_figures = {"fig9_trained", "fig14_trained_retention", "fig15_retraining"}
     # the figures config draws every figure but the trained ones, the seed questions' and
     # those of sections it lacks
@@ -67,6 +69,12 @@ def test_brain_scale_caption_states_the_run():
     text = rendered(plan_of(ROOT / "tests" / "configs" / "brain.yaml"))["fig16_brain_scale"]
     assert "N = 300, 600 neurons, 16 synapses per neuron" in text and "keep fraction 30 %" in text
     assert "1 network seed × 2 pruning seeds" in text and "N = 200 compared with the exact" in text
+
+
+def test_online_caption_states_the_run():
+    text = rendered(plan_of(ROOT / "tests" / "configs" / "brain.yaml"))["fig17_online_pruning"]
+    assert "N = 200" in text and "keep fraction 30 %" in text and "1 network seed × 3 pruning seeds" in text
+    assert "total observed time 60, 4 replicas" in text and "every 10" in text and "below 0.2" in text
 
 
 def test_seed_question_captions_state_the_runs_setting():

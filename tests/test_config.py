@@ -442,7 +442,8 @@ def test_default_figures_follow_the_paper_experiments():
     with open(ROOT / "config.yaml") as fh:
         plan = npplan.Plan(prepare(yaml.safe_load(fh), schema=SCHEMA))
     drawn = drawn_experiments(plan)
-    assert list(drawn) == [f"fig{i}_{n}" for i, n in enumerate(("probe", "spectrum", "dynamics", "large", "sweeps", "empirical", "relu", "nonsymmetric", "trained"), 1)]
+    assert list(drawn) == [f"fig{i}_{n}" for i, n in enumerate(("probe", "spectrum", "dynamics", "large", "sweeps", "empirical", "relu", "nonsymmetric", "trained"), 1)] + [
+        "fig16_brain_scale", "fig17_online_pruning"]  # the brain_scale section's, with no experiments to name
     assert drawn["fig1_probe"] == ["fig1"]
     assert drawn["fig2_spectrum"] == ["paper2000"]
     assert drawn["fig4_large"] == ["paper3000", "paper10000"]
@@ -452,7 +453,7 @@ def test_default_figures_follow_the_paper_experiments():
     assert drawn["fig9_trained"] == ["rsg"]
     assert drawn["fig7_relu"] == ["relu1000_active100", "relu1000_active70", "relu1000_active40"]
     assert drawn["fig8_nonsymmetric"] == ["nonsym1000", "normal1000"]
-    assert len(plan.figure_files()) == 18
+    assert len(plan.figure_files()) == 22
     assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/noise/keep0.2/prune0.npz"
 
 

@@ -197,3 +197,38 @@ def test_trained_block_rows_per_reducer_and_variant():
     assert [r[0] for r in lines] == ["noise-prune, L-NP, 1/p", "weight, 1/p", "weight, mask", "merge, S-NP (7, 4 of 8 units)"]
     assert lines[0][1:] == ["0.90 [0.90, 0.90]", "0.10 [0.10, 0.10]"]  # the retrained rows left out
     assert lines[1][1:] == ["0.95 [0.90, 1.0]", "0.15 [0.10, 0.20]"]
+
+
+def test_retention_block_pooled_rows_and_paired_table():
+    tests = pd.DataFrame([
+        dict(task=t, reducer=r, covariance=c, rescale=v, keep_fraction=k, networks=12 if t == "all" else 3,
+             wins=w, losses=12 - w, median_difference=0.1, mean_retention=m, baseline_retention=b, p_value=0.01, p_holm=p)
+        for t in ("all", "go_nogo") for k, b in ((0.5, 0.75), (0.2, 0.09))
+        for r, c, v, w, m, p in (("noise", "lnp", "rescale", 11, 0.9, 0.004), ("uniform", "none", "mask", 0, 0.05, 0.002))
+    ])
+    body = results_text.retention_block(tests)
+    retention, versus = body.split("\n\n")[:2]
+    assert retention.splitlines()[0] == "| mean retention | 50 % pruned | 80 % pruned |"
+    assert table_rows(retention) == [["weight, top p (magnitude)", "0.75", "0.090"], ["uniform, mask", "0.050", "0.050"],
+                                     ["noise-prune, L-NP, 1/p", "0.90", "0.90"]]
+    assert table_rows(versus)[1] == ["noise-prune, L-NP, 1/p", "11 / 1, 0.0040", "11 / 1, 0.0040"]
+    assert body.endswith("12 networks (pooled over tasks).\n")
+
+
+def test_brain_and_online_blocks():
+    digest = pd.DataFrame(
+        [dict(n=str(n), method=m, comparison="median", draws=6, median_slowest_err=e, median_fastest_err=0.2,
+              trajectory_error=0.1) for n in (3000, 1000) for m, e in (("noise", 0.12), ("weight", 0.13))]
+        + [dict(n="all", method="noise - weight", comparison="median_slowest_err", draws=12, median_difference=-0.01,
+                p_wilcoxon=0.01, p_holm=0.03)])
+    body = results_text.brain_block(digest)
+    rows = table_rows(body.split("\n\n")[0])
+    assert [r[0] for r in rows] == ["1,000", "3,000"] and rows[0][1:4] == ["6", "0.12", "0.13"]
+    assert table_rows(body.split("\n\n")[1]) == [["noise - weight", "median_slowest_err", "12", "-0.010", "0.030"]]
+    online = pd.DataFrame([
+        dict(warm_up=w, once_at_end=w == 200, draws=9, median_slowest_err=0.13, decided_early=0.0 if w == 200 else 0.8,
+             kept_fraction=0.2, median_difference=np.nan if w == 200 else 0.01, wins=np.nan if w == 200 else 2,
+             losses=np.nan if w == 200 else 7, p_holm=np.nan if w == 200 else 0.08) for w in (200.0, 25.0)])
+    rows = table_rows(results_text.online_block(online))
+    assert rows == [["25", "9", "0.13", "0.80", "0.20", "0.010", "2 / 7", "0.080"],
+                    ["200 (once at the end)", "9", "0.13", "0.0", "0.20", "–", "–", "–"]]

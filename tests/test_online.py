@@ -86,3 +86,47 @@ def test_bad_input(bad, match):
     with pytest.raises(ValueError, match=match) as error:
         pruning.online(network(), **args)
     assert "\n" not in str(error.value)
+
+
+def test_brain_scale_online_pairs_every_warm_up_with_the_same_draw():
+    """brain_scale.online: per pruning seed one run per warm-up plus the once-at-the-end
+    run, all on that seed's stream; the last equals pruning once at the end, measured by
+    spectra.sparse_metrics."""
+    from noiseprune import brain_scale, spectra
+
+    A = network()
+    rows = brain_scale.online(A, keep_fraction=0.3, warm_ups=[150, 50], check_every=10, tolerance=0.1,
+                              prune_seeds=[3, 4], eigenvalues=4, rng=lambda *names: np.random.default_rng(names[-1]), **RUN)
+    assert [(r["prune_seed"], r["warm_up"], r["once_at_end"]) for r in rows] == [
+        (s, w, w == 200) for s in (3, 4) for w in (50.0, 150.0, 200.0)]
+    end = rows[2]
+    expected, _ = once_at_the_end(A, 0.3, 3)
+    err = np.abs(spectra.sparse_metrics(A, expected, k=4, spectral_eps=False)["slowest_err"])
+    assert end["median_slowest_err"] == pytest.approx(np.median(err), rel=1e-9)
+    assert end["decided_early"] == 0 and end["kept_fraction"] == pruning.offdiag_nnz(expected) / pruning.offdiag_nnz(A)
+    assert rows[0]["decided_early"] > rows[1]["decided_early"] > 0  # an earlier warm-up decides more before the end
+
+
+def test_online_digest_by_hand():
+    """brain_online_digest: each warm-up against the once-at-the-end run of the same draw,
+    Wilcoxon over the draws, Holm over the warm-ups; the end row has no test."""
+    import pandas as pd
+    from scipy import stats as scipy_stats
+
+    from noiseprune.pipeline import stats, tables_brain
+
+    rng = np.random.default_rng(0)
+    end = rng.uniform(0.1, 0.2, 6)
+    diffs = {10.0: rng.normal(0.05, 0.01, 6), 30.0: rng.normal(0.0, 0.01, 6)}
+    rows = [dict(seed=d // 3, prune_seed=d % 3, warm_up=w, once_at_end=False, median_slowest_err=end[d] + diffs[w][d])
+            for w in diffs for d in range(6)]
+    rows += [dict(seed=d // 3, prune_seed=d % 3, warm_up=100.0, once_at_end=True, median_slowest_err=end[d]) for d in range(6)]
+    frame = pd.DataFrame(rows).assign(**{c: 0.5 for c in tables_brain.ONLINE_COLUMNS if c != "median_slowest_err"})
+    digest = tables_brain.online_digest(frame.sample(frac=1, random_state=1))  # row order does not matter
+    assert list(digest["warm_up"]) == [10.0, 30.0, 100.0] and list(digest["once_at_end"]) == [False, False, True]
+    p = [scipy_stats.wilcoxon(diffs[w]).pvalue for w in (10.0, 30.0)]
+    np.testing.assert_allclose(digest["p_wilcoxon"].iloc[:2], p)
+    np.testing.assert_allclose(digest["p_holm"].iloc[:2], stats.holm(p))
+    assert digest["wins"].iloc[0] == int((diffs[10.0] < 0).sum()) and digest["losses"].iloc[0] == int((diffs[10.0] > 0).sum())
+    assert digest["median_difference"].iloc[0] == pytest.approx(np.median(diffs[10.0]))
+    assert np.isnan(digest["p_holm"].iloc[2])

@@ -16,6 +16,7 @@ from helpers import results_path, run_snakemake
 
 from noiseprune.pipeline import config as npconfig
 from noiseprune.pipeline import plan as npplan
+from noiseprune.pipeline import stats
 from noiseprune.pipeline import tables_questions as tq
 from noiseprune.pipeline.ids import colored_id, duration_of, noise_tau_of
 from noiseprune.pipeline.jobs import Jobs
@@ -102,8 +103,8 @@ def test_question_tables_only_where_the_config_has_their_experiments():
 def test_holm_matches_the_step_down_definition():
     p = [0.01, 0.04, 0.03, math.nan, 0.5]
     # sorted 0.01, 0.03, 0.04, 0.5 over m = 4: 0.04, 0.09, 0.09 (monotone), 0.5
-    np.testing.assert_allclose(tq.holm(p), [0.04, 0.09, 0.09, math.nan, 0.5])
-    assert tq.holm([0.5, 0.6])[1] == 1.0
+    np.testing.assert_allclose(stats.holm(p), [0.04, 0.09, 0.09, math.nan, 0.5])
+    assert stats.holm([0.5, 0.6])[1] == 1.0
 
 
 def _draws(rng, shift):
@@ -128,7 +129,7 @@ def test_paired_tests_are_scipy_wilcoxon_paired_by_draw_with_holm_within_the_net
     assert row["p_value"] == pytest.approx(scipy.stats.wilcoxon(noise, weight).pvalue, rel=1e-12)
     assert row["wins"] == 9 and row["draws"] == 9
     assert row["p_value"] == pytest.approx(2 / 2**9)  # exact test, every draw one way
-    np.testing.assert_allclose(tests["p_holm"], tq.holm(tests["p_value"]))
+    np.testing.assert_allclose(tests["p_holm"], stats.holm(tests["p_value"]))
     # uniform's spectral eps equals noise's on every draw: no test (NaN), left out of the family
     same = tests[(tests["control"] == "uniform") & (tests["metric"] == "spectral_eps")].iloc[0]
     assert math.isnan(same["p_value"]) and math.isnan(same["p_holm"])

@@ -1,6 +1,6 @@
 """The brain_scale section: its config checks, the plan's estimates (the N = 10^6 config
 refused where it cannot fit, planned for SLURM with its estimates), and the tiny
-tests/configs/brain.yaml end to end (tables and Fig. 16)."""
+tests/configs/brain.yaml end to end (tables and Figs. 16 and 17)."""
 
 import math
 import re
@@ -31,6 +31,9 @@ def prepared(**changes):
     ("eigenvalues", 400, r"brain_scale\.eigenvalues = 400: must be below N - 1 = 299 for N = 300"),
     ("network", {"clusters": [30, 20, 50], "within": 40}, r"brain_scale\.network\.within = 40: exceeds the 19 other neurons of the smallest cluster"),
     ("network", {"clusters": [100], "density": 0.5}, r"brain_scale\.network.*density"),
+    ("online", {"size": 250}, r"brain_scale\.online\.size = 250: must be a multiple of sum\(network\.clusters\) = 100"),
+    ("online", {"duration": 100, "warm_ups": [10, 100]}, r"brain_scale\.online\.warm_ups\[1\] = 100: must be below online\.duration = 100"),
+    ("online", {"duration": 100, "warm_ups": [10], "replicas": 1}, r"brain_scale\.online\.replicas = 1"),
 ])
 def test_bad_brain_scale_values_one_line(key, value, message):
     with pytest.raises(ConfigError, match=message):
@@ -92,6 +95,17 @@ def test_tiny_brain_scale_end_to_end(tmp_path):
     accuracy = io.load_table(results / "tables" / "brain_accuracy.csv").sort_values("duration")
     assert accuracy["median_rel_err"].iloc[-1] < accuracy["median_rel_err"].iloc[0]  # longer run, better estimate
     assert (results / "figures" / "fig16_brain_scale.png").stat().st_size > 10_000
+    online = io.load_table(results / "tables" / "brain_online.csv")
+    assert len(online) == 3 * 3  # pruning seeds x (two warm-ups + once at the end)
+    assert online.groupby("prune_seed")["once_at_end"].sum().eq(1).all()
+    end = online[online["once_at_end"]]
+    assert (end["decided_early"] == 0).all() and (end["warm_up"] == 60).all()
+    assert (online.loc[~online["once_at_end"], "decided_early"] > 0).any()  # some synapses decided early
+    assert ((online["kept_fraction"] > 0.15) & (online["kept_fraction"] < 0.45)).all()  # keep fraction 0.3
+    digest = io.load_table(results / "tables" / "brain_online_digest.csv")
+    assert list(digest["warm_up"]) == [10, 30, 60] and list(digest["draws"]) == [3, 3, 3]
+    assert np.isnan(digest["p_holm"].iloc[-1]) and (digest["p_holm"].iloc[:2].dropna() >= 0.25).all()  # 3 pairs: p >= 0.25
+    assert (results / "figures" / "fig17_online_pruning.png").stat().st_size > 10_000
     # a rerun does nothing
     proc = run_snakemake(tmp_path, "--cores", "2", "-n", configfile=BRAIN)
     assert "Nothing to be done" in proc.stdout + proc.stderr

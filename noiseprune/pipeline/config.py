@@ -214,9 +214,11 @@ def check_brain_scale(brain: Mapping) -> dict:
     if brain["name"].startswith(SCALING_PREFIX):
         _fail(path + ["name"], brain["name"], f"names starting with {SCALING_PREFIX!r} are reserved")
     unit = sum(brain["network"]["clusters"])
-    sizes = list(brain["sizes"]) + [brain["accuracy"]["size"]]
-    for i, size in enumerate(sizes):
-        key = path + (["sizes", i] if i < len(brain["sizes"]) else ["accuracy", "size"])
+    online = brain.get("online")
+    keyed = [(path + ["sizes", i], size) for i, size in enumerate(brain["sizes"])] + [(path + ["accuracy", "size"], brain["accuracy"]["size"])]
+    if online:
+        keyed.append((path + ["online", "size"], online["size"]))
+    for key, size in keyed:
         if size % unit:
             _fail(key, size, f"must be a multiple of sum(network.clusters) = {unit}")
         _check_network(brain_network(brain, size), path + ["network"])
@@ -229,6 +231,13 @@ def check_brain_scale(brain: Mapping) -> dict:
             _fail(path + ["keep_fraction"], brain["keep_fraction"], f"keeps fewer than one of the {edges:g} synapses of N = {size}")
         if brain["eigenvalues"] >= size - 1:
             _fail(path + ["eigenvalues"], brain["eigenvalues"], f"must be below N - 1 = {size - 1} for N = {size}")
+    if online:
+        if brain["eigenvalues"] >= online["size"] - 1:
+            _fail(path + ["eigenvalues"], brain["eigenvalues"], f"must be below N - 1 = {online['size'] - 1} for online.size = {online['size']}")
+        for i, warm_up in enumerate(online["warm_ups"]):
+            if warm_up >= online["duration"]:
+                _fail(path + ["online", "warm_ups", i], warm_up,
+                      f"must be below online.duration = {online['duration']:g} (the once-at-the-end run is added)")
     return copy.deepcopy(dict(brain))
 
 

@@ -335,6 +335,20 @@ class Jobs:
                           "replicas": b["accuracy"]["replicas"], "dt": b["covariance"]["dt"],
                           "burn_in": b["covariance"]["burn_in"], "name": b["name"]})
 
+    def brain_online_params(self) -> dict:
+        """Everything a brain_online job reads: brain_scale.online with its network, the
+        section's keep fraction, eigenvalues and the covariance run's dt and burn-in."""
+        from .config import brain_network
+
+        b = self.plan.brain or {}
+        if not b.get("online"):
+            return {}
+        o = b["online"]
+        return canonical({**{k: o[k] for k in ("duration", "replicas", "warm_ups", "check_every", "tolerance", "prune_seeds")},
+                          "network": brain_network(b, o["size"]), "keep_fraction": b["keep_fraction"],
+                          "eigenvalues": b["eigenvalues"], "dt": b["covariance"]["dt"],
+                          "burn_in": b["covariance"]["burn_in"], "name": b["name"]})
+
     def brain_cost(self) -> Cost:
         return Cost(lambda w: npplan.brain_memory_mb(self.plan.brain, int(w["brain_n"])),
                     lambda w: npplan.brain_runtime_min(self.plan.brain, int(w["brain_n"])))

@@ -661,7 +661,7 @@ class Plan:
 
         fig = plotting.get(name)
         spec = self.figures[name]
-        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES)
+        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES | ONLINE_TABLES)
         inputs = {table: tables[table] for table in fig.tables}
         if fig.files:
             inputs.update(fig.files(spec, self))
@@ -698,13 +698,14 @@ class Plan:
         return method_covariances(self.experiments[name], method)
 
     def table_names(self) -> list[str]:
-        """Tables this config produces (keys of TABLES, RELU_TABLES, TRAINED_TABLES, BALANCE_TABLES, QUESTION_TABLES and BRAIN_TABLES)."""
+        """Tables this config produces (keys of TABLES, RELU_TABLES, TRAINED_TABLES, BALANCE_TABLES, QUESTION_TABLES,
+        BRAIN_TABLES and ONLINE_TABLES)."""
         return ((list(TABLES) if self.experiments else []) + (list(RELU_TABLES) if self.relu_experiments() else [])
                 + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []) + self.question_tables()
-                + (list(BRAIN_TABLES) if self.brain else []))
+                + (list(BRAIN_TABLES) if self.brain else []) + (list(ONLINE_TABLES) if self.brain_onlines() else []))
 
     def table_targets(self) -> list[str]:
-        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES)[name] for name in self.table_names())
+        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES | ONLINE_TABLES)[name] for name in self.table_names())
 
     # ------------------------------------------------------------ excitatory/inhibitory balance
     def balance_experiments(self) -> list[str]:
@@ -740,6 +741,12 @@ class Plan:
             return []
         return [self.path(BRAIN_ACCURACY).format(brain_name=self.brain["name"], brain_seed=s) for s in self.brain["seeds"]]
 
+    def brain_onlines(self) -> list[str]:
+        """Result files of the online-pruning jobs (one per network seed; none without brain_scale.online)."""
+        if not (self.brain and self.brain.get("online")):
+            return []
+        return [self.path(BRAIN_ONLINE).format(brain_name=self.brain["name"], brain_seed=s) for s in self.brain["seeds"]]
+
     def brain_estimates(self) -> list[tuple]:
         """:meth:`job_estimates` rows of the brain_scale jobs (the largest size sizes them)."""
         if not self.brain:
@@ -754,15 +761,22 @@ class Plan:
 
 # ---------------------------------------------------------------- brain-scale sparse networks
 # The `brain_scale` section: one job per (size, seed) runs the whole sparse path
-# (noiseprune.brain_scale.run), one per seed the estimation error against the duration.
+# (noiseprune.brain_scale.run), one per seed the estimation error against the duration,
+# and with `online` one per seed the online rule against pruning once at the end.
 BRAIN_RESULT = "brain/{brain_name}/N{brain_n}/seed{brain_seed}.json"
 BRAIN_ACCURACY = "brain/{brain_name}/accuracy/seed{brain_seed}.json"
+#: brain_scale.online: one job per network seed, every pruning seed and warm-up.
+BRAIN_ONLINE = "brain/{brain_name}/online/seed{brain_seed}.json"
 BRAIN_TABLES = {
     "brain_scale": "tables/brain_scale.csv",
     "brain_eigen": "tables/brain_eigen.csv",
     "brain_accuracy": "tables/brain_accuracy.csv",
     "brain_cost": "tables/brain_cost.csv",
     "brain_digest": "tables/brain_digest.csv",
+}
+ONLINE_TABLES = {
+    "brain_online": "tables/brain_online.csv",
+    "brain_online_digest": "tables/brain_online_digest.csv",
 }
 #: Bytes per synapse of a brain_scale job (the network's construction, its CSR copies,
 #: the edge covariance, one probability matrix per method): the bound that

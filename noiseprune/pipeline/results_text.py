@@ -308,6 +308,69 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def retention_block(tests: pd.DataFrame) -> str:
+    """The later study's table (trained_tests.csv, pooled over tasks where there are
+    several): mean retention over the networks per reduction (rows) and level pruned
+    (columns), magnitude (the tests' baseline) first; then, in a second table of the same
+    shape, the wins / losses against magnitude over the networks and the Holm-corrected
+    Wilcoxon p."""
+    scope = "all" if (tests["task"] == "all").any() else tests["task"].iloc[0]
+    rows = tests[tests["task"] == scope]
+    keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
+    pruned = [_percent(1 - k) + " pruned" for k in keeps]
+    reducers, variants = ["uniform", "weight", "obs", "noise", "merge"], list(_VARIANTS)
+    keys = sorted(rows[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False),
+                  key=lambda k: (reducers.index(k[0]) if k[0] in reducers else len(reducers), k[1],
+                                 variants.index(k[2]) if k[2] in variants else len(variants)))
+    base = rows.groupby("keep_fraction")["baseline_retention"].first()
+    retention = _head(["mean retention"] + pruned)
+    retention.append(_row(["weight, top p (magnitude)"] + [number(base[k]) for k in keeps]))
+    versus = _head(["vs magnitude: wins / losses, Holm p"] + pruned)
+    for reducer, cov, variant in keys:
+        sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
+        sub = sub.set_index("keep_fraction")
+        label = _reducer_label(reducer, cov, variant)
+        retention.append(_row([label] + [number(sub.loc[k, "mean_retention"]) if k in sub.index else "–" for k in keeps]))
+        versus.append(_row([label] + [f"{int(sub.loc[k, 'wins'])} / {int(sub.loc[k, 'losses'])}, {number(sub.loc[k, 'p_holm'])}"
+                                      if k in sub.index else "–" for k in keeps]))
+    what = "pooled over tasks" if scope == "all" else scope
+    return "\n".join(retention + [""] + versus) + f"\n\n{int(rows['networks'].max())} networks ({what}).\n"
+
+
+def brain_block(digest: pd.DataFrame) -> str:
+    """Fig. 16: per size, every method's median over draws of the median slowest- and
+    fastest-mode errors and the trajectory error; then noise-prune against each control
+    pooled over sizes (median paired difference, draws, Holm-corrected Wilcoxon p)."""
+    medians = digest[digest["comparison"] == "median"]
+    methods = [m for m in npmethods.names() if m in set(medians["method"])]
+    metrics = [("median_slowest_err", "slowest 20"), ("median_fastest_err", "fastest 20"), ("trajectory_error", "trajectory")]
+    lines = _head(["N", "draws"] + [f"{label}: {npmethods.label(m)}" for _, label in metrics for m in methods])
+    for n, group in medians.groupby(medians["n"].astype(int), sort=True):
+        g = group.set_index("method")
+        lines.append(_row([f"{n:,}", str(int(g["draws"].iloc[0]))] + [number(g.loc[m, col]) for col, _ in metrics for m in methods]))
+    tests = digest[digest["comparison"] != "median"]
+    lines += ["", *_head(["comparison (pooled over sizes)", "metric", "draws", "median difference", "Holm p"])]
+    for _, r in tests.iterrows():
+        lines.append(_row([r["method"], r["comparison"], str(int(r["draws"])), number(r["median_difference"]), number(r["p_holm"])]))
+    return "\n".join(lines) + "\n"
+
+
+def online_block(digest: pd.DataFrame) -> str:
+    """Fig. 17: per warm-up (once at the end last) the medians over draws of the
+    slowest-mode error, the fraction decided before the end and the kept fraction, and
+    against once at the end on the same draws: median difference, wins / losses, Holm p."""
+    lines = _head(["warm-up", "draws", "median slowest-mode error", "decided before the end", "kept",
+                   "online − once at the end: median", "wins / losses", "Holm p"])
+    for _, r in digest.sort_values("warm_up").iterrows():
+        end = bool(r["once_at_end"])
+        lines.append(_row([f"{r['warm_up']:g}" + (" (once at the end)" if end else ""), str(int(r["draws"])),
+                           number(r["median_slowest_err"]), number(r["decided_early"]), number(r["kept_fraction"]),
+                           "–" if end else number(r["median_difference"]),
+                           "–" if end else f"{int(r['wins'])} / {int(r['losses'])}",
+                           "–" if end else number(r["p_holm"])]))
+    return "\n".join(lines) + "\n"
+
+
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "fig4-large": ("config.yaml", "summary.csv", lambda t: large_block(t, ["paper3000", "paper10000"])),
@@ -329,6 +392,12 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "seed-leak": ("configs/seed-questions.yaml", "leak.csv", leak_block),
     "seed-leak-tests": ("configs/seed-questions.yaml", "leak_tests.csv", leak_tests_block),
     "seed-guarantee": ("configs/seed-questions.yaml", "guarantee.csv", guarantee_block),
+    "default-brain": ("config.yaml", "brain_digest.csv", brain_block),
+    "default-online": ("config.yaml", "brain_online_digest.csv", online_block),
+    "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
+    **{f"trained-walk-{step}": (f"configs/trained-walk-{step}.yaml", "trained_tests.csv", retention_block)
+       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself")},
+    "trained-walk-0": ("config.yaml", "trained_tests.csv", retention_block),
 }
 
 

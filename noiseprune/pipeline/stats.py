@@ -20,16 +20,16 @@ PAIRED_COLUMNS = ["metric", "method", "pairs", "wins", "median_difference", "p_v
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (family-wise error rate), in the input order."""
+    """Holm's step-down adjusted p-values (family-wise error rate, monotone, at most 1), in
+    the input order; NaN stays NaN and does not count towards the family size."""
     p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    adjusted = np.empty(m)
+    out = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(~np.isnan(p))
     running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[index]))
-        adjusted[index] = running
-    return adjusted
+    for rank, k in enumerate(finite[np.argsort(p[finite], kind="stable")]):
+        running = max(running, min(1.0, (finite.size - rank) * p[k]))
+        out[k] = running
+    return out
 
 
 def paired_tests(frame: pd.DataFrame, metric: str, *, reference: str = "noise", by: Sequence[str] = ("keep_fraction",)) -> pd.DataFrame:

@@ -11,12 +11,20 @@ brain_accuracy.csv  per (seed, duration): median and 90th percentile of the rela
 brain_cost.csv    per (size, seed): synapses, peak memory and the seconds of every stage
 brain_digest.csv  medians per size and method; noise-prune against each control on the
                   same draws, pooled over sizes (Wilcoxon signed-rank, Holm-corrected)
+brain_online.csv  (brain_scale.online) one row per (seed, pruning seed, warm-up): the
+                  slowest-mode errors, kept fraction and decisions of the online rule;
+                  the once-at-the-end run has once_at_end = True
+brain_online_digest.csv  medians per warm-up; each warm-up against once at the end on
+                  the same draws (Wilcoxon signed-rank, Holm-corrected over the warm-ups)
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
+from noiseprune.pipeline.stats import holm
 
 STAGES = ("network", "covariance", "eigenvalues", "probabilities", "prune", "metrics", "dynamics")
 
@@ -76,8 +84,6 @@ def digest(scale: pd.DataFrame, reference: str = "noise") -> pd.DataFrame:
     paired differences (reference minus control), its draws, the two-sided Wilcoxon
     signed-rank p-value and its Holm correction over all (control, metric) comparisons
     of the table (rows with n = "all")."""
-    from scipy import stats
-
     rows = []
     for (n, method), group in scale.groupby(["n", "method"], sort=True):
         rows.append({"n": str(n), "method": method, "comparison": "median", "draws": len(group),
@@ -93,13 +99,47 @@ def digest(scale: pd.DataFrame, reference: str = "noise") -> pd.DataFrame:
             p = float(stats.wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else float("nan")
             tests.append({"n": "all", "method": f"{reference} - {control}", "comparison": metric,
                           "draws": len(diff), "median_difference": float(diff.median()), "p_wilcoxon": p})
-    ps = np.array([t["p_wilcoxon"] for t in tests])
-    order = np.argsort(ps)
-    holm = np.empty_like(ps)
-    running = 0.0
-    for rank, k in enumerate(order):  # Holm step-down: max over the smaller ones of (m - rank) p
-        running = max(running, min(1.0, (len(ps) - rank) * ps[k]))
-        holm[k] = running
-    for t, h in zip(tests, holm):
+    for t, h in zip(tests, holm([t["p_wilcoxon"] for t in tests])):
         t["p_holm"] = float(h)
     return pd.DataFrame(rows + tests)
+
+
+#: Columns of brain_online.csv after the ids, and the metric its digest tests.
+ONLINE_COLUMNS = ("median_slowest_err", "max_slowest_err", "median_fastest_err", "kept_fraction", "decided_early",
+                  "mean_decision_time")
+ONLINE_TESTED = "median_slowest_err"
+
+
+def online_frame(name: str, results: list[tuple[int, dict]]) -> pd.DataFrame:
+    """brain_online.csv from [(network seed, doc of :func:`noiseprune.brain_scale.online`)]."""
+    rows = [{"network": name, "n": int(doc["n"]), "seed": int(seed), "synapses": int(doc["synapses"]), **row}
+            for seed, doc in results for row in doc["rows"]]
+    frame = pd.DataFrame(rows).sort_values(["seed", "prune_seed", "warm_up"], kind="stable").reset_index(drop=True)
+    if not np.isfinite(frame[list(ONLINE_COLUMNS)].to_numpy(dtype=float)).all():
+        raise ValueError("brain_online table: an error, fraction or decision time is not finite")
+    return frame
+
+
+def online_digest(online: pd.DataFrame) -> pd.DataFrame:
+    """brain_online_digest.csv: per warm-up (once at the end last) the draws and the
+    median of each column over them; for every warm-up before the end, the paired
+    difference of its median slowest-mode error from the once-at-the-end run on the same
+    draw (network seed, pruning seed: the same noise and decision draws): median
+    difference, wins (online lower), losses, two-sided Wilcoxon signed-rank p and its
+    Holm correction over the warm-ups."""
+    keys = ["seed", "prune_seed"]
+    end = online[online["once_at_end"]].set_index(keys)[ONLINE_TESTED]
+    rows = []
+    for warm_up, group in online.groupby("warm_up", sort=True):
+        row = {"warm_up": float(warm_up), "once_at_end": bool(group["once_at_end"].all()), "draws": len(group),
+               **{c: float(group[c].median()) for c in ONLINE_COLUMNS}}
+        if not row["once_at_end"]:
+            diff = (group.set_index(keys)[ONLINE_TESTED] - end).dropna()
+            row.update(median_difference=float(diff.median()), wins=int((diff < 0).sum()), losses=int((diff > 0).sum()),
+                       p_wilcoxon=float(stats.wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else np.nan)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "p_wilcoxon" not in out:
+        out["p_wilcoxon"] = np.nan
+    out["p_holm"] = holm(out["p_wilcoxon"].to_numpy(dtype=float))
+    return out

@@ -15,6 +15,7 @@ import scipy.stats
 
 from noiseprune.pipeline.draw_rows import ID_COLUMNS
 from noiseprune.pipeline.ids import NO_COVARIANCE, noise_tau_of
+from noiseprune.pipeline.stats import holm
 from noiseprune.pipeline.tables import require_columns, select
 
 #: Metrics compared between noise-prune and each control (leak table; lower is better).
@@ -83,20 +84,6 @@ def leak_table(summary: pd.DataFrame, dynamics: pd.DataFrame, experiments: Seque
     ends = final_trajectory_errors(select(dynamics, experiments))
     frame = frame.merge(ends, on=ID_COLUMNS, how="left") if len(ends) else frame.assign(trajectory_err_end=math.nan)
     return frame.reset_index(drop=True)
-
-
-def holm(p_values: Sequence[float]) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (step-down, monotone, at most 1); NaN stays NaN
-    and does not count towards the family size."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, math.nan)
-    finite = np.flatnonzero(~np.isnan(p))
-    m = finite.size
-    running = 0.0
-    for rank, k in enumerate(finite[np.argsort(p[finite], kind="stable")]):
-        running = max(running, min(1.0, (m - rank) * p[k]))
-        out[k] = running
-    return out
 
 
 def paired_tests(frame: pd.DataFrame, metrics: Sequence[str] = LEAK_METRICS, method: str = TESTED_METHOD) -> pd.DataFrame:

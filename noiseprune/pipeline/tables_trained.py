@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from noiseprune.pipeline.stats import holm
 from noiseprune.trained import reducers
 from noiseprune.trained.experiment import ID_COLUMNS, INTERVAL_COLUMNS, METRIC_COLUMNS, ORIGINAL, SUBSPACE_COLUMNS
 
@@ -62,19 +63,6 @@ def factor_frame(docs) -> pd.DataFrame:
             first = next(r for r in doc["rows"] if r["rescale"] == variant)
             rows.append({**{k: first[k] for k in ID_COLUMNS if k != "retrained"}, **quantiles})
     return pd.DataFrame(rows)
-
-
-def holm(pvalues) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
-    p = np.asarray(pvalues, dtype=float)
-    m = p.size
-    order = np.argsort(p)
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, (m - rank) * p[i])
-        adjusted[i] = min(1.0, running)
-    return adjusted
 
 
 def wilcoxon_tests(table: pd.DataFrame, baseline=BASELINE) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from noiseprune.pipeline.tables import require_columns
-from .panels import band, median_band, note, percent
+from .panels import band, log_axis, median_band, note, percent, size_axis
 from .registry import figure
 from .style import WIDTH, method_color, method_label, new_figure, ordered_methods, paper_style
 
@@ -51,7 +51,7 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
             clipped |= bool(low.any())
             a.scatter(sub["rank"][~low] + 1, rate[~low], s=9, color=method_color(m), lw=0, alpha=0.9)
             a.scatter(sub["rank"][low] + 1, np.full(low.sum(), floor), s=14, marker="v", color=method_color(m), lw=0)
-        a.set_yscale("log")
+        log_axis(a, "y")
         if clipped:
             a.text(0.98, 0.02, "▼ slower than this (zero modes)", transform=a.transAxes, ha="right", va="bottom", fontsize=7)
         a.set_xlabel("rank k (slowest first)")
@@ -65,7 +65,7 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
             stats = band(per_rank[per_rank["method"] == m], "rank", "err")
             if len(stats):
                 median_band(b, stats.index.to_numpy(dtype=float) + 1, stats, method_color(m), None)
-        b.set_yscale("log")
+        log_axis(b, "y")
         b.set_xlabel("rank k (slowest first)")
         b.set_ylabel(r"$|\mu_k / \lambda_k - 1|$")
         b.set_title("(b) error of the slowest eigenvalues", loc="left")
@@ -76,8 +76,8 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
         c.plot(T, acc["median_rel_err"], "o-", color="black", ms=3)
         ref = acc["median_rel_err"].iloc[0] * np.sqrt(T[0] / T)
         c.plot(T, ref, ls=":", color="0.4")
-        c.set_xscale("log")
-        c.set_yscale("log")
+        size_axis(c, T)  # ticks at the durations run
+        log_axis(c, "y")
         c.set_xlabel("duration of the simulated run T")
         c.set_ylabel("relative error")
         c.set_title(r"(c) $C_{ii}+C_{jj}-2\,\mathrm{sign}(a_{ij})C_{ij}$ on the synapses", loc="left")
@@ -90,8 +90,8 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
             slope = cost_slope(cost, column)
             d.plot(per_size["synapses"], per_size[column], style, color="black" if column == "seconds_total" else "0.5", ms=3,
                    label=f"{label} (slope {slope:.2f})" if np.isfinite(slope) else label)
-        d.set_xscale("log")
-        d.set_yscale("log")
+        size_axis(d, per_size["synapses"])
+        log_axis(d, "y")
         d.set_xlabel("synapses")
         d.set_ylabel("seconds (one job, median over seeds)")
         d.set_title("(d) cost against size", loc="left")
@@ -104,7 +104,7 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
         handles.append(Line2D([], [], marker="o", ls="none", mfc="none", mec="black", label="original"))
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
         keep = scale["edges_kept"].sum() / (scale["synapses"].sum()) if "edges_kept" in scale else np.nan
-        fig.suptitle(f"Brain-scale sparse networks: pruned to {percent(keep)} from edge-local simulated covariances")
+        fig.suptitle(f"Brain-scale sparse networks: pruned to {percent(round(keep, 2))} from edge-local simulated covariances")
     return fig
 
 

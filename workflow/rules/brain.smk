@@ -2,8 +2,9 @@
 # `brain_scale` section): one job per (size, seed) runs the whole sparse path
 # (noiseprune.brain_scale.run: network, edge-local covariance by simulation, pruning by
 # every method, slowest and fastest eigenvalues, spectral eps, trajectory errors), one
-# job per seed the estimation error of the rule's quantity against the duration, and
-# one rule the four tables.
+# job per seed the estimation error of the rule's quantity against the duration, with
+# `online` one job per seed the online rule against pruning once at the end, and one
+# rule per table family.
 
 
 rule brain_scale:
@@ -48,6 +49,49 @@ rule brain_accuracy:
         blas_threads=JOBS.threads,
     script:
         "../scripts/brain_accuracy.py"
+
+
+rule brain_online:
+    """The online rule against pruning once at the end on one network (brain_scale.online):
+    every pruning seed and warm-up, slowest-mode errors per run."""
+    output:
+        result=BRAIN_ONLINE,
+    log:
+        JOBS.log("brain_online", "{brain_name}/seed{brain_seed}"),
+    benchmark:
+        JOBS.benchmark("brain_online", "{brain_name}/seed{brain_seed}")
+    conda:
+        "../envs/noiseprune.yaml"
+    threads: JOBS.threads
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        online=JOBS.brain_online_params(),
+        blas_threads=JOBS.threads,
+    script:
+        "../scripts/brain_online.py"
+
+
+rule brain_online_tables:
+    """brain_online.csv (one row per network seed, pruning seed and warm-up) and
+    brain_online_digest.csv (medians per warm-up; each warm-up against once at the end on
+    the same draws, Wilcoxon signed-rank, Holm-corrected)."""
+    input:
+        results=PLAN.brain_onlines(),
+    output:
+        **ONLINE_TABLES,
+    log:
+        JOBS.log("tables", "brain_online"),
+    conda:
+        "../envs/noiseprune.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        name=PLAN.brain["name"] if PLAN.brain else "",
+    script:
+        "../scripts/table_brain_online.py"
 
 
 rule brain_tables:

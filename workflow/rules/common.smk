@@ -95,6 +95,8 @@ RELU_TABLES = PLAN.paths(npplan.RELU_TABLES)
 BRAIN_RESULT = PLAN.path(npplan.BRAIN_RESULT)
 BRAIN_ACCURACY = PLAN.path(npplan.BRAIN_ACCURACY)
 BRAIN_TABLES = PLAN.paths(npplan.BRAIN_TABLES)
+BRAIN_ONLINE = PLAN.path(npplan.BRAIN_ONLINE)
+ONLINE_TABLES = PLAN.paths(npplan.ONLINE_TABLES)
 
 # ---------------------------------------------------------------- wildcards
 # Each wildcard matches exactly the values the config names (noiseprune.pipeline.jobs).
