@@ -77,17 +77,20 @@ def run(
     :func:`dynamics.simulate` (every method's pruned network of one pruning seed in one
     run, the same x(0) and noise). ``rng(*names)``: the generator of each random stream.
 
-    Returns ``{"n", "synapses", "seconds": {stage: s}, "eigenvalues": {"slowest",
+    Returns ``{"n", "synapses", "seconds": {stage: s}, "cpu_seconds": {stage: s of this
+    process's CPU}, "eigenvalues": {"slowest",
     "fastest"}, "rows": [per method and pruning seed: edges kept, the pruned
     eigenvalues and their relative errors, spectral eps, end trajectory error]}``.
     """
-    seconds = {}
+    seconds, cpu_seconds = {}, {}
 
     def timed(stage, fn, *args, **kwargs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(*args, **kwargs)
-        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - t0
-        log(f"{stage}: {time.perf_counter() - t0:.1f} s")
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        seconds[stage] = seconds.get(stage, 0.0) + wall
+        cpu_seconds[stage] = cpu_seconds.get(stage, 0.0) + cpu
+        log(f"{stage}: {wall:.1f} s ({cpu:.1f} s CPU)")
         return out
 
     A = timed("network", networks.build, network, rng=rng("network"))
@@ -120,7 +123,7 @@ def run(
                 "spectral_eps": met["spectral_eps"] if met["eps_converged"] else None,
                 "trajectory_error": float(np.median(err[k, :, -tail:].mean(axis=1))),
             })
-    return {"n": int(n), "synapses": int(edges), "seconds": seconds,
+    return {"n": int(n), "synapses": int(edges), "seconds": seconds, "cpu_seconds": cpu_seconds,
             "eigenvalues": {k: _real(v) for k, v in ref.items()}, "rows": rows}
 
 

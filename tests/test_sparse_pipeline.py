@@ -88,7 +88,7 @@ def test_tiny_brain_scale_end_to_end(tmp_path):
     assert ((kept > 0.2) & (kept < 0.4)).all()  # keep fraction 0.3
     assert (scale["median_slowest_err"] > 0).all() and np.isfinite(scale["trajectory_error"]).all()
     cost = io.load_table(results / "tables" / "brain_cost.csv")
-    assert sorted(cost["n"]) == [300, 600] and (cost["seconds_covariance"] > 0).all()
+    assert sorted(cost["n"]) == [300, 600] and (cost["seconds_covariance"] > 0).all() and (cost["cpu_seconds_total"] > 0).all()
     eigen = io.load_table(results / "tables" / "brain_eigen.csv")
     original = eigen[(eigen["method"] == "original") & (eigen["end"] == "slowest")]
     assert len(original) == 2 * 5 and (original["real"] < 0).all()

@@ -8,7 +8,9 @@ brain_scale.csv   one row per (size, seed, method, pruning seed): synapses kept,
 brain_eigen.csv   one row per eigenvalue: original and pruned (real part; imaginary part)
 brain_accuracy.csv  per (seed, duration): median and 90th percentile of the relative error
                   of C_ii + C_jj - 2 sign(a_ij) C_ij against the exact covariance
-brain_cost.csv    per (size, seed): synapses, peak memory and the seconds of every stage
+brain_cost.csv    per (size, seed): synapses, peak memory, the seconds of every stage and
+                  the job's CPU seconds in all (its BLAS is one thread: on an idle core
+                  the wall time)
 brain_digest.csv  medians per size and method; noise-prune against each control on the
                   same draws, pooled over sizes (Wilcoxon signed-rank, Holm-corrected)
 brain_online.csv  (brain_scale.online) one row per (seed, pruning seed, warm-up): the
@@ -42,7 +44,8 @@ def frames(name: str, results: list[tuple[int, int, dict]], accuracies: list[tup
         ids = {"network": name, "n": int(doc["n"]), "seed": int(seed)}
         cost.append({**ids, "synapses": doc["synapses"], "peak_rss_mb": doc.get("peak_rss_mb", np.nan),
                      **{f"seconds_{s}": doc["seconds"].get(s, 0.0) for s in STAGES},
-                     "seconds_total": float(sum(doc["seconds"].values()))})
+                     "seconds_total": float(sum(doc["seconds"].values())),
+                     "cpu_seconds_total": float(sum(doc.get("cpu_seconds", {}).values())) if "cpu_seconds" in doc else np.nan})
         for end in ("slowest", "fastest"):
             re, im = _parts(doc["eigenvalues"][end])
             eigen += [{**ids, "method": "original", "prune_seed": -1, "end": end, "rank": k, "real": r, "imag": i}
