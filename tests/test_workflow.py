@@ -556,3 +556,16 @@ def check_report(reference, report, victim):
     assert sum(tag == "script" for tag, _ in found) > 10
     # recorded like every other file of the results directory
     assert run_action(reference, "verify").returncode == 0
+
+
+def test_targets_after_the_separator_are_not_taken_for_resources():
+    """`workflow/run.py reproduce -- TARGET ...` runs those targets: Snakemake's --resources
+    takes several values, so the run's own --resources must come after them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noiseprune_run", ROOT / "workflow" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    target = "results/tables/brain_digest.csv"
+    cmd = run.snakemake_command("reproduce", ROOT / "config.yaml", None, ["results/x"], [target])
+    assert cmd.index(target) < cmd.index("--resources") < cmd.index("--forcerun")

@@ -179,9 +179,9 @@ def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forceru
         cmd = base + ["--report", str(Path(plan.results_dir) / "report.html")]
     else:
         raise ValueError(action)
+    cmd += extra  # first: targets among them must not follow an option that takes several values
     if action in ("reproduce", "figures") and "--resources" not in extra:
         cmd += ["--resources", f"mem_mb={machine_memory_mb()}"]
-    cmd += extra
     if forcerun:
         cmd += ["--forcerun", *forcerun]
     return cmd
