@@ -197,7 +197,8 @@ def figures_arguments(plan: npplan.Plan, config_path: Path) -> list[str]:
     missing = [t for t in plan.table_targets() if not Path(t).is_file()]
     if missing:
         raise RunError(f"missing tables {', '.join(missing)}: run `make reproduce CONFIG={config_path}` first")
-    return ["figures", "--forcerun", *FIGURE_RULES, "--allowed-rules", *FIGURE_RULES]
+    rules = FIGURE_RULES if plan.experiments else ("plot_figure",)  # no summary, no digests of it
+    return ["figures", "--forcerun", *rules, "--allowed-rules", *rules]
 
 
 def main(argv=None) -> int:

@@ -394,6 +394,7 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "seed-guarantee": ("configs/seed-questions.yaml", "guarantee.csv", guarantee_block),
     "default-brain": ("config.yaml", "brain_digest.csv", brain_block),
     "default-online": ("config.yaml", "brain_online_digest.csv", online_block),
+    "brain-scale-1e5": ("configs/brain-scale.yaml", "brain_digest.csv", brain_block),
     "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
     **{f"trained-walk-{step}": (f"configs/trained-walk-{step}.yaml", "trained_tests.csv", retention_block)
        for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself")},

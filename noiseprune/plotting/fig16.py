@@ -56,7 +56,7 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
             a.text(0.98, 0.02, "▼ slower than this (zero modes)", transform=a.transAxes, ha="right", va="bottom", fontsize=7)
         a.set_xlabel("rank k (slowest first)")
         a.set_ylabel(r"decay rate $-\mathrm{Re}\,\lambda_k$")
-        a.set_title(f"(a) slowest modes, $N = {n}$", loc="left")
+        a.set_title(f"(a) slowest modes, N = {n:,}", loc="left")
 
         per_rank = slow[slow["method"] != "original"].merge(
             orig[["rank", "real"]].rename(columns={"real": "lambda"}), on="rank")
@@ -91,6 +91,7 @@ def fig16_brain_scale(scale: pd.DataFrame, eigen: pd.DataFrame, accuracy: pd.Dat
             d.plot(per_size["synapses"], per_size[column], style, color="black" if column == "seconds_total" else "0.5", ms=3,
                    label=f"{label} (slope {slope:.2f})" if np.isfinite(slope) else label)
         size_axis(d, per_size["synapses"])
+        d.xaxis.set_major_formatter(lambda x, _: f"{x / 1e6:.3g}M" if x >= 1e6 else f"{x / 1e3:.3g}k")
         log_axis(d, "y")
         d.set_xlabel("synapses")
         d.set_ylabel("seconds (one job, median over seeds)")

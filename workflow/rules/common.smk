@@ -121,11 +121,13 @@ wildcard_constraints:
     brain_seed=WILDCARDS["brain_seed"],
 
 
+def report_digests():
+    """The report's digests of the summary and scaling tables (none without experiments)."""
+    return list(REPORT_TABLES.values()) if PLAN.experiments else []
+
+
 def final_outputs(wildcards):
     """Everything the default target builds: the tables, the figures and the report
     tables (an input function: the figures are planned only when this target is built).
     """
-    digests = (
-        list(REPORT_TABLES.values()) if PLAN.experiments else []
-    )  # of summary and scaling
-    return PLAN.table_targets() + PLAN.figure_files() + digests
+    return PLAN.table_targets() + PLAN.figure_files() + report_digests()

@@ -90,4 +90,4 @@ rule figures:
     """Target: every configured figure and the report tables, redrawn from the cached tables."""
     input:
         lambda w: PLAN.figure_files(),
-        list(REPORT_TABLES.values()),
+        report_digests(),
