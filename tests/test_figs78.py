@@ -232,3 +232,14 @@ def test_brain_and_online_blocks():
     rows = table_rows(results_text.online_block(online))
     assert rows == [["25", "9", "0.13", "0.80", "0.20", "0.010", "2 / 7", "0.080"],
                     ["200 (once at the end)", "9", "0.13", "0.0", "0.20", "–", "–", "–"]]
+
+
+def test_reach_block_per_reduction_and_mode():
+    reach = pd.DataFrame([
+        dict(reducer="weight", covariance="none", rescale="rank", mode="none", keep_fraction=0.7, pruned=0.3,
+             retention=0.95, networks=6, keep_fractions=4),
+        dict(reducer="weight", covariance="none", rescale="rank", mode="fine-tune", keep_fraction=np.nan, pruned=np.nan,
+             retention=np.nan, networks=6, keep_fractions=4)])
+    body = results_text.reach_block(reach)
+    assert table_rows(body.split("\n\n")[0]) == [["weight, top p", "30 % (0.95)", "–", ""]]
+    assert body.endswith("6 networks.\n")

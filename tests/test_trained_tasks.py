@@ -296,3 +296,25 @@ def test_figures_14_and_15_draw_the_later_studys_curves_and_the_retraining_panel
     assert texts == ["not run (retrain_steps: 0)", "not run (schedule: [])"]
     with pytest.raises(ValueError, match="no rows for the trained section 'x'"):
         fig14_trained_retention(table, tests, "x")
+
+
+def test_reach_stops_at_the_first_fraction_below_the_level():
+    """trained_reach.csv: going down the keep fractions, the last one whose mean retention
+    over the networks (each averaged over its pruning seeds) is at least 0.9; per mode."""
+    rows = [dict(reducer="original", covariance="none", rescale="none", keep_fraction=1.0, network="n", seed=0,
+                 retrained=False, retention=1.0)]
+    means = {0.7: 0.95, 0.5: 0.85, 0.3: 0.92}  # 0.3 recovers, but the walk down stopped at 0.5
+    for keep, mean in means.items():
+        for seed in (0, 1):
+            for prune_seed, delta in ((0, 0.02), (1, -0.02)):
+                rows.append(dict(reducer="weight", covariance="none", rescale="rank", keep_fraction=keep, network="n",
+                                 seed=seed, prune_seed=prune_seed, retrained=False, retention=mean + delta))
+                rows.append(dict(reducer="weight", covariance="none", rescale="rank", keep_fraction=keep, network="n",
+                                 seed=seed, prune_seed=prune_seed, retrained=True, retention=0.5))
+    schedule = pd.DataFrame([dict(reducer="weight", covariance="none", rescale="rescale", keep_fraction=k, network="n",
+                                  seed=s, retention=r) for s in (0, 1) for k, r in ((0.7, 1.0), (0.5, 0.9), (0.3, 0.2))])
+    reach = tables_trained.reach_frame(pd.DataFrame(rows), schedule).set_index("mode")
+    assert reach.loc["none", "keep_fraction"] == 0.7 and reach.loc["none", "retention"] == pytest.approx(0.95)
+    assert reach.loc["none", "networks"] == 2 and reach.loc["none", "keep_fractions"] == 3
+    assert np.isnan(reach.loc["fine-tune", "keep_fraction"])  # below 0.9 from the first fraction
+    assert reach.loc["loop", "keep_fraction"] == 0.5 and reach.loc["loop", "pruned"] == pytest.approx(0.5)

@@ -80,6 +80,7 @@ TRAINED_TABLES = {
     "trained_factors": "tables/trained_factors.csv",
     "trained_tests": "tables/trained_tests.csv",
     "trained_schedule": "tables/trained_schedule.csv",
+    "trained_reach": "tables/trained_reach.csv",
 }
 #: Tables of the rectified-linear experiments (targets only when there are any).
 RELU_TABLES = {

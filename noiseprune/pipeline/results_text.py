@@ -371,6 +371,29 @@ def online_block(digest: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reach_block(reach: pd.DataFrame) -> str:
+    """trained_reach.csv: per reduction (rows), how much can be pruned while the mean
+    retention over the networks stays at least 0.9, without retraining, after one
+    fine-tune and along the iterative loop (columns): the fraction pruned and the mean
+    retention there ("–": below 0.9 already at the first keep fraction; blank: not run)."""
+    modes = {"none": "no retraining", "fine-tune": "one fine-tune", "loop": "iterative loop"}
+    lines = _head(["reduction: pruned at ≥ 0.9 retention (retention)"] + list(modes.values()))
+    keys = reach[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False)
+    for reducer, cov, variant in sorted(keys):
+        sub = reach[(reach["reducer"] == reducer) & (reach["covariance"] == cov) & (reach["rescale"] == variant)]
+        cells = []
+        for mode in modes:
+            row = sub[sub["mode"] == mode]
+            if row.empty:
+                cells.append("")
+            elif not np.isfinite(row["pruned"].iloc[0]):
+                cells.append("–")
+            else:
+                cells.append(f"{_percent(row['pruned'].iloc[0])} ({number(row['retention'].iloc[0])})")
+        lines.append(_row([_reducer_label(reducer, cov, variant)] + cells))
+    return "\n".join(lines) + f"\n\n{int(reach['networks'].max())} networks.\n"
+
+
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "fig4-large": ("config.yaml", "summary.csv", lambda t: large_block(t, ["paper3000", "paper10000"])),
@@ -397,8 +420,9 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "brain-scale-1e5": ("configs/brain-scale.yaml", "brain_digest.csv", brain_block),
     "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
     **{f"trained-walk-{step}": (f"configs/trained-walk-{step}.yaml", "trained_tests.csv", retention_block)
-       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself")},
+       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself", "gain")},
     "trained-walk-0": ("config.yaml", "trained_tests.csv", retention_block),
+    "trained-retrain": ("configs/trained-retrain.yaml", "trained_reach.csv", reach_block),
 }
 
 

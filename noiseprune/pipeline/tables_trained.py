@@ -123,3 +123,39 @@ def schedule_frame(schedule_docs, docs) -> pd.DataFrame:
         frame["retention"] = np.where(before > 0, frame["task_accuracy"] / before, np.nan)
     return frame[list(SCHEDULE_COLUMNS)].sort_values(
         ["network", "seed", "reducer", "covariance", "schedule_step"], kind="stable").reset_index(drop=True)
+
+
+#: Mean retention over the networks that trained_reach.csv asks a reduction to keep.
+REACH_RETENTION = 0.9
+REACH_MODES = ("none", "fine-tune", "loop")
+
+
+def reach_frame(table: pd.DataFrame, schedule: pd.DataFrame, level: float = REACH_RETENTION) -> pd.DataFrame:
+    """trained_reach.csv: how far each reduction goes while the networks keep ``level`` of
+    their accuracy. Per reducer, covariance, variant and mode (``none``: no retraining;
+    ``fine-tune``: the retrained rows, one fine-tune with the mask fixed; ``loop``: the
+    iterative loop of trained_schedule.csv), going down the keep fractions from the
+    largest: the last one before the mean retention over the networks (each network
+    averaged over its pruning seeds) first falls below ``level`` (NaN when it is below
+    at the largest), the fraction pruned there, that mean retention, the networks and
+    the keep fractions tried."""
+    rows = table[table["reducer"] != ORIGINAL].dropna(subset=["retention"])
+    retrained = rows["retrained"].astype(bool)
+    sources = {"none": rows[~retrained], "fine-tune": rows[retrained], "loop": schedule.dropna(subset=["retention"])}
+    keys = ["reducer", "covariance", "rescale"]
+    out = []
+    for mode in REACH_MODES:
+        frame = sources[mode]
+        if frame.empty:
+            continue
+        per_net = frame.groupby([*keys, "keep_fraction", *NETWORK], as_index=False)["retention"].mean()
+        for key, group in per_net.groupby(keys, sort=True):
+            means = group.groupby("keep_fraction")["retention"].mean().sort_index(ascending=False)
+            reached, kept = np.nan, np.nan
+            for keep, mean in means.items():
+                if mean < level:
+                    break
+                reached, kept = float(keep), float(mean)
+            out.append(dict(zip(keys, key), mode=mode, keep_fraction=reached, pruned=1.0 - reached, retention=kept,
+                            networks=len(group[NETWORK].drop_duplicates()), keep_fractions=len(means)))
+    return pd.DataFrame(out, columns=[*keys, "mode", "keep_fraction", "pruned", "retention", "networks", "keep_fractions"])

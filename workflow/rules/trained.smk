@@ -132,6 +132,7 @@ rule trained_table:
         factors=TRAINED_TABLES["trained_factors"],
         tests=TRAINED_TABLES["trained_tests"],
         schedule=TRAINED_TABLES["trained_schedule"],
+        reach=TRAINED_TABLES["trained_reach"],
     log:
         JOBS.log("tables", "trained"),
     conda:
