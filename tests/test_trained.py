@@ -290,6 +290,8 @@ def test_trained_rules_in_the_smoke_run(smoke_local_run):
     assert set(factors["rescale"]) == {"rescale", "capped"} and (factors["q50"] >= 1.0).all()
     tests = pd.read_csv(results / "tables/trained_tests.csv")
     assert set(tests["task"]) == {"all", "ready_set_go", "go_nogo"} and (tests["p_holm"] >= tests["p_value"]).all()
+    reach = pd.read_csv(results / "tables/trained_reach.csv")  # no retraining, no loop in the smoke config
+    assert set(reach["mode"]) == {"none"} and len(reach) == len(tests.drop_duplicates(["reducer", "covariance", "rescale"])) + 1
     assert (results / "figures/fig9_trained.png").is_file()
 
 
