@@ -296,6 +296,14 @@ def test_figures_14_and_15_draw_the_later_studys_curves_and_the_retraining_panel
     assert texts == ["not run (retrain_steps: 0)", "not run (schedule: [])"]
     with pytest.raises(ValueError, match="no rows for the trained section 'x'"):
         fig14_trained_retention(table, tests, "x")
+    # every reduction the loop runs (each reducer's first variant) is a curve of panel (c)
+    loop = pd.DataFrame([dict(network="s_go_nogo", task="go_nogo", seed=0, reducer=r, covariance=c, rescale="rescale",
+                              schedule_step=i, keep_fraction=k, weights_kept=1, kept_density=k, task_accuracy=1.0,
+                              retention=1.0)
+                         for r, c in (("noise", "lnp"), ("weight", "none"), ("uniform", "none"))
+                         for i, k in enumerate((0.7, 0.5))])
+    fig = fig15_retraining(table, loop, "s")
+    assert sorted(fig.axes[2].get_legend_handles_labels()[1]) == ["L-NP, 1/p", "random, 1/p", "weight, 1/p"]
 
 
 def test_reach_stops_at_the_first_fraction_below_the_level():

@@ -15,9 +15,10 @@ from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
 
-#: Fig. 14's curves, and weight pruning with 1/p (the iterative loop carries each
-#: reducer's first variant, 1/p for weight pruning).
-CURVES15 = CURVES + ((("weight", "none", "rescale"), "weight, 1/p", "#6D4C41", "-"),)
+#: Fig. 14's curves, and weight and uniform pruning with 1/p (the iterative loop carries
+#: each reducer's first variant, 1/p for both).
+CURVES15 = CURVES + ((("weight", "none", "rescale"), "weight, 1/p", "#6D4C41", "-"),
+                     (("uniform", "none", "rescale"), "random, 1/p", "#9E9E9E", "--"))
 
 
 def _curves(ax, rows: pd.DataFrame) -> None:
@@ -91,7 +92,8 @@ iterative loop over keep fractions {{ schedule }} (at each step the covariance i
 again on the current network, which is reduced to that fraction of the original's
 weights and retrained for the same steps; first pruning seed). Retention = held-out
 accuracy after / before; lines: median over networks, bands: min to max; curves as in
-Fig. 14.
+Fig. 14, plus weight and uniform ("random") pruning with 1/p, the variants the loop
+carries.
 """
 
 
