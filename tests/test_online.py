@@ -130,3 +130,22 @@ def test_online_digest_by_hand():
     assert digest["wins"].iloc[0] == int((diffs[10.0] < 0).sum()) and digest["losses"].iloc[0] == int((diffs[10.0] > 0).sum())
     assert digest["median_difference"].iloc[0] == pytest.approx(np.median(diffs[10.0]))
     assert np.isnan(digest["p_holm"].iloc[2])
+
+
+def test_fig17_pairs_each_run_with_its_own_draws_end():
+    """Fig. 17 (b): every run's difference from the once-at-the-end run of the same draw,
+    at its own warm-up, whatever the row order of the table."""
+    import pandas as pd
+
+    from noiseprune.pipeline import tables_brain
+    from noiseprune.plotting.fig17 import fig17_online_pruning
+
+    shift = {10.0: 0.05, 30.0: -0.05, 60.0: 0.0}
+    rows = [dict(n=200, seed=s, prune_seed=p, warm_up=w, once_at_end=w == 60.0, median_slowest_err=0.1 * (s + 1) + p / 100 + d,
+                 max_slowest_err=0.5, median_fastest_err=0.3, kept_fraction=0.3, decided_early=0.5 * (w < 60),
+                 mean_decision_time=w) for s in (0, 1) for p in (0, 1, 2) for w, d in shift.items()]
+    online = pd.DataFrame(rows).sample(frac=1, random_state=3)  # draws interleaved, not sorted
+    fig = fig17_online_pruning(online, tables_brain.online_digest(online))
+    points = fig.axes[1].collections[0].get_offsets()
+    for x, y in points:
+        assert y == pytest.approx(0.05 if x < 0.5 else -0.05)  # warm-up 10 at x = 0, warm-up 30 at x = 1

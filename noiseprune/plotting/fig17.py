@@ -26,7 +26,7 @@ def fig17_online_pruning(online: pd.DataFrame, digest: pd.DataFrame) -> Figure:
     once at the end last; (b) each draw's difference from its once-at-the-end run, with
     the Holm-corrected Wilcoxon p of each warm-up; (c) the fraction of synapses that
     decided before the end and the kept fraction (median over draws, band min-max)."""
-    require_columns(online, ["seed", "prune_seed", "warm_up", "once_at_end", "median_slowest_err", "kept_fraction",
+    require_columns(online, ["n", "seed", "prune_seed", "warm_up", "once_at_end", "median_slowest_err", "kept_fraction",
                              "decided_early"], "brain_online")
     require_columns(digest, ["warm_up", "once_at_end", "p_holm"], "brain_online_digest")
     warm_ups = np.sort(online["warm_up"].unique())
@@ -44,13 +44,13 @@ def fig17_online_pruning(online: pd.DataFrame, digest: pd.DataFrame) -> Figure:
         a.set_ylabel(r"median $|\mu_k / \lambda_k - 1|$, slowest modes")
         a.set_title("(a) slowest-mode error", loc="left")
 
-        end = frame[frame["once_at_end"]].set_index(["seed", "prune_seed"])["median_slowest_err"]
-        early = frame[~frame["once_at_end"]]
-        diff = early.set_index(["seed", "prune_seed"])["median_slowest_err"] - end
+        end = frame.loc[frame["once_at_end"], ["seed", "prune_seed", "median_slowest_err"]]
+        early = frame[~frame["once_at_end"]].merge(end, on=["seed", "prune_seed"], suffixes=("", "_end"))  # row by row
+        diff = (early["median_slowest_err"] - early["median_slowest_err_end"]).to_numpy()
         jitter = np.random.default_rng(0).uniform(-0.12, 0.12, len(diff))  # fixed: the figure is reproducible
         b.axhline(0.0, color="black", lw=0.6)
-        b.scatter(early["x"].to_numpy() + jitter, diff.to_numpy(), s=8, color=color, lw=0, alpha=0.8)
-        top = float(np.nanmax(np.abs(diff.to_numpy()))) if len(diff) else 1.0
+        b.scatter(early["x"].to_numpy() + jitter, diff, s=8, color=color, lw=0, alpha=0.8)
+        top = float(np.nanmax(np.abs(diff))) if len(diff) else 1.0
         for _, row in digest[~digest["once_at_end"].astype(bool)].iterrows():
             b.text(where[row["warm_up"]], 1.08 * top, f"p = {row['p_holm']:.2g}", ha="center", va="bottom", fontsize=7)
         b.set_ylim(-1.25 * top, 1.3 * top)
@@ -74,8 +74,8 @@ def fig17_online_pruning(online: pd.DataFrame, digest: pd.DataFrame) -> Figure:
         handles = [Line2D([], [], color="0.75", lw=0.6, label="one draw (network seed, pruning seed)"),
                    Line2D([], [], color=color, marker="o", ms=3, label="median over draws")]
         fig.legend(handles=handles, loc="outside lower center", ncol=2)
-        n = int(online["n"].iloc[0]) if "n" in online else 0
-        fig.suptitle(f"Online pruning against pruning once at the end (N = {n:,}, {len(end)} draws)")
+        fig.suptitle(f"Online pruning against pruning once at the end (N = {int(online['n'].iloc[0]):,}, "
+                     f"{len(end)} draws)")
     return fig
 
 
