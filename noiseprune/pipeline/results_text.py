@@ -163,21 +163,27 @@ def _reducer_label(reducer: str, covariance: str, variant: str) -> str:
     return ", ".join(parts + ([shown] if shown else []))
 
 
+def _reductions(frame: pd.DataFrame, reducers: Sequence[str] = ()) -> list[tuple[tuple[str, str, str], pd.DataFrame]]:
+    """((reducer, covariance, variant), its rows) of every reduction of ``frame``: in the
+    order of ``reducers``, then covariance, then the variants of :data:`_VARIANTS`; sorted
+    by name when no ``reducers`` are given."""
+    def position(seq, x):
+        return seq.index(x) if x in seq else len(seq)
+
+    variants = list(_VARIANTS)
+    order = (lambda k: (position(reducers, k[0]), k[1], position(variants, k[2]))) if reducers else None
+    groups = frame.groupby(["reducer", "covariance", "rescale"], sort=True)
+    return sorted(((tuple(key), rows) for key, rows in groups), key=lambda item: order(item[0]) if order else item[0])
+
+
 def trained_block(trained: pd.DataFrame) -> str:
     """Fig. 9: task accuracy per reducer, covariance and variant (rows) and keep fraction
     (columns, largest first), median [min, max] over networks x pruning seeds; merging
     also gives the units kept (median over networks)."""
     rows = trained[(trained["reducer"] != "original") & ~trained["retrained"].astype(bool)]
     keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
-    reducers, variants = ["noise", "weight", "uniform", "obs", "merge"], list(_VARIANTS)
-
-    def position(seq, x):
-        return seq.index(x) if x in seq else len(seq)
-
     lines = _head(["reducer"] + [_percent(k) for k in keeps])
-    keys = rows[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False)
-    for reducer, cov, variant in sorted(keys, key=lambda k: (position(reducers, k[0]), k[1], position(variants, k[2]))):
-        sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
+    for (reducer, cov, variant), sub in _reductions(rows, ["noise", "weight", "uniform", "obs", "merge"]):
         label = _reducer_label(reducer, cov, variant)
         if reducer == "merge":
             units = [int(sub.loc[sub["keep_fraction"] == k, "units_kept"].median()) for k in keeps]
@@ -318,16 +324,11 @@ def retention_block(tests: pd.DataFrame) -> str:
     rows = tests[tests["task"] == scope]
     keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
     pruned = [_percent(1 - k) + " pruned" for k in keeps]
-    reducers, variants = ["uniform", "weight", "obs", "noise", "merge"], list(_VARIANTS)
-    keys = sorted(rows[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False),
-                  key=lambda k: (reducers.index(k[0]) if k[0] in reducers else len(reducers), k[1],
-                                 variants.index(k[2]) if k[2] in variants else len(variants)))
     base = rows.groupby("keep_fraction")["baseline_retention"].first()
     retention = _head(["mean retention"] + pruned)
     retention.append(_row(["weight, top p (magnitude)"] + [number(base[k]) for k in keeps]))
     versus = _head(["vs magnitude: wins / losses, Holm p"] + pruned)
-    for reducer, cov, variant in keys:
-        sub = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)]
+    for (reducer, cov, variant), sub in _reductions(rows, ["uniform", "weight", "obs", "noise", "merge"]):
         sub = sub.set_index("keep_fraction")
         label = _reducer_label(reducer, cov, variant)
         retention.append(_row([label] + [number(sub.loc[k, "mean_retention"]) if k in sub.index else "–" for k in keeps]))
@@ -378,9 +379,7 @@ def reach_block(reach: pd.DataFrame) -> str:
     retention there ("–": below 0.9 already at the first keep fraction; blank: not run)."""
     modes = {"none": "no retraining", "fine-tune": "one fine-tune", "loop": "iterative loop"}
     lines = _head(["reduction: pruned at ≥ 0.9 retention (retention)"] + list(modes.values()))
-    keys = reach[["reducer", "covariance", "rescale"]].drop_duplicates().itertuples(index=False)
-    for reducer, cov, variant in sorted(keys):
-        sub = reach[(reach["reducer"] == reducer) & (reach["covariance"] == cov) & (reach["rescale"] == variant)]
+    for (reducer, cov, variant), sub in _reductions(reach):
         cells = []
         for mode in modes:
             row = sub[sub["mode"] == mode]
