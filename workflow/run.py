@@ -197,7 +197,8 @@ def figures_arguments(plan: npplan.Plan, config_path: Path) -> list[str]:
     missing = [t for t in plan.table_targets() if not Path(t).is_file()]
     if missing:
         raise RunError(f"missing tables {', '.join(missing)}: run `make reproduce CONFIG={config_path}` first")
-    rules = FIGURE_RULES if plan.experiments else ("plot_figure",)  # no summary, no digests of it
+    # without digests to make, forcing report_tables would schedule the missing summary
+    rules = FIGURE_RULES if plan.report_digests() else ("plot_figure",)
     return ["figures", "--forcerun", *rules, "--allowed-rules", *rules]
 
 

@@ -215,7 +215,8 @@ def check_brain_scale(brain: Mapping) -> dict:
         _fail(path + ["name"], brain["name"], f"names starting with {SCALING_PREFIX!r} are reserved")
     unit = sum(brain["network"]["clusters"])
     online = brain.get("online")
-    keyed = [(path + ["sizes", i], size) for i, size in enumerate(brain["sizes"])] + [(path + ["accuracy", "size"], brain["accuracy"]["size"])]
+    keyed = [(path + ["sizes", i], size) for i, size in enumerate(brain["sizes"])]
+    keyed.append((path + ["accuracy", "size"], brain["accuracy"]["size"]))
     if online:
         keyed.append((path + ["online", "size"], online["size"]))
     for key, size in keyed:

@@ -74,6 +74,8 @@ TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{redu
 TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
 TRAINED_DRAWS = draws_directory(TRAINED_REDUCED)
 TRAINED_SCHEDULE = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/schedule.json"
+#: The report's digests of the summary and scaling tables (rule report_tables).
+REPORT_DIGESTS = {"summary": "report/summary_digest.csv", "scaling": "report/scaling_digest.csv"}
 TRAINED_TABLES = {
     "trained": "tables/trained.csv",
     "trained_intervals": "tables/trained_intervals.parquet",
@@ -662,7 +664,7 @@ class Plan:
 
         fig = plotting.get(name)
         spec = self.figures[name]
-        tables = self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES | ONLINE_TABLES)
+        tables = self.table_paths()
         inputs = {table: tables[table] for table in fig.tables}
         if fig.files:
             inputs.update(fig.files(spec, self))
@@ -705,8 +707,18 @@ class Plan:
                 + (list(TRAINED_TABLES) if self.trained else []) + (list(BALANCE_TABLES) if self.balance_experiments() else []) + self.question_tables()
                 + (list(BRAIN_TABLES) if self.brain else []) + (list(ONLINE_TABLES) if self.brain_onlines() else []))
 
+    def table_paths(self) -> dict[str, str]:
+        """Path of every table family's table by name (produced or not by this config)."""
+        return self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES | ONLINE_TABLES)
+
     def table_targets(self) -> list[str]:
-        return list(self.paths(TABLES | RELU_TABLES | TRAINED_TABLES | BALANCE_TABLES | QUESTION_TABLES | BRAIN_TABLES | ONLINE_TABLES)[name] for name in self.table_names())
+        paths = self.table_paths()
+        return [paths[name] for name in self.table_names()]
+
+    def report_digests(self) -> dict[str, str]:
+        """The report's digests of the summary and scaling tables by name (none without
+        linear-model experiments, which make those tables)."""
+        return self.paths(REPORT_DIGESTS) if self.experiments else {}
 
     # ------------------------------------------------------------ excitatory/inhibitory balance
     def balance_experiments(self) -> list[str]:

@@ -45,7 +45,7 @@ def frames(name: str, results: list[tuple[int, int, dict]], accuracies: list[tup
         cost.append({**ids, "synapses": doc["synapses"], "peak_rss_mb": doc.get("peak_rss_mb", np.nan),
                      **{f"seconds_{s}": doc["seconds"].get(s, 0.0) for s in STAGES},
                      "seconds_total": float(sum(doc["seconds"].values())),
-                     "cpu_seconds_total": float(sum(doc.get("cpu_seconds", {}).values())) if "cpu_seconds" in doc else np.nan})
+                     "cpu_seconds_total": float(sum(doc["cpu_seconds"].values())) if "cpu_seconds" in doc else np.nan})
         for end in ("slowest", "fastest"):
             re, im = _parts(doc["eigenvalues"][end])
             eigen += [{**ids, "method": "original", "prune_seed": -1, "end": end, "rank": k, "real": r, "imag": i}

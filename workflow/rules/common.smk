@@ -121,13 +121,12 @@ wildcard_constraints:
     brain_seed=WILDCARDS["brain_seed"],
 
 
-def report_digests():
-    """The report's digests of the summary and scaling tables (none without experiments)."""
-    return list(REPORT_TABLES.values()) if PLAN.experiments else []
-
-
 def final_outputs(wildcards):
     """Everything the default target builds: the tables, the figures and the report
     tables (an input function: the figures are planned only when this target is built).
     """
-    return PLAN.table_targets() + PLAN.figure_files() + report_digests()
+    return (
+        PLAN.table_targets()
+        + PLAN.figure_files()
+        + list(PLAN.report_digests().values())
+    )

@@ -12,9 +12,7 @@
 
 from noiseprune.pipeline import captions as npcaptions
 
-REPORT_TABLES = PLAN.paths(
-    {"summary": "report/summary_digest.csv", "scaling": "report/scaling_digest.csv"}
-)
+REPORT_TABLES = PLAN.paths(npplan.REPORT_DIGESTS)
 # Report toggle between the two files of a figure; the first in sort order (the PNG,
 # which every browser shows inline) is the one displayed by default.
 FORMAT_LABELS = {"png": "image (PNG)", "pdf": "vector (PDF)"}
@@ -90,4 +88,4 @@ rule figures:
     """Target: every configured figure and the report tables, redrawn from the cached tables."""
     input:
         lambda w: PLAN.figure_files(),
-        report_digests(),
+        list(PLAN.report_digests().values()),
