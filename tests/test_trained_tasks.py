@@ -326,3 +326,15 @@ def test_reach_stops_at_the_first_fraction_below_the_level():
     assert reach.loc["none", "networks"] == 2 and reach.loc["none", "keep_fractions"] == 3
     assert np.isnan(reach.loc["fine-tune", "keep_fraction"])  # below 0.9 from the first fraction
     assert reach.loc["loop", "keep_fraction"] == 0.5 and reach.loc["loop", "pruned"] == pytest.approx(0.5)
+
+
+def test_training_sigma_sets_the_noise_of_training_alone():
+    """training.sigma = 0 trains as a noiseless model would (the same draws, scaled by 0),
+    while trained.sigma still drives the held-out evaluation; absent, trained.sigma trains."""
+    tr = dict(steps=3, batch=4, learning_rate=0.01, clip=1.0, budget_minutes=1.0)
+    quiet, _ = experiment.train_network(study_cfg(training=dict(tr, sigma=0.0)), 0)
+    noiseless, _ = experiment.train_network(study_cfg(sigma=0.0, training=tr), 0)
+    noisy, _ = experiment.train_network(study_cfg(training=tr), 0)
+    assert np.array_equal(quiet["W"], noiseless["W"])
+    assert not np.allclose(quiet["W"], noisy["W"])
+    assert experiment.model_of(study_cfg(training=dict(tr, sigma=0.0))).sigma == 1.0

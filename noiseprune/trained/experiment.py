@@ -9,6 +9,7 @@ job; the held-out batch is the same for every network.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -112,6 +113,12 @@ def model_of(cfg) -> rnn.Model:
     return rnn.Model(phi=cfg["phi"], tau=float(cfg["tau"]), dt=float(cfg["dt"]), sigma=float(cfg["sigma"]))
 
 
+def training_model_of(cfg) -> rnn.Model:
+    """The model of training: trained.sigma unless training.sigma sets the training noise apart."""
+    sigma = cfg["training"].get("sigma")
+    return model_of(cfg) if sigma is None else dataclasses.replace(model_of(cfg), sigma=float(sigma))
+
+
 def eval_batch(cfg) -> tasks.Batch:
     """The held-out batch (same for every network): ready-set-go, eval_trials intervals
     evenly spaced over the range; decision tasks, the choices in turn."""
@@ -175,7 +182,7 @@ def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
     before = training.fixed_batch_loss(params, batch, model_of(cfg), task=task)
     start = time.monotonic()
     params, history = training.train(
-        params, task, model_of(cfg), rng, steps=int(tr["steps"]), batch=int(tr["batch"]),
+        params, task, training_model_of(cfg), rng, steps=int(tr["steps"]), batch=int(tr["batch"]),
         learning_rate=float(tr["learning_rate"]), clip=float(tr["clip"]), log=log, mask_W=diagonal_mask(cfg, n),
     )
     if log is not None:
@@ -262,7 +269,7 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
 
             tr = cfg["training"]
             retrained, _ = training.train(
-                reduced, task_of(cfg), model_of(cfg), rng_for(int(pseed), "retrain", variant, *names),
+                reduced, task_of(cfg), training_model_of(cfg), rng_for(int(pseed), "retrain", variant, *names),
                 steps=int(cfg["retrain_steps"]), batch=int(tr["batch"]), learning_rate=float(tr["learning_rate"]),
                 clip=float(tr["clip"]), mask_W=(reduced["W"] != 0).astype(np.float64),
             )
@@ -335,7 +342,7 @@ def iterate(params, cfg, seed: int, reducer: str, covariance: str, schedule, pse
         reduced = out[chosen]
         if int(cfg["retrain_steps"]) > 0:
             reduced, _ = training.train(
-                reduced, task_of(cfg), model_of(cfg), rng_for(int(pseed), "iterate-retrain", cfg["name"], int(seed), step),
+                reduced, task_of(cfg), training_model_of(cfg), rng_for(int(pseed), "iterate-retrain", cfg["name"], int(seed), step),
                 steps=int(cfg["retrain_steps"]), batch=int(tr["batch"]), learning_rate=float(tr["learning_rate"]),
                 clip=float(tr["clip"]), mask_W=(reduced["W"] != 0).astype(np.float64))
         metrics, _, _ = evaluate(reduced, cfg, seed, batch, reference_y)
