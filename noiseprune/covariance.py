@@ -181,7 +181,7 @@ def colored_residual(A, C: np.ndarray, noise_tau: float) -> float:
     return float(np.linalg.norm(R) / (2 * np.linalg.norm(M) * np.linalg.norm(P) + np.linalg.norm(BBt)))
 
 
-def exact(A, *, noise_tau: float = 0.0) -> np.ndarray:
+def exact(A, *, noise_tau: float = 0.0, cross: np.ndarray | None = None) -> np.ndarray:
     """Stationary covariance C of dx/dt = A x + xi (unit white noise): A C + C A^T + I = 0;
     with ``noise_tau`` = tau_c > 0, of dx/dt = A x + eta driven by unit-intensity
     Ornstein-Uhlenbeck noise eta of correlation time tau_c (module docstring).
@@ -203,6 +203,10 @@ def exact(A, *, noise_tau: float = 0.0) -> np.ndarray:
         Stable connectivity (every eigenvalue with negative real part).
     noise_tau : float
         Correlation time tau_c >= 0 of the noise; 0 (default) is white noise.
+    cross : ndarray, optional
+        S = :func:`colored_cross_covariance` of (A, noise_tau) when the caller has it
+        already (the residual check needs it too): a non-symmetric A then does not solve
+        for it a second time. Only with noise_tau > 0.
 
     Returns
     -------
@@ -216,8 +220,10 @@ def exact(A, *, noise_tau: float = 0.0) -> np.ndarray:
     """
     A = _checks.square_matrix(A)
     noise_tau = noise_tau_of(noise_tau)
+    if cross is not None and noise_tau == 0:
+        raise ValueError("cross (the colored-noise cross-covariance S) needs noise_tau > 0, got 0")
     if noise_tau > 0:
-        return _exact_colored(A, noise_tau)
+        return _exact_colored(A, noise_tau, cross)
     symmetric = _checks.is_symmetric(A)
     if symmetric:
         S = -A
@@ -240,8 +246,8 @@ def exact(A, *, noise_tau: float = 0.0) -> np.ndarray:
     return solve_lyapunov(A, -np.eye(A.shape[0]))
 
 
-def _exact_colored(A: np.ndarray, noise_tau: float) -> np.ndarray:
-    """:func:`exact` for tau_c > 0."""
+def _exact_colored(A: np.ndarray, noise_tau: float, cross: np.ndarray | None = None) -> np.ndarray:
+    """:func:`exact` for tau_c > 0 (``cross``: S, if already solved for)."""
     symmetric = _checks.is_symmetric(A)
     if symmetric:
         S = A @ A
@@ -256,7 +262,9 @@ def _exact_colored(A: np.ndarray, noise_tau: float) -> np.ndarray:
         C *= 0.5
         return C
     check_stable(A, symmetric=False)
-    S = colored_cross_covariance(A, noise_tau)
+    S = colored_cross_covariance(A, noise_tau) if cross is None else cross
+    if S.shape != A.shape:
+        raise ValueError(f"cross has shape {S.shape}, A {A.shape}")
     return solve_lyapunov(A, -(S + S.T))
 
 

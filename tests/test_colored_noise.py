@@ -145,3 +145,13 @@ def test_relu_rejects_colored_noise(sym):
     with pytest.raises(ValueError, match="noise_tau 1: colored noise is implemented for the linear model only"):
         covariance.empirical(sym, duration=10.0, burn_in=0, rng=np.random.default_rng(0), noise_tau=1.0,
                              nonlinearity="relu", background=1.0)
+
+
+def test_a_given_cross_covariance_is_used_not_solved_again():
+    A = networks.clustered([20, 20], long_range=40, symmetric=False, rng=np.random.default_rng(1))
+    S = covariance.colored_cross_covariance(A, 0.5)
+    assert np.array_equal(covariance.exact(A, noise_tau=0.5, cross=S), covariance.exact(A, noise_tau=0.5))
+    # another S gives another C: the argument is what the solve uses
+    assert not np.allclose(covariance.exact(A, noise_tau=0.5, cross=2 * S), covariance.exact(A, noise_tau=0.5))
+    with pytest.raises(ValueError, match="^cross .* needs noise_tau > 0, got 0$"):
+        covariance.exact(A, cross=S)

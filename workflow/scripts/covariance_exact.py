@@ -16,8 +16,8 @@ RESIDUAL_LIMIT = 1e-8  # relative; solved covariances give 1e-19 to 1e-15
 
 A = io.load_dense(snakemake.input.A)
 noise_tau = getattr(snakemake.params, "noise_tau", 0.0)  # rule covariance_exact_colored
-C = covariance.exact(A, noise_tau=noise_tau)
 S = covariance.colored_cross_covariance(A, noise_tau) if noise_tau else None
+C = covariance.exact(A, noise_tau=noise_tau, cross=S)
 residual = covariance.lyapunov_residual(A, C, None if S is None else S + S.T, probes=16)
 log.info("noise tau %g, lyapunov residual %.3g (16 probes)", noise_tau, residual)
 if not residual <= RESIDUAL_LIMIT:
