@@ -3,6 +3,7 @@ optax), the L-NP / S-NP covariances, the reducers, the config section, and the t
 rules of the smoke workflow (tests/configs/smoke.yaml, `trained:`)."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -230,6 +231,24 @@ def test_trained_section_defaults_and_plan():
         npplan.Plan(npconfig.prepare(cfg)).figures  # a figures section naming it, without the section
     del cfg["figures"]  # the default figures section draws Fig. 9 only when there is one
     assert "fig9_trained" not in npplan.Plan(npconfig.prepare(cfg)).figures
+
+
+def test_a_task_entry_can_have_its_own_seeds():
+    cfg = copy.deepcopy(smoke_config())
+    cfg["trained"]["seeds"] = [0, 1]
+    cfg["trained"]["tasks"][1]["seeds"] = [0, 2, 3]
+    plan = npplan.Plan(npconfig.prepare(cfg))
+    nets = plan.trained_networks()
+    assert nets["rsg_ready_set_go"]["seeds"] == [0, 1] and nets["rsg_go_nogo"]["seeds"] == [0, 2, 3]
+    assert "seeds" not in nets["rsg_go_nogo"]["task"]
+    seeds = {(j["trained_name"], j["trained_seed"]) for j in plan.trained_reduce_jobs()}
+    assert seeds == {("rsg_ready_set_go", 0), ("rsg_ready_set_go", 1), ("rsg_go_nogo", 0), ("rsg_go_nogo", 2),
+                     ("rsg_go_nogo", 3)}
+    originals = {re.search(r"trained/(\w+)/seed(\d+)/", p).groups() for p in plan.trained_originals()}
+    assert originals == {(net, str(seed)) for net, seed in seeds}
+    cfg["trained"]["tasks"][1]["seeds"] = [2, 2]
+    with pytest.raises(npconfig.ConfigError, match=r"^config error: trained.tasks\[1\].seeds = \[2, 2\]: "):
+        npconfig.prepare(cfg)
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ class Jobs:
             duration=alternation(format_number(d) for e in exps for d in e["covariance"]["durations"]),
             noise_tau=alternation(format_number(t) for e in exps for t in npplan.noise_taus(e) if t > 0),
             trained_name=alternation(list(self.plan.trained_networks())),
-            trained_seed=alternation(trained.get("seeds", [])),
+            trained_seed=alternation(sorted({s for cfg in self.plan.trained_networks().values() for s in cfg["seeds"]})),
             trained_keep=alternation(format_number(k) for k in trained.get("keep_fractions", [])),
             trained_cov=alternation(["lnp", "snp", "rates", NO_COVARIANCE]),
             reducer=alternation(trained.get("reducers", [])),

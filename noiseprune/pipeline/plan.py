@@ -506,8 +506,8 @@ class Plan:
         t = self.trained
         return [
             dict(trained_name=net, trained_seed=seed, trained_cov=cov, reducer=name, trained_keep=format_number(keep))
-            for net in self.trained_networks()
-            for seed in t["seeds"]
+            for net, cfg in self.trained_networks().items()
+            for seed in cfg["seeds"]
             for name in t["reducers"]
             for cov in self.trained_reducer_covariances(name)
             for keep in t["keep_fractions"]
@@ -539,7 +539,7 @@ class Plan:
         if not self.trained:
             return []
         return [self.path(TRAINED_ORIGINAL_METRICS).format(trained_name=net, trained_seed=s)
-                for net in self.trained_networks() for s in self.trained["seeds"]]
+                for net, cfg in self.trained_networks().items() for s in cfg["seeds"]]
 
     # ------------------------------------------------------------ experiment groups
     def sweep_experiments(self) -> list[str]:

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 
 from noiseprune.pipeline.tables import require_columns
 from noiseprune.pipeline.tables_trained import BASELINE
-from .panels import percent, plural
+from .panels import percent, plural, trained_networks_per_task
 from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
@@ -133,7 +133,7 @@ def _details(spec, run):
     nets = run.trained_networks()
     return dict(
         n=t["n"],
-        networks=plural(len(t["seeds"]), "trained network"),
+        networks=trained_networks_per_task(run),
         tasks=", ".join(cfg["task"]["name"].replace("_", " ") for cfg in nets.values()),
         keep=", ".join(percent(k) for k in sorted(t["keep_fractions"])),
         prune_seeds=plural(len(t["prune_seeds"]), "pruning seed"),

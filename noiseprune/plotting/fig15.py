@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from noiseprune.pipeline.tables import require_columns
 from .fig14 import CURVES
-from .panels import note, percent, plural
+from .panels import note, percent, plural, trained_networks_per_task
 from .registry import figure
 from .style import WIDTH, new_figure, paper_style
 
@@ -108,7 +108,7 @@ def _details(spec, run):
     t = run.trained
     return dict(
         n=t["n"],
-        networks=plural(len(t["seeds"]), "trained network"),
+        networks=trained_networks_per_task(run),
         keep=", ".join(percent(k) for k in sorted(t["keep_fractions"])),
         retrain=t["retrain_steps"],
         schedule=", ".join(percent(k) for k in t.get("schedule") or []) or "(none)",

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 
 from noiseprune.trained import reducers
 from noiseprune.pipeline.tables import require_columns
-from .panels import band, median_band, note, percent, plural
+from .panels import band, median_band, note, percent, plural, trained_networks_per_task
 from noiseprune.pipeline.ids import listing
 from .registry import figure
 from .style import WIDTH, new_figure, paper_style
@@ -174,7 +174,7 @@ def _details(spec, run):
     return dict(
         keep_fraction=keep,
         n=t["n"],
-        networks=plural(len(t["seeds"]), "trained network"),
+        networks=trained_networks_per_task(run),
         prune_seeds=plural(len(t["prune_seeds"]), "pruning seed"),
         keep=listing(percent(k) for k in sorted(t["keep_fractions"])),
         keep_drawn=percent(keep),

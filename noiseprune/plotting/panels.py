@@ -410,3 +410,12 @@ def spectral_distributions(axes, rows, methods, draws, rotate_over: int = 3) -> 
     distribution_panel(axes[0], {m: finite(modulus(by[m], "eig_err")) for m in methods}, log=True, ylabel=EIG_ERR, per_draw=max_per_draw, rotate_over=rotate_over)
     distribution_panel(axes[1], {m: finite(modulus(by[m], "vec_err")) for m in methods}, log=True, ylabel=VEC_ERR, rotate_over=rotate_over)
     distribution_panel(axes[2], {m: finite(by[m]["alignment"]) for m in methods}, log=False, ylabel=ALIGN, rotate_over=rotate_over)
+
+
+def trained_networks_per_task(run) -> str:
+    """'3 trained networks' per task of the run's trained section, or '2–4 trained networks'
+    where tasks have their own seeds."""
+    counts = sorted({len(cfg["seeds"]) for cfg in run.trained_networks().values()})
+    if len(counts) == 1:
+        return plural(counts[0], "trained network")
+    return f"{counts[0]}–{counts[-1]} trained networks"

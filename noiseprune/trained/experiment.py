@@ -52,14 +52,18 @@ ORIGINAL = "original"
 def networks(section) -> dict[str, dict]:
     """The network families of a ``trained`` section: {network name: its cfg}, one per
     task. With ``task`` (one mapping): {name: section}; with ``tasks``:
-    {name_<task>: section with that task}. Each cfg's ``task`` is the resolved mapping
-    (``name`` and every parameter); ValueError (one line) for an unknown task or
-    parameter, or two entries of one task."""
+    {name_<task>: section with that task, and the entry's ``seeds`` if it has them}. Each
+    cfg's ``task`` is the resolved mapping (``name`` and every parameter); ValueError (one
+    line) for an unknown task or parameter, or two entries of one task."""
     listed = section.get("tasks")
     out = {}
     for entry in (listed if listed else [section.get("task") or {}]):
+        entry = dict(entry)
+        seeds = entry.pop("seeds", None) if listed else None
         name, params = tasks.resolve(entry)
         cfg = dict(section, task={"name": name, **params})
+        if seeds is not None:
+            cfg["seeds"] = [int(s) for s in seeds]
         cfg.pop("tasks", None)
         if listed:
             cfg["name"] = f"{section['name']}_{name}"
