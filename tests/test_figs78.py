@@ -215,6 +215,39 @@ def test_retention_block_pooled_rows_and_paired_table():
     assert body.endswith("12 networks (pooled over tasks).\n")
 
 
+def test_task_retention_block_one_row_per_task_then_pooled():
+    tests = pd.DataFrame([
+        dict(task=t, reducer=r, covariance=c, rescale=v, keep_fraction=k, networks=6 if t == "all" else 3,
+             wins=w, losses=1, median_difference=0.1, mean_retention=m + (0.01 if t == "go_nogo" else 0),
+             baseline_retention=b, p_value=0.5, p_holm=1.0)
+        for t in ("go_nogo", "all", "delay_match") for k, b in ((0.5, 0.75), (0.2, 0.09))
+        for r, c, v, w, m in (("noise", "lnp", "rescale", 2, 0.9), ("noise", "snp", "rescale", 0, 0.5),
+                              ("obs", "rates", "refit", 3, 1.0), ("uniform", "none", "mask", 0, 0.05))
+    ])
+    lines = results_text.task_retention_block(tests).splitlines()
+    assert lines[0].startswith("| task | networks | magnitude: retention at 50 % / 80 % pruned | noise-prune, L-NP, 1/p |")
+    assert table_rows("\n".join(lines)) == [
+        ["delay match", "3", "0.75 / 0.090", "0.90 / 0.90", "0.50 / 0.50", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"],
+        ["go nogo", "3", "0.75 / 0.090", "0.91 / 0.91", "0.51 / 0.51", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"],
+        ["pooled", "6", "0.75 / 0.090", "0.90 / 0.90", "0.50 / 0.50", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"]]
+
+
+def test_beside_block_puts_the_later_studys_numbers_beside_ours():
+    tests = pd.DataFrame([
+        dict(task="all", reducer=r, covariance=c, rescale=v, keep_fraction=k, networks=9, wins=1, losses=1,
+             median_difference=0.0, mean_retention=m, baseline_retention=0.75 if k == 0.5 else 0.5, p_value=1.0, p_holm=1.0)
+        for k in (0.5, 0.3)
+        for r, c, v, m in (("noise", "lnp", "rescale", 0.9), ("uniform", "none", "mask", 0.05), ("obs", "rates", "refit", 1.0),
+                           ("noise", "lnp", "rank", 0.8), ("noise", "snp", "rank", 0.4), ("noise", "snp", "rescale", 0.6))
+    ])
+    body = results_text.beside_block(tests)
+    rows = table_rows(body.split("\n\n")[0])
+    assert [r[0] for r in rows] == list(results_text.LATER_STUDY)
+    assert rows[1] == ["magnitude", "0.75 (.748)", "– (.416)", "0.50 (.188)", "– (.087)"]
+    assert rows[5] == ["L-NP, 1/p", "0.90 (.913)", "– (.800)", "0.90 (.581)", "– (.378)"]
+    assert body.endswith("Ours: 9 networks; theirs: 24.\n")
+
+
 def test_brain_and_online_blocks():
     digest = pd.DataFrame(
         [dict(n=str(n), method=m, comparison="median", draws=6, median_slowest_err=e, median_fastest_err=0.2,

@@ -338,6 +338,74 @@ def retention_block(tests: pd.DataFrame) -> str:
     return "\n".join(retention + [""] + versus) + f"\n\n{int(rows['networks'].max())} networks ({what}).\n"
 
 
+#: The later study's published table (mean retention over its 24 networks at 50, 60, 70
+#: and 80 % pruned; public repository sanjith-senthil/noise-prune-ctrnn-code) and our
+#: reduction that follows each of its methods' definitions (docs/method.md).
+LATER_STUDY = {
+    "random": (("uniform", "none", "mask"), (0.055, 0.064, 0.077, 0.063)),
+    "magnitude": (("weight", "none", "rank"), (0.748, 0.416, 0.188, 0.087)),
+    "OBS-compensated magnitude": (("obs", "rates", "refit"), (0.930, 0.725, 0.382, 0.137)),
+    "L-NP, mask only": (("noise", "lnp", "rank"), (0.782, 0.439, 0.191, 0.096)),
+    "S-NP, mask only": (("noise", "snp", "rank"), (0.875, 0.582, 0.303, 0.147)),
+    "L-NP, 1/p": (("noise", "lnp", "rescale"), (0.913, 0.800, 0.581, 0.378)),
+    "S-NP, 1/p": (("noise", "snp", "rescale"), (0.917, 0.810, 0.596, 0.382)),
+}
+#: The levels pruned of :data:`LATER_STUDY`'s columns, as keep fractions.
+LATER_STUDY_KEEP = (0.5, 0.4, 0.3, 0.2)
+
+
+def beside_block(tests: pd.DataFrame) -> str:
+    """Our mean retention (pooled over tasks) beside the later study's, method by method
+    (:data:`LATER_STUDY`), at each of its levels pruned: "ours (theirs)"; "–" where
+    our config has no such level."""
+    scope = "all" if (tests["task"] == "all").any() else tests["task"].iloc[0]
+    rows = tests[tests["task"] == scope]
+    base = rows.groupby("keep_fraction")["baseline_retention"].first()
+    lines = _head(["method: ours (theirs)"] + [_percent(1 - k) + " pruned" for k in LATER_STUDY_KEEP])
+    for method, ((reducer, cov, variant), theirs) in LATER_STUDY.items():
+        if reducer == "weight" and variant == "rank":
+            ours = base
+        else:
+            ours = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov)
+                        & (rows["rescale"] == variant)].set_index("keep_fraction")["mean_retention"]
+        cells = [f"{number(ours[k])} ({t:.3f})".replace("(0.", "(.") if k in ours.index else f"– ({t:.3f})".replace("(0.", "(.")
+                 for k, t in zip(LATER_STUDY_KEEP, theirs)]
+        lines.append(_row([method] + cells))
+    return "\n".join(lines) + f"\n\nOurs: {int(rows['networks'].max())} networks; theirs: 24.\n"
+
+
+#: The reductions of the per-task view: the later study's two rescaled noise-prune rows
+#: and OBS, each beside magnitude (the tests' baseline).
+TASK_REDUCTIONS = (("noise", "lnp", "rescale"), ("noise", "snp", "rescale"), ("obs", "rates", "refit"))
+
+
+def task_retention_block(tests: pd.DataFrame) -> str:
+    """Per task (then pooled), the mean retention of magnitude and of
+    :data:`TASK_REDUCTIONS` at every level pruned (one cell: the levels in order,
+    least pruned first), and the wins / losses of each against magnitude over the task's
+    networks."""
+    keeps = sorted(tests["keep_fraction"].unique(), reverse=True)
+    levels = " / ".join(_percent(1 - k) for k in keeps)
+    labels = [_reducer_label(*r) for r in TASK_REDUCTIONS]
+    lines = _head(["task", "networks", f"magnitude: retention at {levels} pruned"] + labels
+                  + [f"{label}: wins / losses" for label in labels[:2]])
+    tasks = sorted(t for t in tests["task"].unique() if t != "all") + (["all"] if (tests["task"] == "all").any() else [])
+    for task in tasks:
+        rows = tests[tests["task"] == task]
+        base = rows.groupby("keep_fraction")["baseline_retention"].first()
+        cells, versus = [" / ".join(number(base[k]) for k in keeps)], []
+        for i, reduction in enumerate(TASK_REDUCTIONS):
+            sub = rows[(rows["reducer"] == reduction[0]) & (rows["covariance"] == reduction[1])
+                       & (rows["rescale"] == reduction[2])].set_index("keep_fraction")
+            cells.append(" / ".join(number(sub.loc[k, "mean_retention"]) if k in sub.index else "–" for k in keeps))
+            if i < 2:
+                versus.append(", ".join(f"{int(sub.loc[k, 'wins'])} / {int(sub.loc[k, 'losses'])}" if k in sub.index
+                                        else "–" for k in keeps))
+        name = "pooled" if task == "all" else task.replace("_", " ")
+        lines.append(_row([name, str(int(rows["networks"].max()))] + cells + versus))
+    return "\n".join(lines) + "\n"
+
+
 def brain_block(digest: pd.DataFrame) -> str:
     """Fig. 16: per size, every method's median over draws of the median slowest- and
     fastest-mode errors and the trajectory error; then noise-prune against each control
@@ -419,7 +487,12 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "brain-scale-1e5": ("configs/brain-scale.yaml", "brain_digest.csv", brain_block),
     "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
     **{f"trained-walk-{step}": (f"configs/trained-walk-{step}.yaml", "trained_tests.csv", retention_block)
-       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself", "gain")},
+       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself", "gain", "quiet")},
+    "trained-study-tasks": ("configs/trained-study.yaml", "trained_tests.csv", task_retention_block),
+    "trained-study-beside": ("configs/trained-study.yaml", "trained_tests.csv", beside_block),
+    "trained-closest-128-beside": ("configs/trained-closest-128.yaml", "trained_tests.csv", beside_block),
+    "trained-closest-128": ("configs/trained-closest-128.yaml", "trained_tests.csv", retention_block),
+    "trained-closest-128-tasks": ("configs/trained-closest-128.yaml", "trained_tests.csv", task_retention_block),
     "trained-walk-0": ("config.yaml", "trained_tests.csv", retention_block),
     "trained-retrain": ("configs/trained-retrain.yaml", "trained_reach.csv", reach_block),
 }
