@@ -296,6 +296,14 @@ def test_figures_14_and_15_draw_the_later_studys_curves_and_the_retraining_panel
     assert texts == ["not run (retrain_steps: 0)", "not run (schedule: [])"]
     with pytest.raises(ValueError, match="no rows for the trained section 'x'"):
         fig14_trained_retention(table, tests, "x")
+    # a long section name keeps its title inside the figure (the bands are explained in the legend)
+    long = "closest128_study"
+    renamed = table.assign(network=table["network"].str.replace("s_", f"{long}_", regex=False))
+    fig = fig14_trained_retention(renamed, tests, long)
+    fig.canvas.draw()
+    title = next(t for t in fig.texts if t.get_text() == fig.get_suptitle())
+    assert title.get_window_extent().x1 <= fig.bbox.x1
+    assert "line: median over networks, band: min-max" in [t.get_text() for t in fig.legends[0].get_texts()]
     # every reduction the loop runs (each reducer's first variant) is a curve of panel (c)
     loop = pd.DataFrame([dict(network="s_go_nogo", task="go_nogo", seed=0, reducer=r, covariance=c, rescale="rescale",
                               schedule_step=i, keep_fraction=k, weights_kept=1, kept_density=k, task_accuracy=1.0,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from noiseprune.pipeline.tables import require_columns
 from noiseprune.pipeline.tables_trained import BASELINE
@@ -97,9 +98,10 @@ def fig14_trained_retention(table: pd.DataFrame, tests: pd.DataFrame, name: str)
             ax.set_visible(False)
         n = int(table["n"].iloc[0])
         fig.suptitle(f"{name}: trained rate RNNs, $N = {n}$, {plural(table['prune_seed'].nunique(), 'pruning seed')} "
-                     "per network (median over networks, min-max band)", x=0.01, ha="left")
+                     "per network", x=0.01, ha="left")
         handles, labels = axes[0].get_legend_handles_labels()
-        handles += [Line2D([], [], marker="o", color="0.3", ls="none", ms=3.2, label=f"Holm p < {ALPHA} vs magnitude"),
+        handles += [Patch(color="0.85", label="line: median over networks, band: min-max"),
+                    Line2D([], [], marker="o", color="0.3", ls="none", ms=3.2, label=f"Holm p < {ALPHA} vs magnitude"),
                     Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=3.2, label="not significant")]
         fig.legend(handles=handles, loc="outside lower center", ncol=4)
     return fig
