@@ -368,7 +368,7 @@ def beside_block(tests: pd.DataFrame) -> str:
         else:
             ours = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov)
                         & (rows["rescale"] == variant)].set_index("keep_fraction")["mean_retention"]
-        cells = [f"{number(ours[k])} ({t:.3f})".replace("(0.", "(.") if k in ours.index else f"– ({t:.3f})".replace("(0.", "(.")
+        cells = [f"{number(ours[k]) if k in ours.index else '–'} ({f'{t:.3f}'.lstrip('0')})"
                  for k, t in zip(LATER_STUDY_KEEP, theirs)]
         lines.append(_row([method] + cells))
     return "\n".join(lines) + f"\n\nOurs: {int(rows['networks'].max())} networks; theirs: 24.\n"
