@@ -312,6 +312,11 @@ def test_figures_14_and_15_draw_the_later_studys_curves_and_the_retraining_panel
                          for i, k in enumerate((0.7, 0.5))])
     fig = fig15_retraining(table, loop, "s")
     assert sorted(fig.axes[2].get_legend_handles_labels()[1]) == ["L-NP, 1/p", "random, 1/p", "weight, 1/p"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()][-1] == "line: median over networks, band: min-max"
+    fig = fig15_retraining(renamed, loop.assign(network=loop["network"].str.replace("s_", f"{long}_", regex=False)), long)
+    fig.canvas.draw()
+    title = next(t for t in fig.texts if t.get_text() == fig.get_suptitle())
+    assert title.get_window_extent().x1 <= fig.bbox.x1
 
 
 def test_reach_stops_at_the_first_fraction_below_the_level():

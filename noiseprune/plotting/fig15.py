@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from noiseprune.pipeline.tables import require_columns
 from .fig14 import CURVES
@@ -72,7 +73,7 @@ def fig15_retraining(table: pd.DataFrame, schedule: pd.DataFrame, name: str) -> 
             _curves(ax, rows.dropna(subset=["retention"]))
         axes[0].set_ylabel("retention (accuracy / original)")
         fig.suptitle(f"{name}: {plural(table[['network', 'seed']].drop_duplicates().shape[0], 'trained network')}, "
-                     f"$N = {int(table['n'].iloc[0])}$ (median over networks, min-max band)", x=0.01, ha="left")
+                     f"$N = {int(table['n'].iloc[0])}$", x=0.01, ha="left")
         handles, labels = [], []
         for ax in axes:
             for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -80,6 +81,7 @@ def fig15_retraining(table: pd.DataFrame, schedule: pd.DataFrame, name: str) -> 
                     handles.append(h)
                     labels.append(lab)
         if handles:
+            handles.append(Patch(color="0.85", label="line: median over networks, band: min-max"))
             fig.legend(handles=handles, loc="outside lower center", ncol=4)
     return fig
 
