@@ -314,17 +314,35 @@ def guarantee_block(guarantee: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _pooled(tests: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """The task the rows of trained_tests.csv are pooled over ("all", or the one task of a
+    one-task config) and those rows."""
+    scope = "all" if (tests["task"] == "all").any() else tests["task"].iloc[0]
+    return scope, tests[tests["task"] == scope]
+
+
+def _baseline(rows: pd.DataFrame) -> pd.Series:
+    """Magnitude's mean retention (the tests' baseline) per keep fraction of ``rows``."""
+    return rows.groupby("keep_fraction")["baseline_retention"].first()
+
+
+def _reduction(rows: pd.DataFrame, reduction: tuple[str, str, str]) -> pd.DataFrame:
+    """The rows of one (reducer, covariance, variant), indexed by keep fraction."""
+    reducer, cov, variant = reduction
+    mask = (rows["reducer"] == reducer) & (rows["covariance"] == cov) & (rows["rescale"] == variant)
+    return rows[mask].set_index("keep_fraction")
+
+
 def retention_block(tests: pd.DataFrame) -> str:
     """The later study's table (trained_tests.csv, pooled over tasks where there are
     several): mean retention over the networks per reduction (rows) and level pruned
     (columns), magnitude (the tests' baseline) first; then, in a second table of the same
     shape, the wins / losses against magnitude over the networks and the Holm-corrected
     Wilcoxon p."""
-    scope = "all" if (tests["task"] == "all").any() else tests["task"].iloc[0]
-    rows = tests[tests["task"] == scope]
+    scope, rows = _pooled(tests)
     keeps = sorted(rows["keep_fraction"].unique(), reverse=True)
     pruned = [_percent(1 - k) + " pruned" for k in keeps]
-    base = rows.groupby("keep_fraction")["baseline_retention"].first()
+    base = _baseline(rows)
     retention = _head(["mean retention"] + pruned)
     retention.append(_row(["weight, top p (magnitude)"] + [number(base[k]) for k in keeps]))
     versus = _head(["vs magnitude: wins / losses, Holm p"] + pruned)
@@ -358,16 +376,11 @@ def beside_block(tests: pd.DataFrame) -> str:
     """Our mean retention (pooled over tasks) beside the later study's, method by method
     (:data:`LATER_STUDY`), at each of its levels pruned: "ours (theirs)"; "–" where
     our config has no such level."""
-    scope = "all" if (tests["task"] == "all").any() else tests["task"].iloc[0]
-    rows = tests[tests["task"] == scope]
-    base = rows.groupby("keep_fraction")["baseline_retention"].first()
+    _, rows = _pooled(tests)
     lines = _head(["method: ours (theirs)"] + [_percent(1 - k) + " pruned" for k in LATER_STUDY_KEEP])
-    for method, ((reducer, cov, variant), theirs) in LATER_STUDY.items():
-        if reducer == "weight" and variant == "rank":
-            ours = base
-        else:
-            ours = rows[(rows["reducer"] == reducer) & (rows["covariance"] == cov)
-                        & (rows["rescale"] == variant)].set_index("keep_fraction")["mean_retention"]
+    for method, (reduction, theirs) in LATER_STUDY.items():
+        magnitude = reduction == ("weight", "none", "rank")  # the baseline, not a row of its own
+        ours = _baseline(rows) if magnitude else _reduction(rows, reduction)["mean_retention"]
         cells = [f"{number(ours[k]) if k in ours.index else '–'} ({f'{t:.3f}'.lstrip('0')})"
                  for k, t in zip(LATER_STUDY_KEEP, theirs)]
         lines.append(_row([method] + cells))
@@ -392,11 +405,10 @@ def task_retention_block(tests: pd.DataFrame) -> str:
     tasks = sorted(t for t in tests["task"].unique() if t != "all") + (["all"] if (tests["task"] == "all").any() else [])
     for task in tasks:
         rows = tests[tests["task"] == task]
-        base = rows.groupby("keep_fraction")["baseline_retention"].first()
+        base = _baseline(rows)
         cells, versus = [" / ".join(number(base[k]) for k in keeps)], []
         for i, reduction in enumerate(TASK_REDUCTIONS):
-            sub = rows[(rows["reducer"] == reduction[0]) & (rows["covariance"] == reduction[1])
-                       & (rows["rescale"] == reduction[2])].set_index("keep_fraction")
+            sub = _reduction(rows, reduction)
             cells.append(" / ".join(number(sub.loc[k, "mean_retention"]) if k in sub.index else "–" for k in keeps))
             if i < 2:
                 versus.append(", ".join(f"{int(sub.loc[k, 'wins'])} / {int(sub.loc[k, 'losses'])}" if k in sub.index
