@@ -138,7 +138,7 @@ def test_rewrite_replaces_only_the_configs_blocks():
     out = results_text.rewrite(text, "configs/figs7-8.yaml", Path("."), renderer=lambda name, d: f"new {name}\n")
     assert out == text.replace("old\n", "new figs7-8-relu\n", 1).replace("old\n", "new figs7-8-nonsymmetric\n", 1)
     assert results_text.rewrite(text, "configs/other.yaml", Path("."), renderer=lambda name, d: "x\n") == text
-    with pytest.raises(ValueError, match="docs lack the block <!-- results: fig4-large -->"):
+    with pytest.raises(ValueError, match="docs lack the block <!-- results: fig2-spectrum -->"):
         results_text.rewrite(text, "config.yaml", Path("."), renderer=lambda name, d: "")
 
 
@@ -276,3 +276,15 @@ def test_reach_block_per_reduction_and_mode():
     body = results_text.reach_block(reach)
     assert table_rows(body.split("\n\n")[0]) == [["weight, top p", "30 % (0.95)", "–", ""]]
     assert body.endswith("6 networks.\n")
+
+
+def test_dynamics_block_reads_the_error_at_each_time_over_draws():
+    rows = [dict(network="d", seed=seed, prune_seed=p, method=m, covariance="exact", time=t,
+                 mean_error=(0.1 if m == "noise" else 0.3) * t + 0.01 * seed + 0.001 * p)
+            for seed in range(2) for p in range(2) for m in ("weight", "noise") for t in (0.0, 0.5, 1.0)]
+    frame = pd.DataFrame(rows)
+    body = results_text.dynamics_block(frame, "d", [1])
+    assert body.splitlines()[0] == "| time | noise-prune (4 draws) | weight (4 draws) |"  # registry order, draws counted
+    assert table_rows(body) == [["1", "0.11 [0.10, 0.11]", "0.31 [0.30, 0.31]"]]
+    with pytest.raises(ValueError, match="no time 2"):
+        results_text.dynamics_block(frame, "d", [2])

@@ -120,23 +120,38 @@ def relu_block(relu: pd.DataFrame, networks: Sequence[str]) -> str:
     return "\n".join(lines + _network_rows(relu, networks, metrics, cols, label, cell)) + "\n"
 
 
-def spectrum_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
-    """Fig. 8: per network and kept fraction, the median and the largest |eigenvalue error|
-    of every method (exact covariance)."""
+#: Columns of summary.csv (and sweeps.csv, empirical.csv) and how the docs name them.
+EIG_MEDIAN = ("median_abs_eig_err", "median ǀeig. errorǀ")
+EIG_MAX = ("max_abs_eig_err", "max ǀeig. errorǀ")
+EPS = ("spectral_eps", "spectral ε")
+KEPT = ("kept_share", "edges kept (fraction)")  # edges_kept / edges_original, added by _with_kept_share
+
+
+def _with_kept_share(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.assign(kept_share=summary["edges_kept"] / summary["edges_original"])
+
+
+def spectrum_block(summary: pd.DataFrame, networks: Sequence[str], metrics=(EIG_MEDIAN, EIG_MAX)) -> str:
+    """Figs. 5a and 8: per network and kept fraction, ``metrics`` (by default the median
+    and the largest |eigenvalue error|) of every method (exact covariance)."""
     summary, cols = _exact_covariance(summary, networks)
-    metrics = (("median_abs_eig_err", "median ǀeig. errorǀ"), ("max_abs_eig_err", "max ǀeig. errorǀ"))
     header = ["network", "kept"] + [f"{what}: {h}" for _, what in metrics for *_, h in cols]
     lines = _head(header)
     rows = _network_rows(summary, networks, metrics, cols, lambda name, _: name, lambda draws, metric: spread(draws[metric]))
     return "\n".join(lines + rows) + "\n"
 
 
-def large_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
-    """Fig. 4: per network (one kept fraction each), the largest |eigenvalue error|, the
-    spectral eps and the median |eigenvalue error| of every method (exact covariance)."""
-    summary, cols = _exact_covariance(summary, networks)
-    metrics = (("max_abs_eig_err", "max ǀeig. errorǀ"), ("spectral_eps", "spectral ε"),
-               ("median_abs_eig_err", "median ǀeig. errorǀ"))
+def large_block(summary: pd.DataFrame, networks: Sequence[str], metrics=(EIG_MAX, EPS, EIG_MEDIAN),
+                every_covariance: bool = False) -> str:
+    """Figs. 2, 4 and 6: per network (one kept fraction each), ``metrics`` (by default the
+    largest |eigenvalue error|, the spectral eps and the median |eigenvalue error|) of
+    every method, with the exact covariance or, with ``every_covariance``, with each of
+    its covariances as a column of its own."""
+    if every_covariance:
+        summary = summary[summary["network"].isin(networks)]
+        cols = _method_columns(summary)
+    else:
+        summary, cols = _exact_covariance(summary, networks)
     lines = _head(["network", "metric"] + [h for *_, h in cols])
     for name in networks:
         rows = summary[summary["network"] == name]
@@ -149,6 +164,21 @@ def large_block(summary: pd.DataFrame, networks: Sequence[str]) -> str:
             for m, cov, _ in cols:
                 cells.append(spread(rows.loc[(rows["method"] == m) & (rows["covariance"] == cov), metric]))
             lines.append(_row(cells))
+    return "\n".join(lines) + "\n"
+
+
+def dynamics_block(dynamics: pd.DataFrame, network: str, times: Sequence[float]) -> str:
+    """Fig. 3: the trajectory error (mean over trials) of every method at ``times``, median
+    [min, max] over the draws (network seeds x pruning seeds)."""
+    rows = dynamics[dynamics["network"] == network]
+    methods = npmethods.order(rows["method"].unique())
+    draws = rows.drop_duplicates(["seed", "prune_seed", "method"]).groupby("method").size()
+    lines = _head(["time"] + [f"{npmethods.label(m)} ({int(draws[m])} draws)" for m in methods])
+    for t in times:
+        at = rows[np.isclose(rows["time"], t)]
+        if at.empty:
+            raise ValueError(f"the dynamics of {network} have no time {t:g}")
+        lines.append(_row([f"{t:g}"] + [spread(at.loc[at["method"] == m, "mean_error"]) for m in methods]))
     return "\n".join(lines) + "\n"
 
 
@@ -475,7 +505,13 @@ def reach_block(reach: pd.DataFrame) -> str:
 
 #: Block name -> (config, table file under <results_dir>/tables, renderer(table)).
 BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
+    "fig2-spectrum": ("config.yaml", "summary.csv",
+                      lambda t: large_block(_with_kept_share(t), ["paper2000"], (KEPT, EIG_MEDIAN, EIG_MAX, EPS))),
+    "fig3-dynamics": ("config.yaml", "dynamics.parquet", lambda t: dynamics_block(t, "paper2000", [1, 3, 10, 40])),
     "fig4-large": ("config.yaml", "summary.csv", lambda t: large_block(t, ["paper3000", "paper10000"])),
+    "fig5-sweep": ("config.yaml", "sweeps.csv", lambda t: spectrum_block(t, ["sweep2000"], (EPS, EIG_MAX))),
+    "fig6-empirical": ("config.yaml", "empirical.csv",
+                       lambda t: large_block(t, ["empirical1000"], (EPS, EIG_MAX, EIG_MEDIAN), every_covariance=True)),
     "fig9-trained": ("config.yaml", "trained.csv", trained_block),
     "default-relu": ("config.yaml", "relu.csv",
                      lambda t: relu_block(t, ["relu1000_active100", "relu1000_active70", "relu1000_active40"])),
@@ -513,7 +549,8 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
 def render(name: str, tables_dir: Path) -> str:
     """The body of block ``name`` from the tables under ``tables_dir``."""
     _, table, renderer = BLOCKS[name]
-    return renderer(pd.read_csv(Path(tables_dir) / table))
+    path = Path(tables_dir) / table
+    return renderer(pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path))
 
 
 def document_blocks(text: str) -> dict[str, str]:
