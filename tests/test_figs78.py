@@ -288,3 +288,15 @@ def test_dynamics_block_reads_the_error_at_each_time_over_draws():
     assert table_rows(body) == [["1", "0.11 [0.10, 0.11]", "0.31 [0.30, 0.31]"]]
     with pytest.raises(ValueError, match="no time 2"):
         results_text.dynamics_block(frame, "d", [2])
+
+
+def test_scaling_block_says_which_seeds_missed_the_target():
+    rows = [dict(n=n, seed=seed, method=m, target_eps=0.5, n_log_n=n * np.log(n), c=7.0 if m == "noise" else 20.0,
+                 keep_fraction_at_target=np.nan if (n, seed, m) == (200, 1, "weight") else 0.1 * (seed + 1),
+                 kept_at_target=np.nan if (n, seed, m) == (200, 1, "weight") else 100.0 * (seed + 1))
+            for n in (100, 200) for seed in (0, 1) for m in ("weight", "noise")]
+    body = results_text.scaling_block(pd.DataFrame(rows))
+    lines = table_rows(body.split("\n\n")[0])
+    assert lines[0][:4] == ["100", "2", "0.15 [0.10, 0.20]", "0.15 [0.10, 0.20]"]  # noise-prune first
+    assert lines[1][3] == "0.10 (1 of 2)" and lines[1][5] == "100 (1 of 2)"  # the missed seed is said, not dropped
+    assert body.rstrip().endswith("7.0 (noise-prune), 20 (weight).")

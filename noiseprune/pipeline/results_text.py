@@ -182,6 +182,30 @@ def dynamics_block(dynamics: pd.DataFrame, network: str, times: Sequence[float])
     return "\n".join(lines) + "\n"
 
 
+def scaling_block(scaling: pd.DataFrame) -> str:
+    """Fig. 5b: per N, every method's kept fraction and kept entries at the target
+    spectral eps and the kept entries over N ln N, median [min, max] over network seeds
+    ("(k of n)" where only k seeds reached the target inside the keep-fraction grid);
+    then each method's fitted c of kept = c N ln N."""
+    methods = npmethods.order(scaling["method"].unique())
+    rows = scaling.assign(per_n_log_n=scaling["kept_at_target"] / scaling["n_log_n"])
+
+    def cell(values):
+        found = np.isfinite(values.to_numpy(dtype=float)).sum()
+        return spread(values) + (f" ({found} of {len(values)})" if found < len(values) else "")
+
+    what = (("keep_fraction_at_target", "kept fraction"), ("kept_at_target", "kept entries"),
+            ("per_n_log_n", "kept / (N ln N)"))
+    eps = number(rows["target_eps"].iloc[0])
+    lines = _head(["N", "seeds"] + [f"{label} at ε = {eps}: {npmethods.label(m)}" for _, label in what for m in methods])
+    for n, group in rows.groupby("n", sort=True):
+        cells = [str(int(n)), str(group["seed"].nunique())]
+        cells += [cell(group.loc[group["method"] == m, col]) for col, _ in what for m in methods]
+        lines.append(_row(cells))
+    fits = ", ".join(f"{number(rows.loc[rows['method'] == m, 'c'].iloc[0])} ({npmethods.label(m)})" for m in methods)
+    return "\n".join(lines) + f"\n\nFitted c of kept = c N ln N over all sizes: {fits}.\n"
+
+
 #: How trained.csv's ``rescale`` column reads in the docs.
 _VARIANTS = {"rescale": "1/p", "mask": "mask", "rank": "top p", "capped": "1/p capped", "refit": "refit", "fold": ""}
 
@@ -509,6 +533,7 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
                       lambda t: large_block(_with_kept_share(t), ["paper2000"], (KEPT, EIG_MEDIAN, EIG_MAX, EPS))),
     "fig3-dynamics": ("config.yaml", "dynamics.parquet", lambda t: dynamics_block(t, "paper2000", [1, 3, 10, 40])),
     "fig4-large": ("config.yaml", "summary.csv", lambda t: large_block(t, ["paper3000", "paper10000"])),
+    "fig5-scaling": ("config.yaml", "scaling.csv", scaling_block),
     "fig5-sweep": ("config.yaml", "sweeps.csv", lambda t: spectrum_block(t, ["sweep2000"], (EPS, EIG_MAX))),
     "fig6-empirical": ("config.yaml", "empirical.csv",
                        lambda t: large_block(t, ["empirical1000"], (EPS, EIG_MAX, EIG_MEDIAN), every_covariance=True)),
