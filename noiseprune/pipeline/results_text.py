@@ -558,9 +558,11 @@ BLOCKS: dict[str, tuple[str, str, Callable[[pd.DataFrame], str]]] = {
     "default-brain": ("config.yaml", "brain_digest.csv", brain_block),
     "default-online": ("config.yaml", "brain_online_digest.csv", online_block),
     "brain-scale-1e5": ("configs/brain-scale.yaml", "brain_digest.csv", brain_block),
-    "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
     **{f"trained-walk-{step}": (f"configs/trained-walk-{step}.yaml", "trained_tests.csv", retention_block)
-       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself", "gain", "quiet")},
+       for step in ("1-lnp", "2-tasks", "3-tau100", "4-noself", "5-n512", "gain", "quiet")},
+    "trained-walk-5-n512-tasks": ("configs/trained-walk-5-n512.yaml", "trained_tests.csv", task_retention_block),
+    "trained-walk-5-n512-beside": ("configs/trained-walk-5-n512.yaml", "trained_tests.csv", beside_block),
+    "trained-study": ("configs/trained-study.yaml", "trained_tests.csv", retention_block),
     "trained-study-tasks": ("configs/trained-study.yaml", "trained_tests.csv", task_retention_block),
     "trained-study-beside": ("configs/trained-study.yaml", "trained_tests.csv", beside_block),
     "trained-closest-128-beside": ("configs/trained-closest-128.yaml", "trained_tests.csv", beside_block),
