@@ -35,6 +35,11 @@ CURVES = (
 ALPHA = 0.05
 
 
+def band_handle() -> Patch:
+    """The legend entry that says what the curves and bands of Figs. 14 and 15 are."""
+    return Patch(color="0.85", label="line: median over networks, band: min-max")
+
+
 def per_network(table: pd.DataFrame) -> pd.DataFrame:
     """Retention of every network (mean over pruning seeds), no retraining."""
     rows = table[(table["reducer"] != "original") & ~table["retrained"].astype(bool)].dropna(subset=["retention"])
@@ -100,7 +105,7 @@ def fig14_trained_retention(table: pd.DataFrame, tests: pd.DataFrame, name: str)
         fig.suptitle(f"{name}: trained rate RNNs, $N = {n}$, {plural(table['prune_seed'].nunique(), 'pruning seed')} "
                      "per network", x=0.01, ha="left")
         handles, labels = axes[0].get_legend_handles_labels()
-        handles += [Patch(color="0.85", label="line: median over networks, band: min-max"),
+        handles += [band_handle(),
                     Line2D([], [], marker="o", color="0.3", ls="none", ms=3.2, label=f"Holm p < {ALPHA} vs magnitude"),
                     Line2D([], [], marker="o", color="0.3", mfc="white", ls="none", ms=3.2, label="not significant")]
         fig.legend(handles=handles, loc="outside lower center", ncol=4)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from noiseprune.pipeline.tables import require_columns
-from .fig14 import CURVES
+from .fig14 import CURVES, band_handle
 from .panels import note, percent, plural, trained_networks_per_task
 from .registry import figure
 from .style import WIDTH, new_figure, paper_style
@@ -81,7 +80,7 @@ def fig15_retraining(table: pd.DataFrame, schedule: pd.DataFrame, name: str) -> 
                     handles.append(h)
                     labels.append(lab)
         if handles:
-            handles.append(Patch(color="0.85", label="line: median over networks, band: min-max"))
+            handles.append(band_handle())
             fig.legend(handles=handles, loc="outside lower center", ncol=4)
     return fig
 
