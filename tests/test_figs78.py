@@ -300,3 +300,17 @@ def test_scaling_block_says_which_seeds_missed_the_target():
     assert lines[0][:4] == ["100", "2", "0.15 [0.10, 0.20]", "0.15 [0.10, 0.20]"]  # noise-prune first
     assert lines[1][3] == "0.10 (1 of 2)" and lines[1][5] == "100 (1 of 2)"  # the missed seed is said, not dropped
     assert body.rstrip().endswith("7.0 (noise-prune), 20 (weight).")
+
+
+def test_readme_fig2_table_is_the_docs_fig2_block():
+    """The README's Fig. 2 table repeats docs/results.md's rendered block, cell for cell."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("**Fig. 2**")
+    lines = [line for line in readme[start:].splitlines()[1:] if line.startswith("|")]
+    rows = {r[0]: [c.replace("**", "") for c in r[1:4]] for r in table_rows("\n".join(lines))}
+    block = {r[1]: r[2:5] for r in table_rows(docs_blocks()["fig2-spectrum"])}
+    pairs = {"max ǀeigenvalue errorǀ": "max ǀeig. errorǀ", "spectral ε": "spectral ε",
+             "median ǀeigenvalue errorǀ": "median ǀeig. errorǀ"}
+    assert set(rows) == set(pairs)
+    for readme_metric, block_metric in pairs.items():
+        assert rows[readme_metric] == block[block_metric], readme_metric
