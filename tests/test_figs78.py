@@ -230,6 +230,8 @@ def test_task_retention_block_one_row_per_task_then_pooled():
         ["delay match", "3", "0.75 / 0.090", "0.90 / 0.90", "0.50 / 0.50", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"],
         ["go nogo", "3", "0.75 / 0.090", "0.91 / 0.91", "0.51 / 0.51", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"],
         ["pooled", "6", "0.75 / 0.090", "0.90 / 0.90", "0.50 / 0.50", "1.0 / 1.0", "2 / 1, 2 / 1", "0 / 1, 0 / 1"]]
+    one_task = table_rows(results_text.task_retention_block(tests[tests["task"] == "go_nogo"]))
+    assert [row[0] for row in one_task] == ["go nogo"]  # a one-task config: its task is the pooled row
 
 
 def test_beside_block_puts_the_later_studys_numbers_beside_ours():

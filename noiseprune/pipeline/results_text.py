@@ -456,7 +456,8 @@ def task_retention_block(tests: pd.DataFrame) -> str:
     labels = [_reducer_label(*r) for r in TASK_REDUCTIONS]
     lines = _head(["task", "networks", f"magnitude: retention at {levels} pruned"] + labels
                   + [f"{label}: wins / losses" for label in labels[:2]])
-    tasks = sorted(t for t in tests["task"].unique() if t != "all") + (["all"] if (tests["task"] == "all").any() else [])
+    pooled = _pooled(tests)[0]  # "all", or the one task of a one-task config
+    tasks = sorted(t for t in tests["task"].unique() if t != pooled) + [pooled]
     for task in tasks:
         rows = tests[tests["task"] == task]
         base = _baseline(rows)
