@@ -8,7 +8,8 @@ jobs, summed job-seconds (the ``benchmark:`` files; rules without one are not co
 wall time and the CPU time of Snakemake's own process (its scheduling, without the
 jobs; sampled every 0.1 s), as medians over the repeats, and the wall-time ratio.
 ``--snakemake-args`` are added to both trees' command lines (e.g. another
-``--max-jobs-per-timespan``).
+``--max-jobs-per-timespan``). Without one there, this checkout runs with the scheduler
+window its ``workflow/run.py`` chooses for the workload, as ``make reproduce`` does.
 
     .venv/bin/python benchmarks/bench_pipeline.py --baseline e42c184 --repeats 3
 
@@ -62,6 +63,15 @@ def wait_for_own_cpu(proc: subprocess.Popen) -> float:
             pass
         time.sleep(0.1)
     return own_cpu
+
+
+def run_py_window(config: Path) -> list[str]:
+    """The ``--max-jobs-per-timespan`` argument this checkout's ``workflow/run.py`` adds to
+    a ``make reproduce`` of ``config``."""
+    sys.path.insert(0, str(ROOT / "workflow"))
+    import run
+
+    return ["--max-jobs-per-timespan", run.scheduler_window(run.planned_jobs(run.load_plan(config)))]
 
 
 def run_once(tree: Path, config: Path, workdir: Path, extra: list[str] = ()) -> dict:
@@ -123,8 +133,10 @@ def main() -> None:
                 runs = {name: [] for name in trees}
                 for r in range(args.repeats):
                     for name, tree in trees.items():
-                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}",
-                                          args.snakemake_args.split())
+                        extra = args.snakemake_args.split()
+                        if name == "current" and "--max-jobs-per-timespan" not in extra:
+                            extra += run_py_window(configs[workload][name])
+                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}", extra)
                         runs[name].append(result)
                         print(f"{workload} {name} repeat {r}: {result}", flush=True)
                 summary = {

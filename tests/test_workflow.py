@@ -561,11 +561,37 @@ def check_report(reference, report, victim):
 def test_targets_after_the_separator_are_not_taken_for_resources():
     """`workflow/run.py reproduce -- TARGET ...` runs those targets: Snakemake's --resources
     takes several values, so the run's own --resources must come after them."""
+    run = run_module()
+    target = "results/tables/brain_digest.csv"
+    plan = run.load_plan(ROOT / "config.yaml")
+    cmd = run.snakemake_command("reproduce", ROOT / "config.yaml", plan, ["results/x"], [target])
+    assert cmd.index(target) < cmd.index("--resources") < cmd.index("--forcerun")
+
+
+def run_module():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("noiseprune_run", ROOT / "workflow" / "run.py")
     run = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run)
-    target = "results/tables/brain_digest.csv"
-    cmd = run.snakemake_command("reproduce", ROOT / "config.yaml", None, ["results/x"], [target])
-    assert cmd.index(target) < cmd.index("--resources") < cmd.index("--forcerun")
+    return run
+
+
+def test_scheduler_window_grows_with_the_jobs_from_1_to_10_s():
+    run = run_module()
+    assert [run.scheduler_window(n) for n in (0, 75, 149, 151, 241, 1162, 50_000)] == [
+        "1000/1s", "1000/1s", "1000/1s", "1000/2s", "1000/2s", "1000/10s", "1000/10s"]
+
+
+def test_small_runs_get_a_short_scheduler_window_and_the_default_keeps_10_s():
+    """A small config ends about 1 s after its last job; a full reproduction keeps the
+    profile's 10-s window; a window given after the separator is the user's."""
+    run = run_module()
+
+    def window(config, extra=()):
+        cmd = run.snakemake_command("reproduce", ROOT / config, run.load_plan(ROOT / config), [], list(extra))
+        return [cmd[i + 1] for i, a in enumerate(cmd) if a == "--max-jobs-per-timespan"]
+
+    assert window("tests/configs/smoke.yaml") == ["1000/1s"]
+    assert window("config.yaml") == ["1000/10s"]
+    assert window("tests/configs/smoke.yaml", ["--max-jobs-per-timespan", "10/3s"]) == ["10/3s"]

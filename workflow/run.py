@@ -182,9 +182,37 @@ def snakemake_command(action: str, config_path: Path, plan: npplan.Plan, forceru
     cmd += extra  # first: targets among them must not follow an option that takes several values
     if action in ("reproduce", "figures") and "--resources" not in extra:
         cmd += ["--resources", f"mem_mb={machine_memory_mb()}"]
+    if action in ("reproduce", "figures") and "--max-jobs-per-timespan" not in extra:
+        jobs = len(plan.figures) + 1 if action == "figures" else planned_jobs(plan)
+        cmd += ["--max-jobs-per-timespan", scheduler_window(jobs)]
     if forcerun:
         cmd += ["--forcerun", *forcerun]
     return cmd
+
+
+#: Re-planning passes per second that the scheduler window allows (see scheduler_window).
+PASSES_PER_SECOND = 100
+
+
+def planned_jobs(plan: npplan.Plan) -> int:
+    """About how many jobs a run of ``plan`` has: its per-draw jobs (pruning, rectified-
+    linear draws, dynamics, trained reductions, brain-scale and balance draws), the bulk of
+    every DAG. It sizes the scheduler window only, so a rough count is enough."""
+    return (len(plan.metric_jobs()) + len(plan.metric_jobs(relu=True)) + len(plan.dynamics_jobs())
+            + len(plan.trained_reduce_jobs()) + len(plan.brain_jobs()) + len(plan.balance_draws()))
+
+
+def scheduler_window(jobs: int) -> str:
+    """``--max-jobs-per-timespan`` for a local run of about ``jobs`` jobs.
+
+    After each scheduling pass that leaves ready jobs, Snakemake starts a timer for one
+    more pass a window later; every finished job adds such a chain, so a run re-plans up
+    to about jobs / window times a second, and its process ends up to one window after its
+    last job (docs/performance.md, "Scheduler window"). A window of jobs / 100 seconds,
+    1 to 10 s, keeps the passes near 100 a second: a full reproduction keeps the profile's
+    10 s, and a small run or a figures-only run ends about 1 s after its last job instead
+    of 10."""
+    return f"1000/{min(10, max(1, round(jobs / PASSES_PER_SECOND)))}s"
 
 
 #: Rules that draw figures or the report's digest tables (figures.smk).
