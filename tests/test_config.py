@@ -42,13 +42,23 @@ def test_shipped_configs_are_valid(path):
 
 
 def test_every_shipped_config_has_its_own_results_dir():
-    paths = [ROOT / "config.yaml", *sorted((ROOT / "tests" / "configs").glob("*.yaml"))]
+    paths = [ROOT / "config.yaml", *sorted((ROOT / "tests" / "configs").glob("*.yaml")),
+             *sorted((ROOT / "configs").glob("*.yaml"))]
     dirs = {}
     for path in paths:
         with open(path) as fh:
-            dirs[path.name] = prepare(yaml.safe_load(fh), schema=SCHEMA)["results_dir"]
+            dirs[str(path.relative_to(ROOT))] = prepare(yaml.safe_load(fh), schema=SCHEMA)["results_dir"]
     assert dirs["config.yaml"] == "results"
     assert len(set(dirs.values())) == len(dirs), dirs
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (ROOT / "configs").glob("*.yaml")))
+def test_every_config_users_run_plans(path):
+    """Each study config of configs/ is valid and plans, its figures included: the checks
+    `make reproduce` makes before any job (memory against this machine aside)."""
+    plan = npplan.Plan(prepare(yaml.safe_load((ROOT / "configs" / path).read_text()), schema=SCHEMA))
+    plan.job_estimates()
+    assert plan.figures
 
 
 def test_results_dir_default_normalized_and_rooting_the_plan():
