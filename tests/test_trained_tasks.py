@@ -199,7 +199,9 @@ def test_training_beyond_the_budget_is_refused_in_one_line():
 
 def test_a_network_below_the_accuracy_floor_is_not_reduced():
     cfg = study_cfg()
-    params, _ = experiment.train_network(cfg, 0)
+    logged = []
+    params, _ = experiment.train_network(cfg, 0, log=logged.append)
+    assert f"on {experiment.cpu_name()} with jax " in logged[-1]  # a network's log names its CPU
     assert not np.diagonal(params["W"]).any() and params["w_out"].shape == (8, 2)
     batch = experiment.eval_batch(cfg)
     metrics, _, y = experiment.evaluate(params, cfg, 0, batch)

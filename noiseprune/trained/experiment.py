@@ -10,6 +10,7 @@ job; the held-out batch is the same for every network.
 from __future__ import annotations
 
 import dataclasses
+import platform
 import time
 
 import numpy as np
@@ -170,6 +171,18 @@ def evaluate(params, cfg, seed: int, batch: tasks.Batch, reference: np.ndarray |
     return metrics, produced, y
 
 
+def cpu_name() -> str:
+    """The CPU's model name: XLA compiles for the CPU it runs on, so a network trained on
+    another CPU can differ in the last bits, and training can amplify that (docs/method.md,
+    "Task-trained networks")."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else (platform.processor() or platform.machine() or "unknown CPU")
+
+
 def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
     """Train the network of ``seed``; return its parameters and a summary (losses; the
     seconds are logged, not returned, so that the summary file is the same in every run)."""
@@ -190,7 +203,10 @@ def train_network(cfg, seed: int, log=None) -> tuple[dict, dict]:
         learning_rate=float(tr["learning_rate"]), clip=float(tr["clip"]), log=log, mask_W=diagonal_mask(cfg, n),
     )
     if log is not None:
-        log(f"trained in {time.monotonic() - start:.1f} s (estimated {training_seconds(cfg):.1f} s)")
+        import jax
+
+        log(f"trained in {time.monotonic() - start:.1f} s (estimated {training_seconds(cfg):.1f} s) "
+            f"on {cpu_name()} with jax {jax.__version__}")
     after = training.fixed_batch_loss(params, batch, model_of(cfg), task=task)
     info = dict(steps=len(history), loss_history=[float(v) for v in history],
                 heldout_loss_before=before, heldout_loss_after=after)

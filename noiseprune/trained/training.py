@@ -6,7 +6,8 @@ Backpropagation through time of :func:`noiseprune.trained.rnn.step` (scanned wit
 decay to 5 % over the steps, float32. Trials, noise and
 the initial parameters come from numpy generators, so a run is fixed by its seed. XLA
 runs on one CPU thread (set before jax is imported), which keeps a job's results
-independent of the machine's core count and of the jobs running beside it.
+independent of the machine's core count and of the jobs running beside it, though not of
+the CPU model (XLA compiles for the CPU it runs on).
 """
 
 from __future__ import annotations
