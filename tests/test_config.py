@@ -464,7 +464,11 @@ def test_default_figures_follow_the_paper_experiments():
     assert drawn["fig7_relu"] == ["relu1000_active100", "relu1000_active70", "relu1000_active40"]
     assert drawn["fig8_nonsymmetric"] == ["nonsym1000", "normal1000"]
     assert len(plan.figure_files()) == 22
-    assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/noise/keep0.2/prune0.npz"
+    assert plan.figure_inputs("fig2_spectrum")["pruned_noise"] == "results/pruned/paper2000/seed0/exact/keep0.2/noise/prune0.npz"
+    # its job waits for the pruning jobs' output directories, not for files inside them
+    assert plan.figure_job_inputs("fig2_spectrum")[-2:] == ["results/pruned/paper2000/seed0/exact/keep0.2",
+                                                            "results/pruned/paper2000/seed0/none/keep0.2"]
+    assert plan.figure_job_inputs("fig1_probe")[-1] == "results/probabilities/fig1/seed0/exact/keep0.2"
 
 
 def test_figures_section_names_the_experiments_drawn():

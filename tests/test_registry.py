@@ -85,7 +85,7 @@ def test_a_method_added_to_methods_py_runs_through_the_dag(tmp_path):
     degree = summary[summary["method"] == "degree"]
     # it reads the covariance, so it runs with the exact one, as noise-prune does
     assert list(degree["covariance"]) == ["exact"]
-    assert (results / "probabilities/tiny/seed0/exact/degree/keep0.5.npz").is_file()
+    assert (results / "probabilities/tiny/seed0/exact/keep0.5/degree.npz").is_file()
     assert degree["edges_kept"].iloc[0] > 0
     assert (results / "figures" / "fig2_spectrum.png").stat().st_size > 0
 

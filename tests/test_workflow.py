@@ -140,11 +140,11 @@ def test_intermediates_follow_the_path_scheme(reference):
     assert (results / "covariance/asym/seed0/T40.npy").is_file()
     assert (results / "spectra/smoke/seed1/original.npz").is_file()
     assert not (results / "spectra/scaling_N40").exists()  # spectra: eps needs no eigendecomposition
-    assert (results / "probabilities/smoke/seed0/exact/noise/keep0.3.npz").is_file()
-    assert (results / "probabilities/smoke/seed0/none/weight/keep0.3.npz").is_file()
-    assert not (results / "probabilities/smoke/seed0/exact/weight").exists()
-    assert (results / "pruned/smoke/seed0/none/topk/keep0.6/prune0.npz").is_file()
-    assert (results / "metrics/smoke/seed0/exact/noise/keep0.6/prune0.json").is_file()
+    assert (results / "probabilities/smoke/seed0/exact/keep0.3/noise.npz").is_file()
+    assert (results / "probabilities/smoke/seed0/none/keep0.3/weight.npz").is_file()
+    assert not (results / "probabilities/smoke/seed0/exact/keep0.3/weight.npz").exists()
+    assert (results / "pruned/smoke/seed0/none/keep0.6/topk/prune0.npz").is_file()
+    assert (results / "metrics/smoke/seed0/exact/keep0.6/noise/prune0.json").is_file()
     assert (results / "dynamics/smoke/seed1/exact/keep0.3/prune0.npz").is_file()
 
 
@@ -154,9 +154,10 @@ def test_progress_is_logged(reference):
     assert "simulating T40" in empirical and "(100%)" in empirical
     dynamics = (logs / "dynamics/smoke/seed0/exact/keep0.3.log").read_text()
     assert "(100%)" in dynamics
-    assert (results_path(reference) / "benchmarks/prune_measure/smoke/seed0/exact/noise/keep0.3.tsv").is_file()
-    prune = (logs / "prune_measure/smoke/seed0/exact/noise/keep0.3.log").read_text()
-    assert "prune seed 0: kept" in prune and "summary" in prune
+    # one pruning job per covariance runs its methods in turn
+    assert (results_path(reference) / "benchmarks/prune_measure/smoke/seed0/none/keep0.3.tsv").is_file()
+    prune = (logs / "prune_measure/smoke/seed0/none/keep0.3.log").read_text()
+    assert "weight, prune seed 0: kept" in prune and "uniform, prune seed 0: kept" in prune and "summary" in prune
 
 
 def test_relu_table_fixed_point_and_new_figures(reference):
@@ -357,8 +358,9 @@ def test_changing_one_keep_fraction_reruns_only_its_downstream(reference, tmp_pa
             continue  # the figures redraw from the changed tables (wildcard: the figure's name)
         if wildcards:
             assert wildcards["exp"] == "smoke" and wildcards["keep"] == "0.5", (rule, wildcards)
-    # 2 seeds x 5 methods (noise with its one covariance source), all pruning seeds in one job
-    assert sum(rule == "prune_measure" for rule, _ in jobs) == 10
+    # 2 seeds x 2 covariances (exact: noise; none: weight, uniform, resistance, topk), every
+    # method of a covariance and all pruning seeds in one job
+    assert sum(rule == "prune_measure" for rule, _ in jobs) == 4
     assert sum(rule == "dynamics" for rule, _ in jobs) == 2
 
 

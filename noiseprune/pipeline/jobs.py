@@ -124,15 +124,12 @@ class Jobs:
 
     # ------------------------------------------------------------ inputs
     def covariance_input(self, wildcards) -> dict:
-        """Covariance file of a pruning job: none for methods that ignore C."""
+        """Covariance file of a pruning job: none for the methods that ignore C (``cov``
+        is ``none``)."""
         w = fields(wildcards)
-        uses_c = methods.uses_covariance(w["method"])
-        if uses_c == (w["cov"] == NO_COVARIANCE):
-            raise ValueError(
-                f"method {w['method']} with covariance {w['cov']}: methods that read C need a "
-                f"covariance (exact or T<duration>), the others live under {NO_COVARIANCE!r}"
-            )
-        return {"C": self._path(npplan.COVARIANCE, **w)} if uses_c else {}
+        if not npplan.job_methods(self.experiment(w), w["cov"]):
+            raise ValueError(f"no method of experiment {w['exp']} prunes with covariance {w['cov']}")
+        return {} if w["cov"] == NO_COVARIANCE else {"C": self._path(npplan.COVARIANCE, **w)}
 
     def eigen_input(self, wildcards) -> dict:
         """Cached eigendecomposition of the original network (spectra: full only)."""
@@ -167,10 +164,10 @@ class Jobs:
     def dynamics_pruned_directories(self, wildcards) -> list[str]:
         """Input of a dynamics job: the draws directories of :meth:`dynamics_pruned`."""
         w = fields(wildcards)
-        return [
-            self._path(npplan.PRUNED_DRAWS, **dict(w, cov=mcov, method=method))
-            for method, mcov in npplan.dynamics_members(self.experiment(w), w["cov"])
-        ]
+        return list(dict.fromkeys(
+            self._path(npplan.PRUNED_DRAWS, **dict(w, cov=mcov))
+            for _, mcov in npplan.dynamics_members(self.experiment(w), w["cov"])
+        ))
 
     def draw_files(self, **templates: str) -> Callable:
         """Param function of a job that draws every pruning seed of its experiment: by key,
@@ -183,6 +180,24 @@ class Jobs:
                     for key, t in templates.items()}
 
         return files
+
+    def pruning_members(self, **templates: str) -> Callable:
+        """Param function of a pruning job: for each of its methods (plan.job_methods, in
+        config order), its keep-probability settings (``pruning``), the identifying
+        columns of its rows (``ids``, the pruning seed added per draw), its probabilities
+        file (``P``) and, by key, each per-draw template's file for each pruning seed
+        (``files``), all in the job's output directories."""
+
+        def members(wildcards) -> dict[str, dict]:
+            w = fields(wildcards)
+            out = {}
+            for method in npplan.job_methods(self.experiment(w), w["cov"]):
+                mw = dict(w, method=method)
+                out[method] = dict(pruning=self.probability_params(mw), ids=self.draw_ids(mw),
+                                   P=self._path(npplan.PROBABILITIES, **mw), files=self.draw_files(**templates)(mw))
+            return out
+
+        return members
 
     def prune_seeds(self, wildcards) -> list[int]:
         return list(self.experiment(wildcards)["prune_seeds"])
@@ -289,7 +304,7 @@ class Jobs:
         seeds = None if prune_seeds is None else len(prune_seeds)
         return Cost(
             lambda w: npplan.job_memory_mb(rule, self.experiment(w)),
-            lambda w: npplan.job_runtime_min(rule, self.experiment(w), w.get("duration"), seeds),
+            lambda w: npplan.job_runtime_min(rule, self.experiment(w), w.get("duration"), seeds, w.get("cov")),
         )
 
     def trained_cost(self, rule: str) -> Cost:

@@ -30,27 +30,32 @@ NETWORK_META = "networks/{exp}/seed{seed}/meta.json"
 COVARIANCE = "covariance/{exp}/seed{seed}/{cov}.npy"
 EIGEN = "spectra/{exp}/seed{seed}/original.npz"
 STIFFNESS_FACTOR = "spectra/{exp}/seed{seed}/cholesky.npy"
-PROBABILITIES = "probabilities/{exp}/seed{seed}/{cov}/{method}/keep{keep}.npz"
-PRUNED = "pruned/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.npz"
-METRICS_EIGEN = "metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
-METRICS_SUMMARY = "metrics/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
+PROBABILITIES = "probabilities/{exp}/seed{seed}/{cov}/keep{keep}/{method}.npz"
+PRUNED = "pruned/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.npz"
+METRICS_EIGEN = "metrics/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.parquet"
+METRICS_SUMMARY = "metrics/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.json"
 DYNAMICS = "dynamics/{exp}/seed{seed}/{cov}/keep{keep}/prune{pseed}.npz"
 # rectified-linear experiments (dynamics_model: relu)
 FIXED_POINT = "fixed_points/{exp}/seed{seed}.npz"
-RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.json"
-RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/{method}/keep{keep}/prune{pseed}.parquet"
+RELU_METRICS = "relu/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.json"
+RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.parquet"
 
 
 def draws_directory(template: str) -> str:
-    """The directory of a per-draw template (its files differ only in ``prune{pseed}``):
-    one job writes every pruning seed's file there, and the rules name the directory as
-    its output, so the rules are the same whatever lists of pruning seeds a config has."""
-    head, _, name = template.rpartition("/")
-    if not name.startswith("prune{"):
-        raise ValueError(f"{template!r} is not a per-draw template")
-    return head
+    """The directory one job writes a per-draw or per-method template's files into: the
+    template up to its first part that names the method or the pruning seed
+    (``{method}``, ``prune{...}``). A pruning job covers every method that prunes with
+    one covariance (:func:`job_methods`) and every pruning seed, and the rules name this
+    directory as its output, so the rules are the same whatever lists of methods and
+    pruning seeds a config has."""
+    parts = template.split("/")
+    cut = next((i for i, part in enumerate(parts) if "{method}" in part or part.startswith("prune{")), 0)
+    if not cut:
+        raise ValueError(f"{template!r} is not a per-draw or per-method template")
+    return "/".join(parts[:cut])
 
 
+PROBABILITIES_DRAWS = draws_directory(PROBABILITIES)
 PRUNED_DRAWS = draws_directory(PRUNED)
 METRICS_DRAWS = draws_directory(METRICS_SUMMARY)
 DYNAMICS_DRAWS = draws_directory(DYNAMICS)
@@ -164,6 +169,13 @@ def method_covariances(exp: Mapping, method: str) -> list[str]:
     return covariance_ids(exp) if methods.uses_covariance(method) else [NO_COVARIANCE]
 
 
+def job_methods(exp: Mapping, cov: str) -> list[str]:
+    """Methods one pruning job of ``exp`` runs with covariance ``cov``, in config order:
+    those that read C for a covariance source, the others for ``"none"``. They share
+    the job's loads of A, C and the original's spectrum."""
+    return [m for m in exp["methods"] if cov in method_covariances(exp, m)]
+
+
 def uses_covariance(exp: Mapping) -> bool:
     return any(methods.uses_covariance(m) for m in exp["methods"])
 
@@ -234,17 +246,22 @@ def empirical_steps(exp: Mapping, duration: float) -> float:
     return (emp["burn_in"] + float(duration) / emp["replicas"]) / emp["dt"]
 
 
-def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prune_seeds: int | None = None) -> float:
+def job_runtime_min(rule: str, exp: Mapping, duration: float | None = None, prune_seeds: int | None = None,
+                    cov: str | None = None) -> float:
     """Runtime estimate (minutes, first attempt) of a job of ``rule`` on ``exp``: its
     leading cost. ``duration``: T of a covariance_empirical job; ``prune_seeds``: the
     pruning seeds of a prune_measure, prune_relu or dynamics job (default: the
-    experiment's; a dynamics job simulates them one after the other)."""
+    experiment's; a dynamics job simulates them one after the other); ``cov``: the
+    covariance of a pruning job, which runs its :func:`job_methods` one after the other
+    (default: the covariance with the most methods)."""
     n = exp["n"]
     if rule in CUBIC_FLOPS:
         minutes = CUBIC_FLOPS[rule] * float(n) ** 3 / FLOPS / 60
     elif rule in ("prune_measure", "prune_relu"):
         seeds = len(exp["prune_seeds"]) if prune_seeds is None else prune_seeds
-        minutes = (PRUNE_FLOPS_BASE + PRUNE_FLOPS_PER_SEED * seeds) * float(n) ** 3 / FLOPS / 60
+        covs = [cov] if cov is not None else covariance_ids(exp) + [NO_COVARIANCE]
+        members = max(len(job_methods(exp, c)) for c in covs)
+        minutes = members * (PRUNE_FLOPS_BASE + PRUNE_FLOPS_PER_SEED * seeds) * float(n) ** 3 / FLOPS / 60
     elif rule == "covariance_empirical":
         # an (N x N) @ (N x replicas) product per step
         flops = 2.0 * n**2 * exp["empirical"]["replicas"] * empirical_steps(exp, duration)
@@ -375,9 +392,20 @@ class Plan:
     def _files(self, template: str, jobs: list[dict]) -> list[str]:
         return [self.path(template).format(**job) for job in jobs]
 
-    def _directories(self, template: str, jobs: list[dict]) -> list[str]:
+    def directories(self, template: str, jobs: list[dict]) -> list[str]:
         """The draws directories (:func:`draws_directory`) holding ``jobs``' files, once each."""
         return list(dict.fromkeys(self.path(draws_directory(template)).format(**job) for job in jobs))
+
+    def job_output(self, path: str) -> str:
+        """What a job that reads ``path`` waits for: the draws directory of a pruned
+        network or of keep probabilities (:func:`draws_directory`, the output of the
+        job that writes it), else ``path`` itself."""
+        for template in (PRUNED, PROBABILITIES):
+            pattern = re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path(template)))
+            match = re.fullmatch(pattern, path)
+            if match:
+                return self.path(draws_directory(template)).format(**match.groupdict())
+        return path
 
     def relu_metrics(self) -> list[str]:
         return self._files(RELU_METRICS, self.metric_jobs(relu=True))
@@ -386,7 +414,7 @@ class Plan:
         return self._files(RELU_EIGEN, self.metric_jobs(relu=True))
 
     def relu_directories(self) -> list[str]:
-        return self._directories(RELU_METRICS, self.metric_jobs(relu=True))
+        return self.directories(RELU_METRICS, self.metric_jobs(relu=True))
 
     def metrics_summaries(self, names=None) -> list[str]:
         return self._files(METRICS_SUMMARY, self.metric_jobs(names))
@@ -395,13 +423,13 @@ class Plan:
         return self._files(METRICS_EIGEN, self.metric_jobs(names))
 
     def metrics_directories(self, names=None) -> list[str]:
-        return self._directories(METRICS_SUMMARY, self.metric_jobs(names))
+        return self.directories(METRICS_SUMMARY, self.metric_jobs(names))
 
     def dynamics_files(self) -> list[str]:
         return self._files(DYNAMICS, self.dynamics_jobs())
 
     def dynamics_directories(self) -> list[str]:
-        return self._directories(DYNAMICS, self.dynamics_jobs())
+        return self.directories(DYNAMICS, self.dynamics_jobs())
 
     def job_estimates(self) -> list[tuple]:
         """(key path, value or None, rule, what sizes it, memory MB, CPU-hours) of every
@@ -671,12 +699,9 @@ class Plan:
         return inputs
 
     def figure_job_inputs(self, name: str) -> list[str]:
-        """What the job of figure ``name`` waits for: its inputs, with a pruned network
-        replaced by the draws directory its job writes (:func:`draws_directory`)."""
-        pruned = re.compile(re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(self.path(PRUNED))))
-        return list(dict.fromkeys(
-            os.path.dirname(path) if pruned.fullmatch(path) else path for path in self.figure_inputs(name).values()
-        ))
+        """What the job of figure ``name`` waits for: its inputs, with a pruned network or
+        keep probabilities replaced by the draws directory its job writes (:meth:`job_output`)."""
+        return list(dict.fromkeys(self.job_output(path) for path in self.figure_inputs(name).values()))
 
     def figure_label(self, name: str) -> str:
         """How the report names figure ``name``: "Fig. 3", else its name."""

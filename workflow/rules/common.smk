@@ -75,9 +75,9 @@ NETWORK_META = PLAN.path(npplan.NETWORK_META)
 COVARIANCE = PLAN.path(npplan.COVARIANCE)
 EIGEN = PLAN.path(npplan.EIGEN)
 STIFFNESS_FACTOR = PLAN.path(npplan.STIFFNESS_FACTOR)
-PROBABILITIES = PLAN.path(npplan.PROBABILITIES)
-# A job that draws every pruning seed writes one file per draw into a draws directory
-# (plan.draws_directory), its declared output.
+# A job that draws every pruning seed (and, pruning, every method of one covariance)
+# writes one file per draw into a draws directory (plan.draws_directory), its declared output.
+PROBABILITIES_DRAWS = PLAN.path(npplan.PROBABILITIES_DRAWS)
 PRUNED_DRAWS = PLAN.path(npplan.PRUNED_DRAWS)
 METRICS_DRAWS = PLAN.path(npplan.METRICS_DRAWS)
 DYNAMICS_DRAWS = PLAN.path(npplan.DYNAMICS_DRAWS)

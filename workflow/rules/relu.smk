@@ -62,20 +62,20 @@ rule covariance_linearized:
 
 rule prune_relu:
     """Keep probabilities, pruned networks and rectified-linear metrics of one (network,
-    seed, covariance, method, keep fraction), every pruning seed's files in the job's
-    draws directories."""
+    seed, covariance, keep fraction) for every method that prunes with that covariance,
+    every draw's files under the job's output directories (as prune_measure)."""
     input:
         unpack(JOBS.covariance_input),
         A=NETWORK,
         fp=FIXED_POINT,
     output:
-        P=PROBABILITIES,
+        P=directory(PROBABILITIES_DRAWS),
         pruned=directory(PRUNED_DRAWS),
         metrics=directory(RELU_DRAWS),
     log:
-        JOBS.log("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}"),
+        JOBS.log("prune_relu", "{exp}/seed{seed}/{cov}/keep{keep}"),
     benchmark:
-        JOBS.benchmark("prune_relu", "{exp}/seed{seed}/{cov}/{method}/keep{keep}")
+        JOBS.benchmark("prune_relu", "{exp}/seed{seed}/{cov}/keep{keep}")
     wildcard_constraints:
         exp=alternation(JOBS.experiments_of(relu=True)),
     priority: JOBS.cost("prune_relu").priority
@@ -86,13 +86,11 @@ rule prune_relu:
         mem_mb=JOBS.cost("prune_relu").mem_mb,
         runtime=JOBS.cost("prune_relu").runtime,
     params:
-        pruning=JOBS.probability_params,
-        diagonal=JOBS.setting("diagonal"),
-        prune_seeds=JOBS.prune_seeds,
-        files=JOBS.draw_files(
+        members=JOBS.pruning_members(
             pruned=npplan.PRUNED, eigen=npplan.RELU_EIGEN, metrics=npplan.RELU_METRICS
         ),
-        ids=JOBS.draw_ids,
+        diagonal=JOBS.setting("diagonal"),
+        prune_seeds=JOBS.prune_seeds,
         blas_threads=JOBS.threads,
     script:
         "../scripts/prune_relu.py"

@@ -130,8 +130,8 @@ rule balance_table:
     input:
         networks=sorted({d["network"] for d in PLAN.balance_draws()}),
         # the draws directories holding the pruned networks (params.draws names each file)
-        pruned=list(
-            dict.fromkeys(os.path.dirname(d["pruned"]) for d in PLAN.balance_draws())
+        pruned=PLAN.directories(
+            npplan.PRUNED, PLAN.metric_jobs(PLAN.balance_experiments())
         ),
     output:
         table=PLAN.path(npplan.BALANCE_TABLES["balance"]),
