@@ -7,9 +7,9 @@ each, alternating:
 - ``shell_true``: a shell job running ``true`` (Snakemake's own cost per job);
 - ``script_empty``: a ``script:`` job whose script imports nothing (plus Python and
   Snakemake's script preamble);
-- ``script_imports``: a ``script:`` job importing what every job of this workflow
-  imports (numpy, scipy.linalg, scipy.sparse, pandas, and the noiseprune modules of a
-  pruning job).
+- ``script_imports``: a ``script:`` job importing what a pruning job of this workflow
+  imports (numpy, scipy.linalg and the noiseprune modules of
+  ``workflow/scripts/prune_measure.py`` with its ``_job``).
 
 Medians of the wall times, written to benchmarks/out/job_floor.json. With the smoke
 config's job count this is the least a smoke run can take with one process per job:
@@ -46,9 +46,12 @@ rule script_imports:
     script: "imports.py"
 """
 EMPTY = "open(snakemake.output[0], 'w').close()\n"
+#: the imports of a pruning job (workflow/scripts/prune_measure.py and its _job)
 IMPORTS = (
-    "import numpy, scipy.linalg, scipy.sparse, pandas\n"
-    "from noiseprune import draws, io, pruning, tables\n"
+    "import numpy, scipy.linalg, threadpoolctl\n"
+    "from noiseprune import draws, io, pruning\n"
+    "from noiseprune.pipeline import draw_rows, verify\n"
+    "from noiseprune.seeding import pruning_rng\n"
     "open(snakemake.output[0], 'w').close()\n"
 )
 KINDS = ("shell_true", "script_empty", "script_imports")
