@@ -131,12 +131,12 @@ def main() -> None:
             report = {}
             for workload in args.workloads.split(","):
                 runs = {name: [] for name in trees}
+                extras = {name: args.snakemake_args.split() for name in trees}
+                if "--max-jobs-per-timespan" not in extras["current"]:
+                    extras["current"] += run_py_window(configs[workload]["current"])
                 for r in range(args.repeats):
                     for name, tree in trees.items():
-                        extra = args.snakemake_args.split()
-                        if name == "current" and "--max-jobs-per-timespan" not in extra:
-                            extra += run_py_window(configs[workload][name])
-                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}", extra)
+                        result = run_once(tree, configs[workload][name], tmp / f"{workload}_{name}", extras[name])
                         runs[name].append(result)
                         print(f"{workload} {name} repeat {r}: {result}", flush=True)
                 summary = {
