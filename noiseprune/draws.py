@@ -1,5 +1,6 @@
 """The draws of one (network, covariance, method, keep fraction): probabilities once,
-then every pruning seed's pruned network and its metrics.
+then every pruning seed's pruned network and its metrics (:func:`prune_and_measure`);
+several methods in turn on the same network and covariance (:func:`prune_methods`).
 
 One call computes nothing twice: the keep probabilities, and for the spectral metrics
 (:func:`spectral`) the eigendecomposition of A and the Cholesky factor of -A (for the
@@ -95,3 +96,29 @@ def prune_and_measure(
             yield from pool.map(draw, rngs)
 
     return P, (draw(rng) for rng in rngs) if workers == 1 else concurrent()
+
+
+def prune_methods(
+    A: np.ndarray,
+    C: np.ndarray | None,
+    probabilities: Mapping[str, Mapping],
+    *,
+    diagonal: str,
+    rngs: Callable[[str], Sequence[np.random.Generator]],
+    measure: Callable[[sp.csr_array], dict],
+    workers: int = 1,
+) -> Iterator[tuple[str, sp.csr_array, Iterator[tuple[sp.csr_array, dict]]]]:
+    """The draws of several methods on one network and covariance (one pruning job of the
+    workflow), method by method, sharing A, C and ``measure`` (its eigendecomposition and
+    Cholesky factor).
+
+    ``probabilities`` maps each method to its keyword arguments of
+    :func:`noiseprune.pruning.probabilities`; ``rngs(method)`` gives that method's
+    generators, one per pruning seed. Yields ``(method, P, draws)`` as
+    :func:`prune_and_measure` returns them for that method alone: a method's results do
+    not depend on the other methods or their order.
+    """
+    for method, probability in probabilities.items():
+        P, results = prune_and_measure(A, C, probability=probability, diagonal=diagonal, rngs=rngs(method),
+                                       measure=measure, workers=workers)
+        yield method, P, results

@@ -1,5 +1,6 @@
 """The batched draws of one (network, covariance, method, keep fraction) equal the
-separate library calls they replace, pruning seed by pruning seed."""
+separate library calls they replace, pruning seed by pruning seed; the methods of one
+pruning job do not change each other's draws."""
 
 import numpy as np
 import pytest
@@ -80,3 +81,37 @@ def test_stiffness_factor_only_where_spectral_eps_uses_it():
     assert spectra.stiffness_factor(asym) is None
     with pytest.raises(ValueError, match="factor must have the shape of A"):
         spectra.spectral_eps(large, large, factor=L[:10, :10])
+
+
+def test_prune_methods_gives_each_method_its_draws_alone_in_any_order():
+    """A pruning job runs several methods on one network and covariance, sharing the
+    measure (its eigendecomposition and Cholesky factor): each method's probabilities,
+    pruned networks and metrics are those of the method alone, in either order."""
+    A = networks.clustered([40, 20, 30], long_range=60, rng=np.random.default_rng(2))
+    eig = spectra.eigendecompose(A)
+    settings = dict(keep_fraction=0.3, normalization="exact", theory_k=4.0, theory_eps=0.5)
+    probabilities = {m: dict(settings, method=m) for m in ("weight", "uniform", "topk")}
+
+    def rngs(method):
+        return [pruning_rng(p, "net", 0, "none", method, "0.3") for p in (0, 1)]
+
+    def run(order):
+        out = {}
+        for method, P, results in draws.prune_methods(
+            A, None, {m: probabilities[m] for m in order}, diagonal="row_sum", rngs=rngs,
+            measure=draws.spectral(A, eig=eig),
+        ):
+            out[method] = (P.toarray(), [(A_sparse.toarray(), r["eig_err"], r["spectral_eps"]) for A_sparse, r in results])
+        return out
+
+    together, reversed_ = run(["weight", "uniform", "topk"]), run(["topk", "uniform", "weight"])
+    for method in probabilities:
+        P, alone = draws.prune_and_measure(A, None, probability=probabilities[method], diagonal="row_sum",
+                                           rngs=rngs(method), measure=draws.spectral(A, eig=eig))
+        alone = [(A_sparse.toarray(), r["eig_err"], r["spectral_eps"]) for A_sparse, r in alone]
+        for got in (together[method], reversed_[method]):
+            assert np.array_equal(got[0], P.toarray())
+            for (As, err, eps), (As0, err0, eps0) in zip(got[1], alone):
+                assert np.array_equal(As, As0) and np.array_equal(err, err0) and eps == eps0
+    assert not np.array_equal(together["weight"][1][0][0], together["uniform"][1][0][0])  # methods differ
+
