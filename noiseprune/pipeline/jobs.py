@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from noiseprune import dynamics, methods
+from noiseprune import dynamics
 from noiseprune.pipeline import plan as npplan
 from noiseprune.pipeline.ids import NO_COVARIANCE, format_number, noise_tau_of
 
