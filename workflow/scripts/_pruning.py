@@ -21,6 +21,7 @@ def run(snakemake, A, C, measure: Callable, write: Callable, log, workers: int =
     its rows' identifying columns with the pruning seed)."""
     w, params = snakemake.wildcards, snakemake.params
     edges = pruning.offdiag_nnz(A)
+    target = pruning.target_edges(A, float(w.keep))  # the job's keep fraction, every method's
     for method, P, results in draws.prune_methods(
         A,
         C,
@@ -31,7 +32,6 @@ def run(snakemake, A, C, measure: Callable, write: Callable, log, workers: int =
         workers=workers,
     ):
         member = params.members[method]
-        target = pruning.target_edges(A, member["pruning"]["keep_fraction"])
         log.info("%s: expected kept entries %.1f of %d (target %.1f)", method, P.sum(), edges, target)
         io.save_sparse(member["P"], P)
         del P
