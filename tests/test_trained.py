@@ -213,11 +213,17 @@ def test_trained_section_defaults_and_plan():
     plan = npplan.Plan(prepared)
     assert list(plan.trained_networks()) == ["rsg_ready_set_go", "rsg_go_nogo"]
     assert plan.trained_covariances() == ["lnp", "snp", "rates"]
-    jobs = plan.trained_reduce_jobs()
-    assert {(j["trained_name"], j["reducer"], j["trained_cov"]) for j in jobs} == {
+    reductions = plan.trained_reductions()
+    assert {(j["trained_name"], j["reducer"], j["trained_cov"]) for j in reductions} == {
         (net, r, c) for net in ("rsg_ready_set_go", "rsg_go_nogo") for r, c in
         (("noise", "lnp"), ("noise", "snp"), ("weight", "none"), ("uniform", "none"), ("obs", "rates"), ("merge", "snp"))
     }
+    # one job per (network, seed, covariance, keep fraction), every reducer of that covariance in it
+    assert [(j["trained_name"], j["trained_cov"]) for j in plan.trained_reduce_jobs()] == [
+        (net, c) for net in ("rsg_ready_set_go", "rsg_go_nogo") for c in ("lnp", "snp", "none", "rates")
+    ]
+    assert plan.trained_job_reducers("snp") == ["noise", "merge"] and plan.trained_job_reducers("none") == ["weight", "uniform"]
+    assert len(plan.trained_directories()) == 8 and len(plan.trained_metrics()) == 2 * (2 + 2 + 2 + 2 + 1 + 1)
     assert plan.trained_prune_seeds("merge") == [0] and plan.trained_prune_seeds("noise") == [0, 1]
     assert plan.path(npplan.TRAINED_TABLES["trained"]) in plan.table_targets()
     assert plan.figures["fig9_trained"]["experiments"] == ["rsg"]
@@ -329,3 +335,27 @@ def test_retraining_switch_adds_retrained_rows():
     # retraining keeps the pruned weights at zero
     assert np.array_equal(arrays["rescale_retrained.W"] != 0, arrays["rescale.W"] != 0)
     assert len(produced) == 6 and len(produced[0]) == 4
+
+
+def test_a_reduction_job_gives_each_reducer_what_it_gives_alone():
+    """reduce_members (one trained_reduce job: every reducer of a covariance, the original
+    evaluated once) equals reduce_and_evaluate of each reducer and pruning seed on its
+    own, whichever reducers the job runs and in whichever order."""
+    section = npconfig.prepare(smoke_config())["trained"]
+    cfg = experiment.networks(section)["rsg_ready_set_go"]
+    cfg = dict(cfg, eval_trials=4, cap_percentile=50)
+    params = rnn.init_params(cfg["n"], cfg["gain"], np.random.default_rng(0))
+    _, _, y0 = experiment.evaluate(params, cfg, 0, experiment.eval_batch(cfg))
+    members = {"weight": [0], "uniform": [0, 1]}
+
+    def alone(reducer, pseed):
+        return experiment.reduce_and_evaluate(params, None, cfg, 0, reducer, "none", 0.5, pseed, y0)
+
+    for order in (members, dict(reversed(members.items())), {"uniform": [1]}):
+        got = list(experiment.reduce_members(params, None, cfg, 0, "none", 0.5, order, y0))
+        assert [(r, k, p) for r, k, p, _ in got] == [(r, k, p) for r, ps in order.items() for k, p in enumerate(ps)]
+        for reducer, _, pseed, (arrays, rows, produced, factors) in got:
+            want = alone(reducer, pseed)
+            assert arrays.keys() == want[0].keys() and all(np.array_equal(arrays[k], want[0][k]) for k in arrays)
+            assert rows == want[1] and produced == want[2]
+            assert factors.keys() == want[3].keys() and all(np.array_equal(factors[k], want[3][k]) for k in factors)

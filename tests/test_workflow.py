@@ -160,6 +160,14 @@ def test_progress_is_logged(reference):
     assert "weight, prune seed 0: kept" in prune and "uniform, prune seed 0: kept" in prune and "summary" in prune
 
 
+def test_a_figure_log_holds_the_jobs_lines_not_the_libraries_info(reference):
+    """Libraries log from WARNING up: saving a PDF makes fontTools log about 150 INFO
+    lines of font subsetting, which would bury the job's own."""
+    logged = (results_path(reference) / "logs/figures/fig5_sweeps.log").read_text().splitlines()
+    assert any("wrote results-smoke/figures/fig5_sweeps.pdf" in line for line in logged)
+    assert len(logged) < 10 and not any("subset" in line or "glyph" in line.lower() for line in logged), logged
+
+
 def test_relu_table_fixed_point_and_new_figures(reference):
     from noiseprune.pipeline import tables_relu
 

@@ -28,7 +28,8 @@ from noiseprune.pipeline.ids import NO_COVARIANCE, format_number, noise_tau_of
 BLAS_THREADS = 1
 
 #: Keys of the trained section that every trained job reads (model, task, training,
-#: held-out batch); reducers, keep fractions and pruning seeds are wildcards instead.
+#: held-out batch); covariances and keep fractions are wildcards instead, a reduction
+#: job's reducers and pruning seeds its params (Jobs.trained_members).
 TRAINED_CORE = ("name", "n", "phi", "tau", "dt", "sigma", "gain", "task", "training", "eval_trials", "self_connections",
                 "lnp", "cap_percentile", "accuracy_floor")
 
@@ -202,23 +203,29 @@ class Jobs:
     def prune_seeds(self, wildcards) -> list[int]:
         return list(self.experiment(wildcards)["prune_seeds"])
 
-    def trained_prune_seeds(self, wildcards) -> list[int]:
-        """Pruning seeds of a reduction job: all, or the first for a deterministic reducer."""
-        return self.plan.trained_prune_seeds(fields(wildcards)["reducer"])
+    def trained_members(self, **templates: str) -> Callable:
+        """Param function of a trained_reduce job: for each of its reducers
+        (plan.trained_job_reducers, in config order), its pruning seeds (``prune_seeds``:
+        all, or the first for a deterministic reducer) and, by key, each per-draw
+        template's file for each of them (``files``), in the job's draws directory."""
 
-    def trained_draw_files(self, **templates: str) -> Callable:
-        """As :meth:`draw_files`, for a reduction job (its reducer's pruning seeds)."""
-
-        def files(wildcards) -> dict[str, list[str]]:
+        def members(wildcards) -> dict[str, dict]:
             w = fields(wildcards)
-            return {key: [self._path(t, **dict(w, trained_prune_seed=p)) for p in self.trained_prune_seeds(w)]
-                    for key, t in templates.items()}
+            out = {}
+            for reducer in self.plan.trained_job_reducers(w["trained_cov"]):
+                seeds = self.plan.trained_prune_seeds(reducer)
+                files = {key: [self._path(t, **dict(w, reducer=reducer, trained_prune_seed=p)) for p in seeds]
+                         for key, t in templates.items()}
+                out[reducer] = dict(prune_seeds=seeds, files=files)
+            return out
 
-        return files
+        return members
 
     def trained_covariance_input(self, wildcards) -> dict:
         """Covariance file of a reduction job: none for reducers that read no covariance."""
         w = fields(wildcards)
+        if not self.plan.trained_job_reducers(w["trained_cov"]):
+            raise ValueError(f"no reducer of the trained section reduces with covariance {w['trained_cov']}")
         if w["trained_cov"] == NO_COVARIANCE:
             return {}
         return {"C": self._path(npplan.TRAINED_COVARIANCE, **w)}
@@ -308,8 +315,17 @@ class Jobs:
         )
 
     def trained_cost(self, rule: str) -> Cost:
+        """The plan's estimates for a trained ``rule``; a trained_reduce job runs the
+        reducers of its covariance one after the other (a job with a ``reducer`` wildcard,
+        trained_iterate, runs that one)."""
+
+        def reducers(w) -> int:
+            if rule != "trained_reduce" or "reducer" in w:
+                return 1
+            return len(self.plan.trained_job_reducers(w["trained_cov"]))
+
         return Cost(lambda w: npplan.trained_memory_mb(rule, self.trained),
-                    lambda w: npplan.trained_runtime_min(rule, self.trained))
+                    lambda w: npplan.trained_runtime_min(rule, self.trained, reducers(w)))
 
     def tables_cost(self) -> Cost:
         """The tables jobs hold the eigen rows of every draw."""

@@ -43,13 +43,16 @@ RELU_EIGEN = "relu/{exp}/seed{seed}/{cov}/keep{keep}/{method}/prune{pseed}.parqu
 
 def draws_directory(template: str) -> str:
     """The directory one job writes a per-draw or per-method template's files into: the
-    template up to its first part that names the method or the pruning seed
-    (``{method}``, ``prune{...}``). A pruning job covers every method that prunes with
-    one covariance (:func:`job_methods`) and every pruning seed, and the rules name this
-    directory as its output, so the rules are the same whatever lists of methods and
-    pruning seeds a config has."""
+    template up to its first part that names the method, the trained reducer or the
+    pruning seed (``{method}``, ``{reducer}``, ``prune{...}``). A pruning job covers
+    every method that prunes with one covariance (:func:`job_methods`) and every pruning
+    seed, a trained reduction job every reducer of one covariance
+    (:meth:`Plan.trained_job_reducers`), and the rules name this directory as its
+    output, so the rules are the same whatever lists of methods, reducers and pruning
+    seeds a config has."""
     parts = template.split("/")
-    cut = next((i for i, part in enumerate(parts) if "{method}" in part or part.startswith("prune{")), 0)
+    cut = next((i for i, part in enumerate(parts)
+                if "{method}" in part or "{reducer}" in part or part.startswith("prune{")), 0)
     if not cut:
         raise ValueError(f"{template!r} is not a per-draw or per-method template")
     return "/".join(parts[:cut])
@@ -75,8 +78,8 @@ TRAINED_LOG = "trained/{trained_name}/seed{trained_seed}/training.json"
 TRAINED_COVARIANCE = "trained/{trained_name}/seed{trained_seed}/covariance/{trained_cov}.npy"
 TRAINED_ORIGINAL = "trained/{trained_name}/seed{trained_seed}/original.npz"
 TRAINED_ORIGINAL_METRICS = "trained/{trained_name}/seed{trained_seed}/original.json"
-TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.npz"
-TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}/prune{trained_prune_seed}.json"
+TRAINED_REDUCED = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/keep{trained_keep}/{reducer}/prune{trained_prune_seed}.npz"
+TRAINED_METRICS = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/keep{trained_keep}/{reducer}/prune{trained_prune_seed}.json"
 TRAINED_DRAWS = draws_directory(TRAINED_REDUCED)
 TRAINED_SCHEDULE = "trained/{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/schedule.json"
 #: The report's digests of the summary and scaling tables (rule report_tables).
@@ -307,15 +310,16 @@ TRAINED_MEM_MB = 4000
 TRAINED_RUNTIME = {"train_rnn": 30, "trained_probe": 10, "trained_reduce": 30}
 
 
-def trained_runtime_min(rule: str, trained: Mapping) -> float:
+def trained_runtime_min(rule: str, trained: Mapping, reducers: int = 1) -> float:
     """Runtime estimate (minutes) of a trained job: Adam steps of backpropagation through
-    time (training, retraining) and the simulated trials, 2 N^2 flops per trial step."""
+    time (training, retraining) and the simulated trials, 2 N^2 flops per trial step;
+    ``reducers``: those a trained_reduce job runs one after the other."""
     n, steps = trained["n"], trial_steps(trained)
     trials = trained["eval_trials"] + trained["probe_trials"]
     adam = {"train_rnn": trained["training"]["steps"], "trained_reduce": trained["retrain_steps"]}.get(rule, 0)
     flops = 2.0 * n**2 * steps * (3 * adam * trained["training"]["batch"] + trials)
     minutes = flops / FLOPS / 60 + (n / 1000) ** 3
-    return max(TRAINED_RUNTIME[rule], minutes)
+    return max(TRAINED_RUNTIME[rule], minutes * reducers)
 
 
 def trained_memory_mb(rule: str, trained: Mapping) -> float:
@@ -467,7 +471,7 @@ class Plan:
             what = (f"N = {t['n']}, {t['training']['steps']} Adam steps of {t['training']['batch']} trials x "
                     f"{trial_steps(t)} time steps")
             for rule in TRAINED_RUNTIME:
-                hours = trained_runtime_min(rule, t) / 60
+                hours = trained_runtime_min(rule, t, self.trained_job_size()) / 60
                 out.append(("trained", None, rule, what, trained_memory_mb(rule, t), hours))
         out += self.brain_estimates()
         return out
@@ -527,8 +531,8 @@ class Plan:
         seeds = list(self.trained["prune_seeds"])
         return seeds if reducers.get(name).stochastic else seeds[:1]
 
-    def trained_reduce_jobs(self) -> list[dict]:
-        """Wildcard dicts of every reduction job: (seed, reducer, covariance, keep fraction)."""
+    def trained_reductions(self) -> list[dict]:
+        """Wildcard dicts of every reduction: (network, seed, reducer, covariance, keep fraction)."""
         if not self.trained:
             return []
         t = self.trained
@@ -541,24 +545,40 @@ class Plan:
             for keep in t["keep_fractions"]
         ]
 
+    def trained_job_reducers(self, cov: str) -> list[str]:
+        """Reducers one trained_reduce job runs with covariance ``cov``, in config order.
+        They share the job's loads and its evaluation of the original network."""
+        return [name for name in self.trained["reducers"] if cov in self.trained_reducer_covariances(name)]
+
+    def trained_job_size(self) -> int:
+        """The most reducers one trained_reduce job runs (its runtime estimate's factor)."""
+        covs = {cov for name in self.trained["reducers"] for cov in self.trained_reducer_covariances(name)}
+        return max(len(self.trained_job_reducers(cov)) for cov in covs)
+
+    def trained_reduce_jobs(self) -> list[dict]:
+        """Wildcard dicts of every reduction job: (network, seed, covariance, keep
+        fraction), every reducer of that covariance in it."""
+        jobs = ({k: v for k, v in r.items() if k != "reducer"} for r in self.trained_reductions())
+        return list({tuple(job.items()): job for job in jobs}.values())
+
     def trained_metrics(self) -> list[str]:
         """Every reduction's metrics file (one per pruning seed)."""
         return [
             self.path(TRAINED_METRICS).format(**job, trained_prune_seed=p)
-            for job in self.trained_reduce_jobs()
+            for job in self.trained_reductions()
             for p in self.trained_prune_seeds(job["reducer"])
         ]
 
     def trained_directories(self) -> list[str]:
         """The draws directory of every reduction job."""
-        return [self.path(TRAINED_DRAWS).format(**job) for job in self.trained_reduce_jobs()]
+        return self.directories(TRAINED_REDUCED, self.trained_reductions())
 
     def trained_schedules(self) -> list[str]:
         """The iterative loop's file of every (network, seed, reducer, covariance) with
         trained.schedule set (merge excluded: it changes the units), first pruning seed."""
         if not self.trained or not self.trained.get("schedule"):
             return []
-        jobs = {(j["trained_name"], j["trained_seed"], j["trained_cov"], j["reducer"]) for j in self.trained_reduce_jobs()
+        jobs = {(j["trained_name"], j["trained_seed"], j["trained_cov"], j["reducer"]) for j in self.trained_reductions()
                 if j["reducer"] != "merge"}
         return [self.path(TRAINED_SCHEDULE).format(trained_name=n, trained_seed=s, trained_cov=c, reducer=r)
                 for n, s, c, r in sorted(jobs)]

@@ -265,20 +265,30 @@ def row(cfg, seed, reducer, covariance, rescale, keep, pseed, retrained, params,
     return out
 
 
-def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, reference_y, log=None):
+def original_reference(params, cfg, seed, reference_y) -> dict:
+    """What every reduction of one network is compared with: the held-out batch (after
+    :func:`check_learned`), the original's kept weights, spectral radius and activity
+    covariance."""
+    batch = eval_batch(cfg)
+    check_learned(cfg, seed, batch, reference_y)
+    return dict(batch=batch, weights=reducers.weights_kept(params["W"]), radius=spectral_radius(params["W"]),
+                C=evaluate(params, cfg, seed, batch, activity=True)[3])
+
+
+def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, reference_y, log=None, original=None):
     """Reduce ``params`` with ``reducer`` (pruning seed ``pseed``) and evaluate every variant.
 
     Returns (arrays to save, metric rows, produced intervals per row). With
     retrain_steps > 0 every variant is also retrained (pruned weights held at zero) and
-    evaluated again (rows with retrained = true).
+    evaluated again (rows with retrained = true). ``original``: the network's
+    :func:`original_reference`, computed here when not given.
     """
-    batch = eval_batch(cfg)
-    check_learned(cfg, seed, batch, reference_y)
+    if original is None:
+        original = original_reference(params, cfg, seed, reference_y)
+    batch = original["batch"]
     names = ("trained", cfg["name"], int(seed), reducer, covariance, float(keep))
     rng = rng_for(int(pseed), "reduce", *names)
-    weights_original = reducers.weights_kept(params["W"])
-    radius_original = spectral_radius(params["W"])
-    C_original = evaluate(params, cfg, seed, batch, activity=True)[3]
+    weights_original, radius_original, C_original = original["weights"], original["radius"], original["C"]
     arrays, rows, produced, factors = {}, [], [], {}
     for variant, reduced in reducers.reduce(reducer, params, C, float(keep), rng, options_of(cfg)):
         if variant in reducers.RESCALED:
@@ -307,6 +317,19 @@ def reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed, 
                 log(f"{reducer}/{covariance}/{prefix} keep {keep} prune seed {pseed}: " + ", ".join(
                     f"{k} {rows[-1][k]:.4g}" for k in ("weights_kept", "units_kept", "task_accuracy", "task_loss")))
     return arrays, rows, produced, factors
+
+
+def reduce_members(params, C, cfg, seed, covariance, keep, members, reference_y, log=None):
+    """:func:`reduce_and_evaluate` for every reducer of one reduction job (``members``:
+    reducer -> its pruning seeds, in order) at one covariance and keep fraction, the
+    original evaluated once; yields (reducer, k, pruning seed, result) for the k-th
+    pruning seed of each reducer. Each reduction keeps its own random streams, so its
+    result does not depend on the job's other reducers."""
+    original = original_reference(params, cfg, seed, reference_y)
+    for reducer, pseeds in members.items():
+        for k, pseed in enumerate(pseeds):
+            yield reducer, k, int(pseed), reduce_and_evaluate(params, C, cfg, seed, reducer, covariance, keep, pseed,
+                                                              reference_y, log=log, original=original)
 
 
 #: Quantiles of the rescaling factors reported per reduction (results/tables/trained_factors.csv).

@@ -1,9 +1,9 @@
 # Task-trained networks (docs/method.md, Task-trained networks; the config's `trained`
 # section): one training job per network seed, one probe job per seed (the L-NP and
 # S-NP covariances and the original network on the held-out batch), one reduction job
-# per (seed, reducer, covariance, keep fraction) writing every pruning seed into its
-# draws directory, and the tables. Reducers whose result does not depend on the pruning
-# seed (merge) run the first pruning seed only.
+# per (seed, covariance, keep fraction) running every reducer of that covariance and
+# writing every pruning seed into its draws directory, and the tables. Reducers whose
+# result does not depend on the pruning seed (merge) run the first pruning seed only.
 
 
 rule train_rnn:
@@ -53,9 +53,9 @@ rule trained_probe:
 
 
 rule trained_reduce:
-    """One trained network reduced by one reducer at one keep fraction, for each of the
-    reducer's pruning seeds, each evaluated on the held-out batch; every draw's files in
-    the job's draws directory."""
+    """One trained network reduced at one keep fraction by every reducer of one
+    covariance (plan.trained_job_reducers), for each reducer's pruning seeds, each
+    evaluated on the held-out batch; every draw's files in the job's draws directory."""
     input:
         unpack(JOBS.trained_covariance_input),
         params=TRAINED_PARAMS,
@@ -65,12 +65,12 @@ rule trained_reduce:
     log:
         JOBS.log(
             "trained_reduce",
-            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/keep{trained_keep}",
         ),
     benchmark:
         JOBS.benchmark(
             "trained_reduce",
-            "{trained_name}/seed{trained_seed}/{trained_cov}/{reducer}/keep{trained_keep}",
+            "{trained_name}/seed{trained_seed}/{trained_cov}/keep{trained_keep}",
         )
     priority: JOBS.trained_cost("trained_reduce").priority
     conda:
@@ -80,8 +80,8 @@ rule trained_reduce:
         runtime=JOBS.trained_cost("trained_reduce").runtime,
     params:
         trained=JOBS.trained_params("retrain_steps"),
-        prune_seeds=JOBS.trained_prune_seeds,
-        files=JOBS.trained_draw_files(
+        # reducer -> its pruning seeds and, by key, its files for each
+        members=JOBS.trained_members(
             reduced=npplan.TRAINED_REDUCED, metrics=npplan.TRAINED_METRICS
         ),
     script:

@@ -1,6 +1,7 @@
 """Setup shared by the workflow scripts (imported from the scripts' own directory).
 
-- stderr (warnings, tracebacks) and `logging` go to the job's log file, snakemake.log[0];
+- stderr (warnings, tracebacks) and `logging` go to the job's log file, snakemake.log[0]:
+  the project's messages from INFO up, other libraries' from WARNING up;
 - an uncaught error ends the log as a traceback; a damaged or unrecorded input also with
   the command that regenerates it (noiseprune.pipeline.verify);
 - BLAS runs with the rule's fixed thread count (params.blas_threads, default 1), never
@@ -38,10 +39,13 @@ def setup(snakemake) -> logging.Logger:
     sys.stderr = stream
     logging.basicConfig(
         stream=stream,
-        level=logging.INFO,
+        level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
         force=True,
     )
+    # the project's own messages at INFO; libraries only from WARNING up (fontTools
+    # alone writes some 150 INFO lines for every PDF a figure job saves)
+    logging.getLogger("noiseprune").setLevel(logging.INFO)
     logging.captureWarnings(True)
     sys.excepthook = explain
     threads = int(getattr(snakemake.params, "blas_threads", 1))
