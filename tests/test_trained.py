@@ -359,3 +359,28 @@ def test_a_reduction_job_gives_each_reducer_what_it_gives_alone():
             assert arrays.keys() == want[0].keys() and all(np.array_equal(arrays[k], want[0][k]) for k in arrays)
             assert rows == want[1] and produced == want[2]
             assert factors.keys() == want[3].keys() and all(np.array_equal(factors[k], want[3][k]) for k in factors)
+
+
+def test_a_reduction_jobs_runtime_estimate_counts_its_reducers():
+    """A trained_reduce job runs its covariance's reducers one after the other: its
+    runtime estimate (SLURM's runtime, the plan's refusal of a too-long job) is the
+    reducers' sum; training and the probe are one network each, the iterative loop one reducer."""
+    from noiseprune.pipeline.jobs import Jobs
+
+    cfg = copy.deepcopy(smoke_config())
+    cfg["trained"].update(n=512, retrain_steps=20000)  # long enough to be above the 30-min floor
+    cfg["trained"]["training"]["steps"] = 20000
+    plan = npplan.Plan(npconfig.prepare(cfg))
+    t = plan.trained
+    one = npplan.trained_runtime_min("trained_reduce", t)
+    assert one > npplan.TRAINED_RUNTIME["trained_reduce"]
+    assert npplan.trained_runtime_min("trained_reduce", t, 2) == 2 * one
+    jobs = Jobs(plan)
+    w = dict(trained_name="rsg_ready_set_go", trained_seed="0", trained_keep="0.5")
+    runtime = jobs.trained_cost("trained_reduce").runtime
+    assert runtime(dict(w, trained_cov="snp"), 1) == pytest.approx(2 * runtime(dict(w, trained_cov="lnp"), 1))
+    assert runtime(dict(w, trained_cov="snp", reducer="noise"), 1) == runtime(dict(w, trained_cov="lnp"), 1)
+    estimates = {rule: hours for key, _, rule, _, _, hours in plan.job_estimates() if key == "trained"}
+    assert estimates["trained_reduce"] == pytest.approx(2 * one / 60)  # snp: noise and merge
+    train = npplan.trained_runtime_min("train_rnn", t)
+    assert train > npplan.TRAINED_RUNTIME["train_rnn"] and estimates["train_rnn"] == pytest.approx(train / 60)

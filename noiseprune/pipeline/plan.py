@@ -471,7 +471,7 @@ class Plan:
             what = (f"N = {t['n']}, {t['training']['steps']} Adam steps of {t['training']['batch']} trials x "
                     f"{trial_steps(t)} time steps")
             for rule in TRAINED_RUNTIME:
-                hours = trained_runtime_min(rule, t, self.trained_job_size()) / 60
+                hours = trained_runtime_min(rule, t, self.trained_job_size() if rule == "trained_reduce" else 1) / 60
                 out.append(("trained", None, rule, what, trained_memory_mb(rule, t), hours))
         out += self.brain_estimates()
         return out
