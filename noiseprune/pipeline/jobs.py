@@ -320,7 +320,7 @@ class Jobs:
         trained_iterate, runs that one)."""
 
         def reducers(w) -> int:
-            if rule != "trained_reduce" or "reducer" in w:
+            if "trained_cov" not in w or "reducer" in w:
                 return 1
             return len(self.plan.trained_job_reducers(w["trained_cov"]))
 

@@ -313,13 +313,16 @@ TRAINED_RUNTIME = {"train_rnn": 30, "trained_probe": 10, "trained_reduce": 30}
 def trained_runtime_min(rule: str, trained: Mapping, reducers: int = 1) -> float:
     """Runtime estimate (minutes) of a trained job: Adam steps of backpropagation through
     time (training, retraining) and the simulated trials, 2 N^2 flops per trial step;
-    ``reducers``: those a trained_reduce job runs one after the other."""
+    ``reducers``: those a trained_reduce job runs one after the other (the other rules
+    train or probe one network)."""
     n, steps = trained["n"], trial_steps(trained)
     trials = trained["eval_trials"] + trained["probe_trials"]
     adam = {"train_rnn": trained["training"]["steps"], "trained_reduce": trained["retrain_steps"]}.get(rule, 0)
     flops = 2.0 * n**2 * steps * (3 * adam * trained["training"]["batch"] + trials)
     minutes = flops / FLOPS / 60 + (n / 1000) ** 3
-    return max(TRAINED_RUNTIME[rule], minutes * reducers)
+    if rule == "trained_reduce":
+        minutes *= reducers
+    return max(TRAINED_RUNTIME[rule], minutes)
 
 
 def trained_memory_mb(rule: str, trained: Mapping) -> float:
@@ -471,7 +474,7 @@ class Plan:
             what = (f"N = {t['n']}, {t['training']['steps']} Adam steps of {t['training']['batch']} trials x "
                     f"{trial_steps(t)} time steps")
             for rule in TRAINED_RUNTIME:
-                hours = trained_runtime_min(rule, t, self.trained_job_size() if rule == "trained_reduce" else 1) / 60
+                hours = trained_runtime_min(rule, t, self.trained_job_size()) / 60
                 out.append(("trained", None, rule, what, trained_memory_mb(rule, t), hours))
         out += self.brain_estimates()
         return out
@@ -552,8 +555,7 @@ class Plan:
 
     def trained_job_size(self) -> int:
         """The most reducers one trained_reduce job runs (its runtime estimate's factor)."""
-        covs = {cov for name in self.trained["reducers"] for cov in self.trained_reducer_covariances(name)}
-        return max(len(self.trained_job_reducers(cov)) for cov in covs)
+        return max(len(self.trained_job_reducers(job["trained_cov"])) for job in self.trained_reduce_jobs())
 
     def trained_reduce_jobs(self) -> list[dict]:
         """Wildcard dicts of every reduction job: (network, seed, covariance, keep
